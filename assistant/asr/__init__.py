@@ -1,0 +1,1 @@
+"""Speech recognisers behind one small interface (:mod:`assistant.asr.base`)."""

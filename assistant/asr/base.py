@@ -1,0 +1,47 @@
+"""The recogniser port.
+
+A :class:`Recogniser` is loaded once (models are expensive) and then opens one
+:class:`Utterance` per turn, constrained to a grammar (a list of phrases) or free
+when the grammar is ``None``.  Audio is fed as 16 kHz mono 16-bit PCM bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+
+class RecogniserError(Exception):
+    """A recogniser could not be loaded or used (missing or corrupt model...)."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The words a recogniser heard in one utterance."""
+
+    text: str
+    """Lower-case words; empty when nothing was recognised."""
+    confidence: float | None = None
+    """0..1 when the engine reports one."""
+
+
+class Utterance(Protocol):
+    """One turn of decoding."""
+
+    def feed(self, pcm: bytes) -> None:
+        """Decode more 16 kHz mono s16le audio."""
+
+    def finish(self) -> Transcript:
+        """End of speech: return the final transcript."""
+
+
+class Recogniser(Protocol):
+    """A loaded speech recogniser."""
+
+    name: str
+    """``pocketsphinx``, ``vosk`` or ``scripted``."""
+    sample_rate: int
+    """The rate ``feed`` expects (16000)."""
+
+    def start(self, grammar: Sequence[str] | None = None) -> Utterance:
+        """Open an utterance: constrained to ``grammar`` phrases, or free when None."""
