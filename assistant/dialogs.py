@@ -123,6 +123,16 @@ class DialogSet:
     common: Mapping[str, Any]
     decks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def free_text_fields(self) -> set[str]:
+        """Record fields that hold free-form sentences (captured answers), for privacy."""
+        out: set[str] = set()
+        for dialog in self.dialogs.values():
+            captured = {n.body["slot"] for n in dialog.nodes.values() if n.kind == "capture"}
+            for key, spec in (dialog.record or {}).items():
+                if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
+                    out.add(key)
+        return out
+
     def exercises(self) -> list[Dialog]:
         """Exercises offered in the menu, in file-name order."""
         return [d for d in self.dialogs.values() if d.kind == "exercise" and d.menu]
@@ -625,6 +635,29 @@ def load_dir(path: str | Path) -> DialogSet:
     dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks)
     check_references(dset)
     return dset
+
+
+def validate_dir(path: str | Path) -> list[DialogError]:
+    """Every problem in a dialog directory, one per broken file (for ``checkin validate``)."""
+    root = Path(path)
+    if not root.is_dir():
+        return [DialogError(str(root), None, "", "not a directory of dialogs")]
+    errors: list[DialogError] = []
+    files = [(root / "common.yaml", "common")]
+    files += [(f, "lexicon") for f in sorted((root / "lexicons").glob("*.yaml"))]
+    files += [(f, "deck") for f in sorted((root / "decks").glob("*.yaml"))]
+    files += [(f, "dialog") for f in sorted(root.glob("*.yaml")) if f.name != "common.yaml"]
+    for file, kind in files:
+        try:
+            load_file(file, kind)
+        except DialogError as exc:
+            errors.append(exc)
+    if not errors:
+        try:
+            load_dir(root)
+        except DialogError as exc:
+            errors.append(exc)
+    return errors
 
 
 def check_references(dset: DialogSet) -> None:

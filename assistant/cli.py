@@ -1,0 +1,221 @@
+"""The ``checkin`` command and its subcommands.  Parsing and exit codes only: the work is
+done by the modules it calls.
+
+Exit codes: 0 success; 1 a fault at run time (device, model, journal); 2 invalid input
+(a dialog, config, scenario or protocol line); 130 interrupted (Ctrl-C / SIGTERM).
+Every error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import app
+from . import config as config_mod
+from .dialogs import DialogError, validate_dir
+from .journal import JournalError
+from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, Session, TurnError
+
+EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """A bad command-line value (one line)."""
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"checkin: {message}", file=sys.stderr)
+    return code
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now: not an ISO date-time: {value!r} (for example 2026-11-25T18:30)") from None
+
+
+def _partners(value: str | None, settings: config_mod.Settings) -> tuple[str, str]:
+    if value is None:
+        return settings.partners
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if len(names) != 2:
+        raise UsageError(f"--partners: give two names separated by a comma, like Maya,Sam (got {value!r})")
+    return names[0], names[1]
+
+
+def _clock(now: datetime | None) -> Callable[[], datetime]:
+    return (lambda: now) if now is not None else datetime.now
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    directory = Path(args.dir) if args.dir else config_mod.load(args.config).dialogs
+    errors = validate_dir(directory)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        return EXIT_INVALID
+    dset = app.dialogs(config_mod.Settings(dialogs=directory))
+    print(f"ok: {len(dset.dialogs)} dialogs, {len(dset.lexicons)} lexicons, {len(dset.decks)} decks in {directory}")
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    engine = app.engine(dset)
+    now = _parse_now(args.now)
+    partners = _partners(args.partners, settings)
+    start = args.start or settings.start
+    if start not in dset.dialogs:
+        raise UsageError(f"--start: no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})")
+    journal = app.journal(settings, dset)
+    journal.close_stale()
+    clock = _clock(now)
+    voice = app.voice(settings) if args.speak else None
+    if args.jsonl:
+        turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
+        sinks = [JsonlSink(sys.stdout)]
+    else:
+        turns = ConsoleTurns()
+        sinks = [ConsoleSink(sys.stdout)]
+    if args.log:
+        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    session = Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock)
+    session.run(partners, start, now=clock(), memory=journal.memory(clock()))
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from . import scenario as scenario_mod
+
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    engine = app.engine(dset)
+    scen = scenario_mod.load(args.scenario)
+    start = scen.start or settings.start
+    if start not in dset.dialogs:
+        raise DialogError(scen.source, None, "start", f"no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})")
+    now = scen.now or datetime.now()
+    has_audio = any("audio" in t for t in scen.turns)
+    turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
+    says: list[str] = []
+    sinks: list[Any] = [lambda e: says.append(e["text"]) if e["type"] == "say" else None]
+    if args.log:
+        sinks.append(JsonlSink(open(args.log, "w", encoding="utf-8")))
+    journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
+    session = Session(engine, turns, sinks, journal=journal, clock=_clock(now))
+    record = session.run(scen.partners or settings.partners, start, now=now, memory=scen.memory)
+    print(json.dumps(record, indent=2, ensure_ascii=False))
+    problems = scenario_mod.check(scen, record, says)
+    for problem in problems:
+        print(f"checkin: {scen.source}: {problem}", file=sys.stderr)
+    return EXIT_FAULT if problems else EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    journal = app.journal(settings, dset)
+    records = journal.records()
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not records:
+        print("No check-ins yet. Start one with: checkin chat")
+        return EXIT_OK
+    for rec in records:
+        parts = []
+        for entry in rec.get("exercises", []):
+            name = entry.get("exercise", "?")
+            if name == "name-a-feeling" and entry.get("feeling"):
+                parts.append(f"{entry.get('partner')} felt {entry['feeling']}")
+            elif name == "plan-a-date" and entry.get("activity"):
+                parts.append(f"planned {entry['activity']} for {entry.get('date')}{' ' + entry['time'] if entry.get('time') else ''}")
+            else:
+                parts.append(name)
+        when = str(rec.get("started_at", ""))[:16].replace("T", " ")
+        print(f"{when}  {rec.get('outcome', '?'):<10} {', '.join(parts) or '(no exercises)'}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
+    parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add = sub.add_parser
+
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return add(name, parents=[common], **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
+
+    p = sub.add_parser("chat", help="run a check-in in the terminal (type answers; empty line = silence)")
+    p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
+    p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
+    p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
+    p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
+    p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
+    p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--log", help="write every event to this JSON-lines file")
+    p.add_argument("--journal", help="also save the record to this journal database")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("validate", help="check every dialog file (exit 0 valid, 2 invalid)")
+    p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("history", help="list past check-ins")
+    p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
+    p.set_defaults(func=cmd_history)
+    return parser
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INVALID
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; what was said so far is saved", EXIT_INTERRUPTED)
+    except (DialogError, UsageError, TurnError) as exc:
+        return _fail(str(exc), EXIT_INVALID)
+    except JournalError as exc:
+        return _fail(f"journal: {exc}", EXIT_FAULT)
+    except BrokenPipeError:
+        return EXIT_FAULT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

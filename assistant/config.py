@@ -1,0 +1,167 @@
+"""``config.yaml`` into frozen settings, validated with clear one-line errors.
+
+Layers as for dialogs: :func:`load` (file) -> :func:`from_yaml` (text) -> :func:`from_dict`.
+Relative paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .dialogs import DialogError, _Located, check_schema, parse_yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
+
+
+class ConfigError(DialogError):
+    """The configuration is invalid (one line, naming file, line and field)."""
+
+
+_nullable_str = {"type": ["string", "null"]}
+_device = {"type": ["string", "integer", "null"]}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "partners": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "maxItems": 2},
+        "dialogs": {"type": "string"},
+        "start": {"type": "string"},
+        "journal": {
+            "type": "object",
+            "properties": {"path": _nullable_str, "keep": {"enum": ["none", "summary", "full"]}},
+            "additionalProperties": False,
+        },
+        "asr": {
+            "type": "object",
+            "properties": {"engine": {"enum": ["auto", "vosk", "pocketsphinx"]}, "vosk_model": _nullable_str},
+            "additionalProperties": False,
+        },
+        "audio": {
+            "type": "object",
+            "properties": {"input_device": _device, "output_device": _device},
+            "additionalProperties": False,
+        },
+        "tts": {
+            "type": "object",
+            "properties": {
+                "voice": _nullable_str,
+                "rate": {"type": "integer", "minimum": 60, "maximum": 400},
+                "volume": {"type": "number", "minimum": 0, "maximum": 1},
+                "cache_dir": _nullable_str,
+            },
+            "additionalProperties": False,
+        },
+        "wake": {
+            "type": "object",
+            "properties": {
+                "phrases": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                "threshold": {"type": "number", "exclusiveMinimum": 0},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    partners: tuple[str, str] = ("Partner A", "Partner B")
+    dialogs: Path = PROJECT_DIR / "dialogs"
+    start: str = "check-in"
+    journal_path: Path | None = None
+    """None means the user data dir: ``~/.local/share/checkin/journal.sqlite3``."""
+    journal_keep: str = "summary"
+    asr_engine: str = "auto"
+    vosk_model: Path | None = PROJECT_DIR / "models" / "vosk-model-small-en-us-0.15"
+    input_device: str | int | None = None
+    output_device: str | int | None = None
+    tts_voice: str | None = None
+    tts_rate: int = 165
+    tts_volume: float = 0.9
+    tts_cache_dir: Path | None = None
+    wake_phrases: tuple[str, ...] = ("start check-in",)
+    wake_threshold: float = 1e-20
+    source: str = "(defaults)"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def journal_file(self) -> Path:
+        if self.journal_path is not None:
+            return self.journal_path
+        from platformdirs import user_data_path
+
+        return user_data_path("checkin") / "journal.sqlite3"
+
+
+def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings:
+    where = where or _Located(None)
+    if data is None:
+        data = {}
+    try:
+        check_schema(data, SCHEMA, source, where)
+    except DialogError as exc:
+        raise ConfigError(exc.source, exc.line, exc.field, exc.message) from None
+    base = Path(source).resolve().parent if source and not source.startswith("(") else Path.cwd()
+
+    def path(value: str | None) -> Path | None:
+        if value is None:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
+
+    journal = data.get("journal") or {}
+    asr = data.get("asr") or {}
+    audio = data.get("audio") or {}
+    tts = data.get("tts") or {}
+    wake = data.get("wake") or {}
+    defaults = Settings()
+    return Settings(
+        partners=tuple(data.get("partners", defaults.partners)),  # type: ignore[arg-type]
+        dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
+        start=data.get("start", defaults.start),
+        journal_path=path(journal.get("path")),
+        journal_keep=journal.get("keep", defaults.journal_keep),
+        asr_engine=asr.get("engine", defaults.asr_engine),
+        vosk_model=path(asr["vosk_model"]) if "vosk_model" in asr else defaults.vosk_model,
+        input_device=audio.get("input_device"),
+        output_device=audio.get("output_device"),
+        tts_voice=tts.get("voice"),
+        tts_rate=tts.get("rate", defaults.tts_rate),
+        tts_volume=tts.get("volume", defaults.tts_volume),
+        tts_cache_dir=path(tts.get("cache_dir")),
+        wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
+        wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
+        source=source,
+    )
+
+
+def from_yaml(text: str, source: str) -> Settings:
+    try:
+        data, where = parse_yaml(text, source)
+    except DialogError as exc:
+        raise ConfigError(exc.source, exc.line, exc.field, exc.message) from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(source, 1, "", "must be a mapping of settings")
+    return from_dict(data, source, where)
+
+
+def load(path: str | Path | None = None) -> Settings:
+    """Read ``path``, or ``./config.yaml``, or the project's ``config.yaml``, or defaults."""
+    if path is None:
+        for candidate in (Path.cwd() / "config.yaml", PROJECT_DIR / "config.yaml"):
+            if candidate.is_file():
+                path = candidate
+                break
+        else:
+            return Settings()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(p), None, "", "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), None, "", f"cannot read: {exc}") from None
+    return from_yaml(text, str(p))

@@ -1,0 +1,182 @@
+"""The local journal: one SQLite row per session record, written after every answer.
+
+Each save is one transaction, so a session cut short keeps everything said up to its last
+answer.  The folder is private to its owner (0700) and the files 0600.  ``keep`` decides
+what is stored: ``full`` records, ``summary`` (no free-form sentences, the default) or
+``none`` (nothing at all).  A corrupt database is moved aside and a fresh one started; a
+failed write (disk full) is kept in memory and retried on the next save.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+KEEP_LEVELS = ("none", "summary", "full")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT NOT NULL,
+    record TEXT NOT NULL
+)
+"""
+
+
+class JournalError(Exception):
+    """The journal cannot be used at all (one line)."""
+
+
+def _warn(message: str) -> None:
+    print(f"checkin: journal: {message}", file=sys.stderr)
+
+
+class Journal:
+    def __init__(self, path: str | Path, keep: str = "summary", free_text: Iterable[str] = ()):
+        if keep not in KEEP_LEVELS:
+            raise JournalError(f"journal.keep must be one of {', '.join(KEEP_LEVELS)}, not {keep!r}")
+        self.path = Path(path)
+        self.keep = keep
+        self.free_text = frozenset(free_text)
+        """Record fields holding free-form sentences (dropped unless keep is 'full')."""
+        self.pending: dict[str, Mapping[str, Any]] = {}
+        self._db: sqlite3.Connection | None = None
+
+    # ------------------------------------------------------------------ connection
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(self.path.parent, 0o700)
+        except OSError as exc:
+            raise JournalError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+        old_umask = os.umask(0o077)
+        try:
+            db = self._open()
+        finally:
+            os.umask(old_umask)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                os.chmod(p, 0o600)
+        self._db = db
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=5)
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute(_SCHEMA)
+            db.execute("SELECT count(*) FROM sessions").fetchone()
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            db.commit()
+            return db
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise JournalError(f"{self.path} is locked by another process") from None
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+            try:
+                db.close()
+            except Exception:
+                pass
+            os.replace(self.path, aside)
+            _warn(f"{self.path} was unreadable ({exc}); moved it to {aside.name} and started a new journal")
+            db = sqlite3.connect(self.path, timeout=5)
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute(_SCHEMA)
+            db.commit()
+            return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # ------------------------------------------------------------------ writing
+
+    def redact(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record as this journal keeps it."""
+        out = dict(record)
+        if self.keep == "full":
+            return out
+        out["exercises"] = [{k: v for k, v in e.items() if k not in self.free_text} for e in record.get("exercises", [])]
+        return out
+
+    def save(self, record: Mapping[str, Any]) -> bool:
+        """Store (or replace) a session record atomically.  False if it is only held in memory for now."""
+        if self.keep == "none":
+            return True
+        self.pending[str(record["id"])] = self.redact(record)
+        try:
+            db = self._connect()
+            with db:
+                for rid, rec in list(self.pending.items()):
+                    db.execute(
+                        "INSERT INTO sessions (id, started_at, ended_at, outcome, record) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT(id) DO UPDATE SET ended_at=excluded.ended_at, outcome=excluded.outcome, record=excluded.record",
+                        (rid, rec["started_at"], rec.get("ended_at"), rec["outcome"], json.dumps(rec, ensure_ascii=False)),
+                    )
+            self.pending.clear()
+            return True
+        except sqlite3.OperationalError as exc:
+            _warn(f"could not write ({exc}); keeping the record in memory and retrying at the next answer")
+            return False
+
+    def close_stale(self) -> int:
+        """Mark sessions left 'in_progress' by a process that died as abandoned."""
+        db = self._connect()
+        rows = db.execute("SELECT id, record FROM sessions WHERE outcome = 'in_progress'").fetchall()
+        with db:
+            for rid, text in rows:
+                rec = json.loads(text)
+                rec["outcome"] = "abandoned"
+                db.execute("UPDATE sessions SET outcome = 'abandoned', record = ? WHERE id = ?", (json.dumps(rec, ensure_ascii=False), rid))
+        return len(rows)
+
+    def forget(self) -> int:
+        """Erase every record, leaving none of it readable in the database files."""
+        db = self._connect()
+        n = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        with db:
+            db.execute("DELETE FROM sessions")
+        db.execute("VACUUM")
+        self.pending.clear()
+        return n
+
+    # ------------------------------------------------------------------ reading
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        db = self._connect()
+        rows = db.execute("SELECT record FROM sessions ORDER BY started_at, rowid").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def memory(self, now: datetime) -> dict[str, Any]:
+        """What the next check-in may recall: the last planned date, recent exercises, counts."""
+        records = self.records()
+        memory: dict[str, Any] = {}
+        for rec in reversed(records):
+            plans = [e for e in rec.get("exercises", []) if e.get("exercise") == "plan-a-date" and e.get("confirmed")]
+            if plans:
+                plan = plans[-1]
+                memory["last_plan"] = {"activity": plan.get("activity"), "date": plan.get("date"), "time": plan.get("time"), "when": plan.get("when")}
+                break
+        recent: list[str] = []
+        for rec in records[-3:]:
+            recent += [e.get("exercise") for e in rec.get("exercises", []) if e.get("exercise")]
+        memory["recent_exercises"] = sorted(set(recent))
+        month = now.strftime("%Y-%m")
+        memory["sessions_this_month"] = sum(1 for r in records if str(r.get("started_at", "")).startswith(month))
+        return memory

@@ -1,0 +1,238 @@
+"""The session loop: the one place that knows every port.
+
+It runs the pure engine and carries out its actions: ``Say`` goes to the sinks (console,
+JSON lines, a log) and to an optional voice; ``Listen`` asks a turn source (keyboard, JSON
+lines, a scenario, a microphone) for the next event; ``Save`` and ``End`` go to the
+journal.  Everything comes in through the constructor.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+
+from .engine import Context, Engine, State
+from .events import Action, End, Event, Heard, Listen, Save, Say, Silence
+
+Sink = Callable[[Mapping[str, Any]], None]
+"""Receives every session event as a JSON-ready dict (``say``, ``listen``, ``heard``...)."""
+
+
+class TurnError(Exception):
+    """A turn could not be read (bad JSON line, unreadable audio...).  One line."""
+
+
+class TurnSource(Protocol):
+    def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        """Wait for the couple's answer to ``listen``.  ``spoken_s`` is how long the prompts
+        before it took to say (audio sources skip that much input: half duplex)."""
+
+
+class Voice(Protocol):
+    def speak(self, text: str, rate: float) -> float:
+        """Say ``text`` aloud; return its duration in seconds."""
+
+
+AudioTurn = Callable[[str, Listen], Event]
+"""Decodes an audio file answer (``{"audio": path}``) for a listen: provided by the speech layer."""
+
+
+# --------------------------------------------------------------------------- turn sources
+
+
+def turn_event(item: Mapping[str, Any], listen: Listen, audio: AudioTurn | None = None, where: str = "turn") -> Event:
+    """One scripted or JSON turn (``text``, ``silence`` or ``audio``) as an engine event."""
+    if not isinstance(item, Mapping):
+        raise TurnError(f"{where}: expected an object like {{\"text\": \"...\"}}, got {item!r}")
+    if "text" in item:
+        if not isinstance(item["text"], str):
+            raise TurnError(f"{where}: 'text' must be a string")
+        return Heard(item["text"], confidence=item.get("confidence"), seconds=float(item.get("seconds", 0.0) or 0.0))
+    if "silence" in item:
+        try:
+            return Silence(float(item["silence"]))
+        except (TypeError, ValueError):
+            raise TurnError(f"{where}: 'silence' must be a number of seconds") from None
+    if "audio" in item:
+        if audio is None:
+            raise TurnError(f"{where}: audio turns need the speech layer (no recogniser configured)")
+        return audio(str(item["audio"]), listen)
+    raise TurnError(f"{where}: expected one of 'text', 'silence' or 'audio', got {sorted(item)}")
+
+
+class ScriptedTurns:
+    """Turns from a list (a scenario); when they run out, every turn is silence."""
+
+    def __init__(self, turns: Iterable[Mapping[str, Any]], audio: AudioTurn | None = None, where: str = "scenario"):
+        self._turns: Iterator[Mapping[str, Any]] = iter(list(turns))
+        self._index = 0
+        self.audio = audio
+        self.where = where
+
+    def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        item = next(self._turns, None)
+        self._index += 1
+        if item is None:
+            return Silence(listen.no_input_s)
+        return turn_event(item, listen, self.audio, f"{self.where}: turn {self._index}")
+
+
+class JsonlTurns:
+    """One JSON object a line on a stream, one line per ``listen``; end of input is silence."""
+
+    def __init__(self, stream: IO[str], audio: AudioTurn | None = None):
+        self.stream = stream
+        self.audio = audio
+        self._line = 0
+
+    def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        while True:
+            line = self.stream.readline()
+            self._line += 1
+            if not line:
+                return Silence(listen.no_input_s)
+            if line.strip():
+                break
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TurnError(f"input line {self._line}: not JSON ({exc.msg})") from None
+        return turn_event(item, listen, self.audio, f"input line {self._line}")
+
+
+class ConsoleTurns:
+    """Typed answers.  An empty line is silence; end of input (Ctrl-D) says "stop"."""
+
+    def __init__(self, read: Callable[[str], str] = input, out: IO[str] | None = None):
+        self.read = read
+        self.out = out or sys.stdout
+
+    def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        hint = f"  [{' / '.join(listen.choices[:8])}{' / ...' if len(listen.choices) > 8 else ''}]" if listen.choices else ""
+        try:
+            text = self.read(f"{hint}\n> " if hint else "> ")
+        except EOFError:
+            print(file=self.out)
+            return Heard("stop")
+        return Heard(text) if text.strip() else Silence(listen.no_input_s)
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+class JsonlSink:
+    """Writes each event as one JSON line (the ``chat --jsonl`` protocol, or a log file)."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+
+class ConsoleSink:
+    """Human-readable transcript for ``checkin chat``."""
+
+    def __init__(self, stream: IO[str] | None = None):
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        if event["type"] == "say":
+            print(f"Coach: {event['text']}", file=self.stream, flush=True)
+        elif event["type"] == "session_end":
+            record = event["record"]
+            done = len([e for e in record.get("exercises", []) if e.get("complete")])
+            print(f"(check-in {record['outcome']}: {done} exercise part(s) saved)", file=self.stream, flush=True)
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def listen_event(listen: Listen) -> dict[str, Any]:
+    return {
+        "type": "listen",
+        "node": listen.node,
+        "mode": listen.mode,
+        "choices": list(listen.choices),
+        "no_input_s": listen.no_input_s,
+        "expect_silence": listen.expect_silence,
+    }
+
+
+def heard_event(event: Event) -> dict[str, Any]:
+    if isinstance(event, Heard):
+        return {"type": "heard", "text": event.text, "confidence": event.confidence}
+    return {"type": "silence", "seconds": event.seconds}
+
+
+@dataclass
+class Session:
+    """Runs one session of ``engine`` with the given ports."""
+
+    engine: Engine
+    turns: TurnSource
+    sinks: Sequence[Sink] = ()
+    journal: Any = None
+    """Anything with ``save(record)`` (:class:`assistant.journal.Journal`), or None."""
+    voice: Voice | None = None
+    clock: Callable[[], datetime] = datetime.now
+
+    state: State | None = None
+
+    def emit(self, event: Mapping[str, Any]) -> None:
+        for sink in self.sinks:
+            sink(event)
+
+    def _save(self, record: Mapping[str, Any]) -> None:
+        if self.journal is not None:
+            self.journal.save(record)
+
+    def run(self, partners: tuple[str, str], dialog: str = "check-in", now: datetime | None = None, memory: Mapping[str, Any] | None = None, session_id: str | None = None) -> dict[str, Any]:
+        """Run to the end; return the final session record."""
+        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {})
+        self.state, actions = self.engine.start(context, dialog)
+        try:
+            while True:
+                listen, spoken, end = self._carry_out(actions)
+                if end is not None:
+                    return end
+                assert listen is not None, "the engine always listens or ends"
+                event = self.turns.next_turn(listen, spoken)
+                self.emit(heard_event(event))
+                self.state, actions = self.engine.handle(self.state, event)
+        except BaseException:
+            self.interrupted()
+            raise
+
+    def interrupted(self) -> dict[str, Any] | None:
+        """Save what was said so far when the loop is cut short (Ctrl-C, a fault)."""
+        if self.state is None or self.state.ended:
+            return None
+        record = {**self.engine.record(self.state), "outcome": "stopped", "ended_at": self.clock().isoformat(timespec="seconds")}
+        self._save(record)
+        return record
+
+    def _carry_out(self, actions: Sequence[Action]) -> tuple[Listen | None, float, dict[str, Any] | None]:
+        listen: Listen | None = None
+        spoken = 0.0
+        for action in actions:
+            if isinstance(action, Say):
+                self.emit({"type": "say", "text": action.text, "node": action.node, "rate": action.rate})
+                if self.voice is not None:
+                    spoken += self.voice.speak(action.text, action.rate)
+            elif isinstance(action, Listen):
+                listen = action
+                self.emit(listen_event(action))
+            elif isinstance(action, Save):
+                self._save(action.record)
+            elif isinstance(action, End):
+                record = {**action.record, "ended_at": self.clock().isoformat(timespec="seconds")}
+                self._save(record)
+                self.emit({"type": "session_end", "record": record})
+                return None, spoken, record
+        return listen, spoken, None
