@@ -21,6 +21,7 @@ import os
 import queue
 import struct
 import threading
+import time
 from math import gcd
 from pathlib import Path
 from typing import Iterator, Literal, Protocol, Union
@@ -426,10 +427,11 @@ def _close_quietly(stream: object, thread: threading.Thread, timeout: float = 1.
             except Exception:
                 pass
 
+    deadline = time.monotonic() + timeout
     closer = threading.Thread(target=close, name="checkin-audio-close", daemon=True)
     closer.start()
     closer.join(timeout)
-    thread.join(timeout)
+    thread.join(max(0.0, deadline - time.monotonic()))
 
 
 # --------------------------------------------------------------------------- speakers
