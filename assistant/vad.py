@@ -65,7 +65,7 @@ def rms_db(frame: np.ndarray) -> float:
 class VADParams:
     """Tuning of :class:`EnergyVAD` (levels in dB; defaults suit a quiet living room)."""
 
-    on_db: float = 10.0
+    on_db: float = 9.0
     """A frame this far above the noise floor starts (or continues) speech."""
     off_db: float = 6.0
     """Once in speech, frames stay voiced down to this far above the floor (hysteresis)."""
@@ -151,7 +151,7 @@ class TurnParams:
     """Longest utterance; it is cut (MaxLength) after this much speech."""
     min_speech_s: float = 0.2
     """Voiced audio needed before speech counts as started (rejects clinks, clatter)."""
-    onset_gap_s: float = 0.06
+    onset_gap_s: float = 0.12
     """An unvoiced gap longer than this during onset discards the candidate."""
     resume_s: float = 0.09
     """Voiced audio needed to cancel trailing silence (a click does not reset it)."""
