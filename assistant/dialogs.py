@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 import jsonschema
 import yaml
+from rapidfuzz import fuzz, process
 
 END = "end"
 """The special ``next``/``goto`` target that finishes the current dialog."""
@@ -437,15 +438,18 @@ def check_schema(data: Any, schema: Mapping[str, Any], source: str, where: _Loca
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if not errors:
         return
-    best = jsonschema.exceptions.best_match(errors)
+    typos = [e for e in errors if e.validator == "additionalProperties"]
+    # A misspelt key also makes the real one "missing": the typo is the error worth showing.
+    best = max(typos, key=lambda e: len(list(e.absolute_path))) if typos else jsonschema.exceptions.best_match(errors)
     path = list(best.absolute_path)
     message = best.message
     if best.validator == "additionalProperties":
         extras = [k for k in (best.instance or {}) if k not in (best.schema.get("properties") or {})]
         if extras:
             path = path + [extras[0]]
-            known = ", ".join(sorted(best.schema.get("properties") or {}))
-            message = f"unknown field (expected one of: {known})"
+            names = sorted(best.schema.get("properties") or {})
+            close = process.extractOne(str(extras[0]), names, scorer=fuzz.ratio, score_cutoff=70)
+            message = f"unknown field (did you mean '{close[0]}'?)" if close else f"unknown field (expected one of: {', '.join(names)})"
     elif best.validator == "required":
         message = best.message.replace("is a required property", "is missing")
     elif best.validator == "oneOf":

@@ -20,6 +20,7 @@ n-th handler (the last repeats) and a bounded number of tries ends the session p
 from __future__ import annotations
 
 import hashlib
+import string
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Mapping, Sequence
@@ -110,9 +111,12 @@ class _Step:
         frames = self.state.frames
         self.state = replace(self.state, frames=frames[:-1] + (replace(frames[-1], **changes),))
 
-    def set_slots(self, values: Mapping[str, Any], answer: bool = True) -> None:
+    def set_slots(self, values: Mapping[str, Any], answer: bool = True, recorded: frozenset[str] = frozenset()) -> None:
+        """Merge slot values into the current frame.  ``answer``: the couple said them (save
+        the record); the frame's draft entry becomes dirty when a ``recorded`` slot changes."""
         merged = {**self.state.frame.slots, **values}
-        self.update_frame(slots=merged, dirty=self.state.frame.dirty or answer)
+        dirty = self.state.frame.dirty or (answer and any(k in recorded for k in values))
+        self.update_frame(slots=merged, dirty=dirty)
         if answer:
             self.answered = True
 
@@ -127,6 +131,7 @@ class Engine:
         self.phrase_sets: Mapping[str, list[str]] = common.get("phrases") or {}
         self.messages: Mapping[str, str] = common["messages"]
         self.defaults: Mapping[str, Any] = common["defaults"]
+        self._recorded: dict[str, frozenset[str]] = {d.id: _recorded_slots(d) for d in dialogs.dialogs.values()}
 
     # ------------------------------------------------------------------ public
 
@@ -284,7 +289,7 @@ class Engine:
                 fs = step.state.frame.slots
                 result = matching.overlap(str(fs.get(body["source"]) or ""), str(fs.get(body["target"]) or ""))
                 name = body["slot"]
-                step.set_slots(
+                self._set(step, 
                     {name: result.score, f"{name}_words": matching.spoken_list(list(result.caught[:3]), "and"), f"{name}_caught": list(result.caught)},
                     answer=False,
                 )
@@ -297,16 +302,19 @@ class Engine:
                 node_id = node.get("next", END)
         raise RuntimeError(f"dialog loops without listening near {self._ref(step.state)}")
 
+    def _set(self, step: _Step, values: Mapping[str, Any], answer: bool = True) -> None:
+        step.set_slots(values, answer, self._recorded[step.state.frame.dialog])
+
     def _effects(self, step: _Step, node: Node) -> None:
         if node.get("swap"):
             fs = step.state.frame.slots
-            step.set_slots({"partner": fs.get("other"), "other": fs.get("partner")}, answer=False)
+            self._set(step, {"partner": fs.get("other"), "other": fs.get("partner")}, answer=False)
         if node.get("set"):
             values = {k: (self._fmt(step.state, v) if isinstance(v, str) else v) for k, v in node.get("set").items()}
-            step.set_slots(values, answer=False)
+            self._set(step, values, answer=False)
         if node.get("add"):
             fs = step.state.frame.slots
-            step.set_slots({k: (fs.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
+            self._set(step, {k: (fs.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
         if node.get("commit"):
             self._commit(step)
 
@@ -336,11 +344,11 @@ class Engine:
             return None
         return frame.return_to or END
 
-    def _commit(self, step: _Step) -> None:
+    def _commit(self, step: _Step, complete: bool = True) -> None:
         dialog = self._dialog(step.state)
         if not dialog.record:
             return
-        entry = {**self._entry(dialog, step.state.frame, step.state), "complete": True}
+        entry = {**self._entry(dialog, step.state.frame, step.state), "complete": complete}
         step.update(entries=step.state.entries + (entry,))
         step.update_frame(dirty=False)
         step.answered = True
@@ -574,6 +582,8 @@ class Engine:
             return
         if len(step.state.frames) > 1 or self._dialog(step.state).kind == "exercise":
             self._message(step, name if name == "pass" else "skipped")
+            if step.state.frame.dirty:
+                self._commit(step, complete=False)
             nxt = self._pop(step, completed=False)
             if nxt is not None:
                 self._enter(step, nxt)
@@ -594,7 +604,7 @@ class Engine:
         values = {"choice": match.label, f"{node.id}": match.label}
         if item.get("set"):
             values.update({k: (self._fmt(step.state, v) if isinstance(v, str) else v) for k, v in item["set"].items()})
-        step.set_slots(values)
+        self._set(step, values)
         self._say(step, item.get("say"))
         self._enter(step, item.get("goto") or node.get("next"))
 
@@ -630,7 +640,7 @@ class Engine:
             self._say(step, body["stuck"])
             self._listen(step)
             return
-        step.set_slots({body["slot"]: text.strip()})
+        self._set(step, {body["slot"]: text.strip()})
         self._enter(step, node.get("next"))
 
     def _on_pause(self, step: _Step, node: Node, text: str) -> None:
@@ -647,7 +657,7 @@ class Engine:
         slot = body["slot"]
         if specific:
             word = specific[0]
-            step.set_slots({slot: word, f"{slot}_family": lex.words[word]})
+            self._set(step, {slot: word, f"{slot}_family": lex.words[word]})
             self._enter(step, node.get("next"))
             return
         if vague and not sub.get("coached"):
@@ -663,11 +673,11 @@ class Engine:
             word = vague[0]
             hinted = [lex.words[o] for o in lex.vague[word]]
             family = lex.words.get(word) or max(hinted, key=hinted.count)
-            step.set_slots({slot: word, f"{slot}_family": family})
+            self._set(step, {slot: word, f"{slot}_family": family})
             self._enter(step, node.get("next"))
             return
         if body.get("accept") == "anything" and step.state.nomatch + 1 >= node.get("tries", self.defaults.get("tries", 3)):
-            step.set_slots({slot: matching.normalise(text), f"{slot}_family": None})
+            self._set(step, {slot: matching.normalise(text), f"{slot}_family": None})
             self._enter(step, node.get("next"))
             return
         self._fail(step, "nomatch", {"examples": matching.spoken_list(self._examples(lex))})
@@ -725,7 +735,7 @@ class Engine:
             if rest:
                 values[only] = rest
         if values:
-            step.set_slots(values)
+            self._set(step, values)
         return bool(values)
 
     def _on_form(self, step: _Step, node: Node, text: str) -> None:
@@ -743,7 +753,7 @@ class Engine:
                     return
                 self._fail(step, "nomatch")
                 return
-            step.set_slots({choice.label: None, f"{choice.label}_spoken": None}, answer=False)
+            self._set(step, {choice.label: None, f"{choice.label}_spoken": None}, answer=False)
             asked = [a for a in sub.get("asked", []) if a != choice.label]
             step.update_frame(sub={**sub, "asked": asked, "changing": False})
             self._form_ask(step, node)
@@ -764,7 +774,7 @@ class Engine:
         filled = self._fill(step, node, text, only=asking)
         if spec["kind"] == "time" and step.state.frame.slots.get(asking) is None and spec.get("optional"):
             if matching.best_match(text, {"none": ["no", "doesn't matter", "any time", "anytime", "not sure", "we'll see", "later", "no time", "skip"]}, threshold=85):
-                step.set_slots({asking: None})
+                self._set(step, {asking: None})
                 filled = True
         if not filled or (step.state.frame.slots.get(asking) is None and not spec.get("optional")):
             self._fail(step, "nomatch")
@@ -779,11 +789,11 @@ class Engine:
         correcting = t.split()[:1] in (["no"], ["nope"], ["actually"]) or any(t.startswith(lead) for lead in _CORRECTION_LEADS[2:])
         rounds = int(sub.get("rounds", 0)) + 1
         if yes_no is not None and yes_no.label == "yes" and not correcting:
-            step.set_slots({"confirmed": True})
+            self._set(step, {"confirmed": True})
             self._enter(step, node.get("next"))
             return
         if rounds > 3:
-            step.set_slots({"confirmed": False})
+            self._set(step, {"confirmed": False})
             self._message(step, "keep_as_is")
             self._enter(step, node.get("next"))
             return
@@ -796,12 +806,12 @@ class Engine:
         text_fields = [n for n, s in self._form_fields(node).items() if s["kind"] == "text"]
         changed_field = matching.best_match(rest, {n: [n, f"the {n}"] for n in self._form_fields(node)}, threshold=90) if rest else None
         if rest and text_fields and not changed_field and len(rest.split()) >= 1 and yes_no is None or (rest and correcting and not changed_field and text_fields and len(rest) > 2):
-            step.set_slots({text_fields[0]: rest})
+            self._set(step, {text_fields[0]: rest})
             self._form_ask(step, node)
             self._listen(step)
             return
         if changed_field:
-            step.set_slots({changed_field.label: None, f"{changed_field.label}_spoken": None}, answer=False)
+            self._set(step, {changed_field.label: None, f"{changed_field.label}_spoken": None}, answer=False)
             asked = [a for a in sub.get("asked", []) if a != changed_field.label]
             step.update_frame(sub={**step.state.frame.sub, "asked": asked})
             self._form_ask(step, node)
@@ -826,6 +836,17 @@ class Engine:
                 self._say(step, case.get("say"))
                 return case["goto"]
         raise AssertionError("validated branches end with a fallback")
+
+
+def _recorded_slots(dialog: Dialog) -> frozenset[str]:
+    """Slots an exercise's record reads ($slot references and {placeholders})."""
+    names: set[str] = set()
+    for spec in (dialog.record or {}).values():
+        if isinstance(spec, str) and spec.startswith("$"):
+            names.add(spec[1:])
+        elif isinstance(spec, str):
+            names.update(f for _, f, _, _ in string.Formatter().parse(spec) if f)
+    return frozenset(names - {"partner", "other"})
 
 
 def _holds(cond: Mapping[str, Any], value: Any) -> bool:

@@ -76,6 +76,8 @@ class Scenario:
 
 def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario:
     where = where or _Located(None)
+    if isinstance(data, dict) and isinstance(data.get("now"), datetime):
+        data = {**data, "now": data["now"].isoformat()}  # YAML reads an unquoted timestamp as a datetime
     check_schema(data, SCHEMA, source, where)
     now = data.get("now")
     if isinstance(now, str):

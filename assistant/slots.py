@@ -37,7 +37,7 @@ _TIME_RE = re.compile(
     r"noon|midday|midnight"
     r")(?: (?:in the )?(?:morning|afternoon|evening|at night|tonight))?\b"
 )
-_PERIOD_RE = re.compile(r"\b(?:in the |this |tomorrow )?(morning|afternoon|evening|night|lunchtime|lunch|tonight)\b")
+_PERIOD_RE = re.compile(r"\b(?:(?:in the|this|tomorrow|at|for) (morning|afternoon|evening|night|lunchtime|lunch)|(tonight|lunchtime))\b")
 
 
 def _digits(text: str) -> str:
@@ -156,11 +156,13 @@ def extract(text: str, now: datetime) -> Found:
         if at is not None:
             t = (t[: time_m.start()] + " " + t[time_m.end():]).strip()
     if at is None:
-        period = _PERIOD_RE.search(t) or _PERIOD_RE.search(hint)
+        period = _PERIOD_RE.search(t)
         if period:
-            at = _PERIODS[period.group(1)]
-            if period.string is t:
-                t = (t[: period.start()] + " " + t[period.end():]).strip()
+            at = _PERIODS[period.group(1) or period.group(2)]
+            t = (t[: period.start()] + " " + t[period.end():]).strip()
+        else:
+            day_part = re.search(r"(morning|afternoon|evening|night)$", hint)  # "saturday night"
+            at = _PERIODS[day_part.group(1)] if day_part else None
     if day is None and re.search(r"\btonight\b", normalise(text)):
         day = now.date()
     rest = re.sub(r"\s+", " ", re.sub(r"\b(on|at|for|this|next)\s*$", "", t)).strip()
