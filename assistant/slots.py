@@ -161,7 +161,7 @@ def extract(text: str, now: datetime) -> Found:
             at = _PERIODS[period.group(1) or period.group(2)]
             t = (t[: period.start()] + " " + t[period.end():]).strip()
         else:
-            day_part = re.search(r"(morning|afternoon|evening|night)$", hint)  # "saturday night"
+            day_part = re.search(r"\b(morning|afternoon|evening|night|tonight)$", hint)  # "saturday night"
             at = _PERIODS[day_part.group(1)] if day_part else None
     if day is None and re.search(r"\btonight\b", normalise(text)):
         day = now.date()
