@@ -126,28 +126,77 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return soxr.resample(np.asarray(x, dtype=np.float64), rate_in, rate_out, quality="HQ")
 
 
-def _resample_sinc(x: np.ndarray, rate_in: int, rate_out: int, zeros: int = 16) -> np.ndarray:
-    """Band-limited polyphase resampling with a Kaiser-windowed sinc (numpy fallback)."""
-    g = gcd(rate_in, rate_out)
-    up, down = rate_out // g, rate_in // g
-    n_out = (len(x) * up + down - 1) // down
-    cutoff = min(1.0, rate_out / rate_in) * 0.95
-    half = int(np.ceil(zeros / cutoff))  # taps each side, in input samples
-    taps = np.arange(-half + 1, half + 1)
-    # One kernel per output phase (output instant n lands at base + phase/up).
-    dist = taps[None, :] - (np.arange(up) / up)[:, None]
-    window = np.i0(8.6 * np.sqrt(np.clip(1.0 - (dist / (half + 1)) ** 2, 0.0, 1.0))) / np.i0(8.6)
-    table = cutoff * np.sinc(cutoff * dist) * window
-    padded = np.concatenate([np.zeros(half), np.asarray(x, dtype=np.float64), np.zeros(half + 1)])
-    out = np.empty(n_out)
-    block = max(1, (1 << 18) // len(taps))
-    for start in range(0, n_out, block):
-        n = np.arange(start, min(n_out, start + block))
-        base, phase = np.divmod(n * down, up)
-        out[start : start + len(n)] = np.einsum(
-            "ij,ij->i", padded[base[:, None] + taps[None, :] + half], table[phase]
-        )
-    return out
+class _SincResampler:
+    """Streaming band-limited polyphase resampler (Kaiser-windowed sinc, numpy only).
+
+    ``process(x)`` returns the output that is final so far; ``process(x, last=True)``
+    flushes.  Feeding a signal in pieces gives the same samples as feeding it whole.
+    """
+
+    def __init__(self, rate_in: int, rate_out: int, zeros: int = 16) -> None:
+        g = gcd(rate_in, rate_out)
+        self.up, self.down = rate_out // g, rate_in // g
+        cutoff = min(1.0, rate_out / rate_in) * 0.95
+        self.half = half = int(np.ceil(zeros / cutoff))  # taps each side, input samples
+        self.taps = np.arange(-half + 1, half + 1)
+        # One kernel per output phase (output n sits at input base + phase/up).
+        dist = self.taps[None, :] - (np.arange(self.up) / self.up)[:, None]
+        window = np.i0(8.6 * np.sqrt(np.clip(1.0 - (dist / (half + 1)) ** 2, 0.0, 1.0))) / np.i0(8.6)
+        self.table = cutoff * np.sinc(cutoff * dist) * window
+        self.buf = np.zeros(half)  # input history, zero-padded on the left
+        self.buf_start = -half  # absolute input index of buf[0]
+        self.n = 0  # next output index
+        self.total_in = 0
+
+    def process(self, x: np.ndarray, last: bool = False) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        self.total_in += len(x)
+        self.buf = np.concatenate([self.buf, x, np.zeros(self.half + 1)] if last else [self.buf, x])
+        if last:
+            n_end = (self.total_in * self.up + self.down - 1) // self.down
+        else:  # outputs whose whole kernel has arrived
+            avail = self.buf_start + len(self.buf) - 1  # last absolute input index
+            n_end = max(self.n, ((avail - self.half + 1) * self.up) // self.down)
+        pieces = []
+        block = max(1, (1 << 18) // len(self.taps))
+        for start in range(self.n, n_end, block):
+            n = np.arange(start, min(n_end, start + block))
+            base, phase = np.divmod(n * self.down, self.up)
+            idx = base[:, None] + self.taps[None, :] - self.buf_start
+            pieces.append(np.einsum("ij,ij->i", self.buf[idx], self.table[phase]))
+        self.n = n_end
+        keep_from = (self.n * self.down) // self.up - self.half + 1 - self.buf_start
+        if keep_from > 0:
+            self.buf = self.buf[keep_from:]
+            self.buf_start += keep_from
+        return np.concatenate(pieces) if pieces else np.zeros(0)
+
+
+def _resample_sinc(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Band-limited resampling of a whole signal with the numpy fallback."""
+    return _SincResampler(rate_in, rate_out).process(x, last=True)
+
+
+class StreamResampler:
+    """Resample a stream of s16le blocks (``soxr.ResampleStream`` when installed)."""
+
+    def __init__(self, rate_in: int, rate_out: int) -> None:
+        self.rate_in, self.rate_out = rate_in, rate_out
+        try:
+            import soxr  # type: ignore[import-not-found]
+        except ImportError:
+            self._soxr = None
+            self._sinc = _SincResampler(rate_in, rate_out)
+        else:
+            self._soxr = soxr.ResampleStream(rate_in, rate_out, 1, dtype="float64", quality="HQ")
+
+    def process(self, pcm: bytes, last: bool = False) -> bytes:
+        x = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2") / 32768.0
+        if self._soxr is not None:
+            y = self._soxr.resample_chunk(x, last=last)
+        else:
+            y = self._sinc.process(x, last=last)
+        return to_s16(y)
 
 
 def read_wav(path: str | os.PathLike[str]) -> bytes:
@@ -334,6 +383,10 @@ class MicSource:
     errors *or hangs* (PortAudio's ALSA backend can hang on a vanished USB device)
     raises :class:`AudioError` in :meth:`chunks` after ``stall_s`` without audio.
     Timestamps count samples (the audio clock), not wall time.
+
+    Raw ``hw:`` devices often cannot capture at 16 kHz: when opening at ``rate`` fails,
+    the device is opened at its default rate and the audio resampled to ``rate``
+    (``device_rate`` forces a capture rate).
     """
 
     def __init__(
@@ -342,30 +395,55 @@ class MicSource:
         rate: int = RATE,
         chunk_ms: int = 30,
         *,
+        device_rate: int | None = None,
         stall_s: float = 2.0,
         queue_chunks: int = 100,
     ) -> None:
         self.device = device
         self.rate = rate
         self.chunk_ms = chunk_ms
+        self.device_rate = device_rate
         self.stall_s = stall_s
         self.queue_chunks = queue_chunks
+        self.capture_rate: int | None = None
+        """The rate the device was opened at (known once :meth:`chunks` runs)."""
         self.overflows = 0
         """How many reads reported an input overflow (samples the device dropped)."""
+
+    def _open(self, sd, index: int, name: str):  # noqa: ANN001, ANN202
+        rates = [self.device_rate] if self.device_rate else [self.rate]
+        if not self.device_rate:
+            native = int(_devices()[index]["default_samplerate"])
+            if native != self.rate:
+                rates.append(native)
+        failure = ""
+        for rate in rates:
+            frames = max(1, rate * self.chunk_ms // 1000)
+            try:
+                stream = sd.RawInputStream(
+                    device=index, samplerate=rate, channels=1, dtype="int16", blocksize=frames
+                )
+            except Exception as exc:
+                failure = failure or _one_line(exc)
+                continue
+            try:
+                stream.start()
+            except Exception as exc:
+                stream.close()
+                failure = failure or _one_line(exc)
+                continue
+            return stream, rate, frames
+        tried = " or ".join(f"{r} Hz" for r in rates)
+        raise AudioError(f"cannot open {name} at {tried}: {failure}")
 
     def chunks(self) -> Iterator[AudioChunk]:
         """Open the device and yield chunks until the consumer stops iterating."""
         sd = _sd()
         index = find_device(self.device, "input")
-        frames = max(1, self.rate * self.chunk_ms // 1000)
         name = f"input device {index} {_devices()[index]['name']!r}"
-        try:
-            stream = sd.RawInputStream(
-                device=index, samplerate=self.rate, channels=1, dtype="int16", blocksize=frames
-            )
-            stream.start()
-        except Exception as exc:
-            raise AudioError(f"cannot open {name} at {self.rate} Hz: {_one_line(exc)}") from None
+        stream, capture_rate, frames = self._open(sd, index, name)
+        self.capture_rate = capture_rate
+        resampler = StreamResampler(capture_rate, self.rate) if capture_rate != self.rate else None
         handoff: queue.Queue = queue.Queue(maxsize=self.queue_chunks)
         stop = threading.Event()
 
@@ -407,8 +485,11 @@ class MicSource:
                     raise item
                 if item is _STOP:
                     raise AudioError(f"{name} stopped unexpectedly")
-                yield AudioChunk(item, self.rate, 1, samples / self.rate)
-                samples += len(item) // 2
+                pcm = resampler.process(item) if resampler else item
+                if not pcm:
+                    continue
+                yield AudioChunk(pcm, self.rate, 1, samples / self.rate)
+                samples += len(pcm) // 2
         finally:
             stop.set()
             _close_quietly(stream, thread)
@@ -537,6 +618,7 @@ __all__ = [
     "Source",
     "SoundDeviceSpeaker",
     "Speaker",
+    "StreamResampler",
     "WavSource",
     "WavWriterSpeaker",
     "chunks",

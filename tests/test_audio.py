@@ -372,3 +372,38 @@ def test_mic_that_stops_delivering_raises_audio_error(tmp_path: Path) -> None:
     assert "stopped delivering audio" in result["outcome"]
     assert "checkin_mic" in result["outcome"]
     assert result["seconds"] >= 0.4
+
+
+@needs_alsa
+def test_mic_at_another_device_rate_is_resampled_to_16k(tmp_path: Path) -> None:
+    """Raw hw: devices often capture only at 44.1/48 kHz: capture there, deliver 16 kHz."""
+    t = np.arange(48000 * 2) / 48000
+    tone = (np.sin(2 * np.pi * 440 * t) * 8000).astype("<i2")
+    (tmp_path / "mic48.raw").write_bytes(np.concatenate([tone, np.zeros(48000, "<i2")]).tobytes())
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(infile=tmp_path / "mic48.raw", outfile="/dev/null"))
+    result = run_isolated(
+        tmp_path,
+        """
+        import json
+        from pathlib import Path
+        from assistant.audio import MicSource
+
+        mic = MicSource(device="checkin_mic", device_rate=48000)
+        got, stamps, rates = bytearray(), [], set()
+        for chunk in mic.chunks():
+            got += chunk.pcm
+            stamps.append((chunk.timestamp, chunk.seconds))
+            rates.add(chunk.rate)
+            if len(got) >= 2 * 16000 * 2:
+                break
+        Path("captured.raw").write_bytes(bytes(got))
+        print(json.dumps({"stamps": stamps, "rates": sorted(rates), "capture_rate": mic.capture_rate}))
+        """,
+    )
+    assert result["rates"] == [16000] and result["capture_rate"] == 48000
+    for (t0, d0), (t1, _) in zip(result["stamps"], result["stamps"][1:]):
+        assert t1 == pytest.approx(t0 + d0)  # contiguous on the 16 kHz clock
+    captured = (tmp_path / "captured.raw").read_bytes()[: 2 * 16000]
+    assert abs(dominant_hz(captured[2000:]) - 440) < 2
+    level = np.sqrt(np.mean(samples(captured)[2000:].astype(float) ** 2))
+    assert level == pytest.approx(8000 / np.sqrt(2), rel=0.02)
