@@ -93,7 +93,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
     session = Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock)
-    session.run(partners, start, now=clock(), memory=journal.memory(clock()))
+    session.run(partners, start, now=clock(), memory=journal.memory(clock()), styles=settings.styles)
     return EXIT_OK
 
 
@@ -116,7 +116,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         sinks.append(JsonlSink(open(args.log, "w", encoding="utf-8")))
     journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
     session = Session(engine, turns, sinks, journal=journal, clock=_clock(now))
-    record = session.run(scen.partners or settings.partners, start, now=now, memory=scen.memory)
+    record = session.run(scen.partners or settings.partners, start, now=now, memory=scen.memory, styles=scen.styles or settings.styles)
     print(json.dumps(record, indent=2, ensure_ascii=False))
     problems = scenario_mod.check(scen, record, says)
     for problem in problems:

@@ -26,7 +26,26 @@ _device = {"type": ["string", "integer", "null"]}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "partners": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "maxItems": 2},
+        "partners": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "pace": {"enum": ["slow", "normal", "fast"]},
+                            "verbosity": {"enum": ["brief", "full"]},
+                        },
+                        "required": ["name"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
         "dialogs": {"type": "string"},
         "start": {"type": "string"},
         "journal": {
@@ -70,6 +89,8 @@ SCHEMA: dict[str, Any] = {
 @dataclass(frozen=True)
 class Settings:
     partners: tuple[str, str] = ("Partner A", "Partner B")
+    styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per partner name: pace (slow, normal, fast) and verbosity (brief, full)."""
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     journal_path: Path | None = None
@@ -118,8 +139,10 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     tts = data.get("tts") or {}
     wake = data.get("wake") or {}
     defaults = Settings()
+    people = [p if isinstance(p, dict) else {"name": p} for p in data.get("partners", defaults.partners)]
     return Settings(
-        partners=tuple(data.get("partners", defaults.partners)),  # type: ignore[arg-type]
+        partners=tuple(p["name"] for p in people),  # type: ignore[arg-type]
+        styles={p["name"]: {k: v for k, v in p.items() if k != "name"} for p in people if len(p) > 1},
         dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
         start=data.get("start", defaults.start),
         journal_path=path(journal.get("path")),

@@ -198,6 +198,8 @@ NODE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "say": _texts,
+        "brief": _texts,
+        "once": _text,
         "help": _text,
         "noinput": {"type": "array", "items": _text},
         "nomatch": {"type": "array", "items": _text},

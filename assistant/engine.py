@@ -46,6 +46,8 @@ class Context:
     session_id: str
     memory: Mapping[str, Any] = field(default_factory=dict)
     """What the journal remembers: ``last_plan`` (activity, date, time), ``recent_exercises``..."""
+    styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class State:
     last_said: tuple[str, ...] = ()
     outcome: str | None = None
     speaking: Mapping[str, float] = field(default_factory=dict)
+    once: tuple[str, ...] = ()
+    """Keys of ``once`` nodes already said this session."""
+    used: tuple[str, ...] = ()
+    """Deck items (questions) already asked this session."""
 
     @property
     def ended(self) -> bool:
@@ -146,6 +152,7 @@ class Engine:
             "now": context.now.isoformat(timespec="seconds"),
             "partners": [a, b],
             "memory": dict(context.memory),
+            "styles": {k: dict(v) for k, v in context.styles.items()},
         }
         first = self.dialogs.dialogs[dialog]
         frame = Frame(dialog=dialog, node=first.start, slots={"partner": a, "other": b, "turn": 1})
@@ -184,6 +191,7 @@ class Engine:
             "outcome": state.outcome or "in_progress",
             "exercises": exercises,
             "speaking_seconds": dict(state.speaking),
+            "done": list(state.done),
         }
 
     # ------------------------------------------------------------------ helpers
@@ -206,6 +214,10 @@ class Engine:
                 out[key] = value
         if state.frames:
             out.update({k: v for k, v in state.frame.slots.items() if v is not None})
+        out.update(_balance(state.speaking, (a, b)))
+        number = int((session.get("memory") or {}).get("sessions_this_month") or 0) + 1
+        out["checkin_number_this_month"] = number
+        out["checkin_ordinal_this_month"] = _ordinal(number)
         out["summary"] = self._summary(state)
         out["count_done"] = len(state.entries)
         out["exercises"] = matching.spoken_list([d.title for d in self.dialogs.exercises()], "and")
@@ -231,11 +243,33 @@ class Engine:
         for template in texts:
             text = self._fmt(step.state, template, extra)
             if text:
-                step.actions.append(Say(text, node_ref, step.state.rate))
+                step.actions.append(Say(text, node_ref, self._rate(step.state)))
                 said.append(text)
         if prompt:
             step.update(last_said=tuple(said))
         return said
+
+    def _style(self, state: State) -> Mapping[str, str]:
+        """The style of the partner the current node speaks to (``who``), if one."""
+        if not state.frames:
+            return {}
+        who = self._node(state).get("who", "partner")
+        if who == "both":
+            return {}
+        name = state.frame.slots.get(who)
+        return (state.session.get("styles") or {}).get(name, {})
+
+    def _rate(self, state: State) -> float:
+        pace = {"slow": 0.85, "fast": 1.15}.get(self._style(state).get("pace", "normal"), 1.0)
+        return round(state.rate * pace, 3)
+
+    def _node_say(self, state: State, node: Node) -> Any:
+        """A node's prompt: its ``brief`` form for a partner who prefers brief; ``once`` nodes speak once."""
+        if node.get("once") and node.get("once") in state.once:
+            return None
+        if node.get("brief") and self._style(state).get("verbosity") == "brief":
+            return node.get("brief")
+        return node.get("say")
 
     def _message(self, step: _Step, name: str, extra: Mapping[str, Any] | None = None) -> None:
         self._say(step, self.messages.get(name), extra)
@@ -281,7 +315,8 @@ class Engine:
                 step.update(noinput=0, nomatch=0)
                 self._listen(step)
                 return
-            self._say(step, node.get("say"))
+            self._say(step, self._node_say(step.state, node))
+            self._mark_once(step, node)
             if node.kind == "branch":
                 node_id = self._branch(step, node)
             elif node.kind == "overlap":
@@ -305,6 +340,26 @@ class Engine:
     def _set(self, step: _Step, values: Mapping[str, Any], answer: bool = True) -> None:
         step.set_slots(values, answer, self._recorded[step.state.frame.dialog])
 
+    def _mark_once(self, step: _Step, node: Node) -> None:
+        key = node.get("once")
+        if key and key not in step.state.once:
+            step.update(once=step.state.once + (key,))
+
+    def _deal(self, step: _Step, node: Node) -> None:
+        """A capture node with a ``deck`` puts the next unasked item in slot ``question``:
+        in deck order (light to deep), skipping what this couple already had (the journal
+        knows) and what was asked tonight; when all were had, the least recent comes back."""
+        deck = self.dialogs.decks[node.body["deck"]]
+        had = list((step.state.session.get("memory") or {}).get("used_questions") or [])
+        tonight = set(step.state.used)
+        fresh = [q for q in deck if q not in had and q not in tonight]
+        if not fresh:
+            order = {q: i for i, q in enumerate(had)}
+            fresh = sorted((q for q in deck if q not in tonight), key=lambda q: order.get(q, -1)) or list(deck)
+        question = fresh[0]
+        step.update(used=step.state.used + (question,))
+        step.set_slots({"question": question}, answer=False)
+
     def _effects(self, step: _Step, node: Node) -> None:
         if node.get("swap"):
             fs = step.state.frame.slots
@@ -317,6 +372,8 @@ class Engine:
             self._set(step, {k: (fs.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
         if node.get("commit"):
             self._commit(step)
+        if node.kind == "capture" and node.body.get("deck"):
+            self._deal(step, node)
 
     def _push(self, step: _Step, dialog: Dialog, return_to: str | None) -> None:
         a, b = step.state.session["partners"]
@@ -358,7 +415,7 @@ class Engine:
         entry: dict[str, Any] = {}
         for key, spec in (dialog.record or {}).items():
             if isinstance(spec, str) and spec.startswith("$"):
-                entry[key] = frame.slots.get(spec[1:])
+                entry[key] = frame.slots.get(spec[1:], values.get(spec[1:]) if spec[1:] in values else None)
             elif isinstance(spec, str):
                 entry[key] = " ".join(spec.format_map(_SafeVars(values)).split())
             else:
@@ -387,7 +444,8 @@ class Engine:
 
     def _prompt(self, step: _Step, node: Node) -> None:
         """Say a listening node's prompt (and its capability's first question)."""
-        said = self._say(step, node.get("say"))
+        said = self._say(step, self._node_say(step.state, node))
+        self._mark_once(step, node)
         if node.kind == "form":
             said += self._form_ask(step, node, first=True)
         elif node.kind == "menu":
@@ -528,7 +586,7 @@ class Engine:
         template = handlers[min(count, len(handlers)) - 1]
         said = self._fmt(step.state, template, {"prompt": prompt, "options": matching.spoken_list(options[:6])})
         if said:
-            step.actions.append(Say(said, self._ref(state), state.rate))
+            step.actions.append(Say(said, self._ref(state), self._rate(state)))
         self._listen(step)
 
     def _command(self, step: _Step, name: str) -> None:
@@ -551,7 +609,7 @@ class Engine:
                     step.update(paused=False)
                     self._message(step, "resumed")
             for text in step.state.last_said:
-                step.actions.append(Say(text, self._ref(state), step.state.rate))
+                step.actions.append(Say(text, self._ref(state), self._rate(step.state)))
             self._listen(step)
             return
         if name == "help":
@@ -564,7 +622,7 @@ class Engine:
             if len(history) < 2:
                 self._message(step, "at_start")
                 for text in state.last_said:
-                    step.actions.append(Say(text, self._ref(state), state.rate))
+                    step.actions.append(Say(text, self._ref(state), self._rate(state)))
                 self._listen(step)
                 return
             step.update_frame(history=history[:-2])
@@ -590,7 +648,7 @@ class Engine:
             return
         self._message(step, "nothing_to_skip")
         for text in step.state.last_said:
-            step.actions.append(Say(text, self._ref(step.state), step.state.rate))
+            step.actions.append(Say(text, self._ref(step.state), self._rate(step.state)))
         self._listen(step)
 
     # ------------------------------------------------------------------ capabilities
@@ -836,6 +894,21 @@ class Engine:
                 self._say(step, case.get("say"))
                 return case["goto"]
         raise AssertionError("validated branches end with a fallback")
+
+
+def _ordinal(number: int) -> str:
+    from num2words import num2words
+
+    return num2words(number, to="ordinal")
+
+
+def _balance(speaking: Mapping[str, float], partners: tuple[str, str]) -> dict[str, Any]:
+    """Who spoke less tonight, and whether the difference is worth a gentle word (never a score)."""
+    a, b = (float(speaking.get(p, 0.0)) for p in partners)
+    quieter, louder = (partners[0], partners[1]) if a <= b else (partners[1], partners[0])
+    low, high = min(a, b), max(a, b)
+    lopsided = high + low >= 30.0 and high >= 2.5 * max(low, 1.0)
+    return {"quieter": quieter, "louder": louder, "lopsided": lopsided}
 
 
 def _recorded_slots(dialog: Dialog) -> frozenset[str]:

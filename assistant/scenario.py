@@ -32,6 +32,7 @@ SCHEMA: dict[str, Any] = {
         "start": {"type": "string"},
         "now": {"type": ["string", "object"]},
         "memory": {"type": "object"},
+        "styles": {"type": "object", "additionalProperties": {"type": "object", "properties": {"pace": {"enum": ["slow", "normal", "fast"]}, "verbosity": {"enum": ["brief", "full"]}}, "additionalProperties": False}},
         "turns": {
             "type": "array",
             "items": {
@@ -72,6 +73,7 @@ class Scenario:
     turns: tuple[Mapping[str, Any], ...]
     memory: Mapping[str, Any] = field(default_factory=dict)
     expect: Mapping[str, Any] = field(default_factory=dict)
+    styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario:
@@ -95,7 +97,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario
             turn["audio"] = str(base / turn["audio"])
         turns.append(turn)
     partners = tuple(data["partners"]) if "partners" in data else None
-    return Scenario(source, partners, data.get("start"), now, tuple(turns), data.get("memory") or {}, data.get("expect") or {})  # type: ignore[arg-type]
+    return Scenario(source, partners, data.get("start"), now, tuple(turns), data.get("memory") or {}, data.get("expect") or {}, data.get("styles") or {})  # type: ignore[arg-type]
 
 
 def load(path: str | Path) -> Scenario:

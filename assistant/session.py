@@ -192,9 +192,17 @@ class Session:
         if self.journal is not None:
             self.journal.save(record)
 
-    def run(self, partners: tuple[str, str], dialog: str = "check-in", now: datetime | None = None, memory: Mapping[str, Any] | None = None, session_id: str | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        partners: tuple[str, str],
+        dialog: str = "check-in",
+        now: datetime | None = None,
+        memory: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
+        styles: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
-        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {})
+        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {})
         self.state, actions = self.engine.start(context, dialog)
         try:
             while True:
