@@ -23,11 +23,36 @@ def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Jo
     return Journal(path or settings.journal_file(), keep=settings.journal_keep, free_text=dset.free_text_fields())
 
 
-def voice(settings: Settings):
-    """Speech output for ``--speak`` (filled in by the speech layer)."""
-    raise NotImplementedError
+def synth(settings: Settings):
+    """pyttsx3 (espeak-ng) behind the on-disk prompt cache."""
+    from .tts import PromptCache, Pyttsx3Synth
+
+    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir)
+
+
+def voice(settings: Settings, speaker=None):
+    """The prompts spoken through the configured output device (or ``speaker``)."""
+    from .audio import SoundDeviceSpeaker
+    from .voice import SpeakingVoice
+
+    return SpeakingVoice(synth(settings), speaker or SoundDeviceSpeaker(settings.output_device))
+
+
+def recogniser(settings: Settings):
+    from .asr import load_recogniser
+
+    return load_recogniser(settings.asr_engine, settings.vosk_model)
 
 
 def audio_turns(settings: Settings):
-    """A decoder for ``{"audio": path}`` turns (filled in by the speech layer)."""
-    return None
+    """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
+    from .listener import decode_file
+
+    loaded = []
+
+    def decode(path: str, listen):
+        if not loaded:
+            loaded.append(recogniser(settings))
+        return decode_file(path, listen, loaded[0])
+
+    return decode

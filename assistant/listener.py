@@ -1,0 +1,126 @@
+"""Turns from audio: the VAD gate, endpointing and the recogniser, on the audio clock.
+
+:class:`AudioTurns` is a :class:`~assistant.session.TurnSource` over a stream of
+:class:`~assistant.events.AudioChunk` (a microphone or a long recording).  For each
+``Listen`` it skips the audio heard while the assistant spoke (half duplex), lets the
+endpointer find one utterance, and decodes only that utterance: constrained to the
+listen's grammar for choices, freely for captures.  Silence is never decoded.
+
+:func:`decode_file` does the same for one audio file answer (``{"audio": "clip.wav"}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .asr.base import Recogniser
+from .audio import chunks as pcm_chunks
+from .audio import read_wav
+from .events import AudioChunk, Event, Heard, Listen, Silence
+from .vad import EnergyVAD, Endpointer, MaxLength, NoInput, SpeechAudio, SpeechEnded, SpeechStarted, TurnParams
+
+
+@dataclass
+class TurnTiming:
+    """Where the time of one turn went, on the audio clock and in processing."""
+
+    speech_start: float | None = None
+    speech_end: float | None = None
+    endpoint_at: float | None = None
+    decode_s: float = 0.0
+
+
+def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogniser, vad: EnergyVAD | None = None, timing: TurnTiming | None = None, clock=None) -> Event:
+    """Run one turn over ``chunks`` (consumed up to the endpoint)."""
+    import time
+
+    clock = clock or time.perf_counter
+    params = TurnParams.from_listen(listen)
+    if listen.expect_silence:
+        params = TurnParams.from_listen(listen, no_input_s=listen.no_input_s)
+    endpointer = Endpointer(params, vad=vad)
+    grammar = list(listen.grammar) if listen.mode == "choice" and listen.grammar else None
+    utterance = None
+    decode = 0.0
+    for chunk in chunks:
+        for ev in endpointer.feed(chunk):
+            if isinstance(ev, SpeechStarted):
+                t0 = clock()
+                utterance = recogniser.start(grammar)
+                decode += clock() - t0
+            elif isinstance(ev, SpeechAudio) and utterance is not None:
+                t0 = clock()
+                utterance.feed(ev.chunk.pcm)
+                decode += clock() - t0
+        if endpointer.done:
+            break
+    result = endpointer.result
+    if timing is not None:
+        timing.speech_start = endpointer.speech_start
+        timing.speech_end = endpointer.speech_end
+        timing.endpoint_at = getattr(result, "timestamp", None)
+    if utterance is None or isinstance(result, NoInput) or result is None:
+        return Silence(getattr(result, "seconds", listen.no_input_s) or listen.no_input_s)
+    t0 = clock()
+    transcript = utterance.finish()
+    final = clock() - t0
+    if timing is not None:
+        timing.decode_s = decode + final
+    seconds = float(getattr(result, "seconds", 0.0) or 0.0)
+    return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
+
+
+def decode_file(path: str, listen: Listen, recogniser: Recogniser) -> Event:
+    """One audio-file answer: any rate, mono or stereo; padded with silence so the
+    endpointer can close the turn."""
+    pcm = read_wav(path)
+    tail = b"\x00\x00" * int(16000 * (listen.end_silence_s + 0.5))
+    return listen_once(pcm_chunks(pcm + tail), listen, recogniser)
+
+
+@dataclass
+class AudioTurns:
+    """Turns from a continuous audio stream (mic or recording), half duplex.
+
+    ``live``: the stream is a microphone whose samples piled up while the assistant spoke
+    (call ``flush`` on the source); otherwise ``spoken_s`` seconds of the recording are
+    skipped, as a room keeps going while the assistant talks.
+    """
+
+    stream: Iterator[AudioChunk]
+    recogniser: Recogniser
+    live: bool = False
+    flush: object = None
+    vad: EnergyVAD = field(default_factory=EnergyVAD)
+    timings: list[TurnTiming] = field(default_factory=list)
+    position: float = 0.0
+    """The audio clock: the timestamp just after the last chunk consumed."""
+
+    def _chunks(self) -> Iterator[AudioChunk]:
+        for chunk in self.stream:
+            self.position = chunk.timestamp + chunk.seconds
+            yield chunk
+
+    def skip(self, seconds: float) -> None:
+        """Ignore ``seconds`` of input (the assistant was speaking)."""
+        if self.live:
+            if callable(self.flush):
+                self.flush()
+            return
+        until = self.position + seconds
+        while self.position < until:
+            chunk = next(self.stream, None)
+            if chunk is None:
+                raise StopIteration
+            self.position = chunk.timestamp + chunk.seconds
+
+    def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        try:
+            self.skip(spoken_s)
+        except StopIteration:
+            return Silence(listen.no_input_s)
+        timing = TurnTiming()
+        event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)
+        self.timings.append(timing)
+        return event
