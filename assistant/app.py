@@ -51,8 +51,14 @@ def audio_turns(settings: Settings):
     loaded = []
 
     def decode(path: str, listen):
+        from .audio import AudioError
+        from .session import TurnError
+
         if not loaded:
             loaded.append(recogniser(settings))
-        return decode_file(path, listen, loaded[0])
+        try:
+            return decode_file(path, listen, loaded[0])
+        except AudioError as exc:
+            raise TurnError(f"audio turn: {exc}") from None
 
     return decode

@@ -211,6 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_INVALID)
     except JournalError as exc:
         return _fail(f"journal: {exc}", EXIT_FAULT)
+    except Exception as exc:  # the speech edge: a missing model, a vanished device, TTS
+        name = type(exc).__name__
+        if name in ("RecogniserError", "AudioError", "TTSError"):
+            return _fail(str(exc).splitlines()[0] if str(exc) else name, EXIT_FAULT)
+        raise
     except BrokenPipeError:
         return EXIT_FAULT
     finally:

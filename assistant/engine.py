@@ -168,6 +168,8 @@ class Engine:
         if isinstance(event, Heard) and matching.normalise(event.text):
             self._count_speaking(step, event)
             self._on_heard(step, event.text)
+        elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.listen_action(state).mode == "choice":
+            self._fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
             self._on_silence(step)
         else:

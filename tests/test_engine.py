@@ -177,3 +177,13 @@ def test_speaking_time_is_attributed(engine):
     state, _ = engine.handle(state, Heard("I ran ten kilometres", seconds=4.0))
     state, _ = engine.handle(state, Heard("that's amazing", seconds=2.0))
     assert state.speaking == {"Maya": 5.5, "Sam": 2.0}
+
+
+def test_unintelligible_speech_is_a_nomatch_for_choices_and_thinking_time_for_captures(engine):
+    state, _ = start(engine)
+    state, actions = engine.handle(state, Heard("", seconds=1.2))
+    assert says(actions)[-1].startswith("Sorry, I didn't catch that") and state.nomatch == 1
+    state, _ = start(engine, "name-a-feeling")
+    state, _ = engine.handle(state, Heard("proud"))
+    state, actions = engine.handle(state, Heard("", seconds=2.0))
+    assert says(actions) == ["Take your time."] and state.noinput == 1
