@@ -62,3 +62,44 @@ def audio_turns(settings: Settings):
             raise TurnError(f"audio turn: {exc}") from None
 
     return decode
+
+
+def wake(settings: Settings):
+    from .wake import WakeDetector
+
+    return WakeDetector(phrases=settings.wake_phrases)
+
+
+def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:
+    """Every prompt whose words are known before a session starts (the names are), for
+    ``checkin prepare``: says, brief forms, help and messages with no slot placeholders."""
+    import string
+
+    a, b = partners
+    texts: list[str] = []
+
+    def add(template: str) -> None:
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+        if not fields <= {"a", "b", "partner", "other"}:
+            return
+        for partner, other in ((a, b), (b, a)):
+            texts.append(" ".join(template.format(a=a, b=b, partner=partner, other=other).split()))
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            add(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for dialog in dset.dialogs.values():
+        for node in dialog.nodes.values():
+            for key in ("say", "brief", "help", "noinput", "nomatch"):
+                walk(node.get(key))
+            for item in (node.body if node.kind in ("choice", "branch") else []) or []:
+                walk(item.get("say"))
+    for value in dset.common["messages"].values():
+        walk(value)
+    for handlers in dset.common["defaults"].get("capture", {}).values():
+        walk(handlers)
+    return list(dict.fromkeys(texts))

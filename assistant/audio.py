@@ -409,6 +409,7 @@ class MicSource:
         """The rate the device was opened at (known once :meth:`chunks` runs)."""
         self.overflows = 0
         """How many reads reported an input overflow (samples the device dropped)."""
+        self._handoff: queue.Queue | None = None
 
     def _open(self, sd, index: int, name: str):  # noqa: ANN001, ANN202
         rates = [self.device_rate] if self.device_rate else [self.rate]
@@ -445,6 +446,7 @@ class MicSource:
         self.capture_rate = capture_rate
         resampler = StreamResampler(capture_rate, self.rate) if capture_rate != self.rate else None
         handoff: queue.Queue = queue.Queue(maxsize=self.queue_chunks)
+        self._handoff = handoff
         stop = threading.Event()
 
         def put(item: object) -> bool:
@@ -493,6 +495,22 @@ class MicSource:
         finally:
             stop.set()
             _close_quietly(stream, thread)
+
+    def flush(self) -> int:
+        """Drop the audio captured so far but not yet read (e.g. while the assistant spoke:
+        half duplex).  Returns how many chunks were dropped."""
+        dropped = 0
+        handoff = self._handoff
+        while handoff is not None:
+            try:
+                item = handoff.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, AudioError) or item is _STOP:
+                handoff.put(item)  # keep faults for the reader of chunks()
+                break
+            dropped += 1
+        return dropped
 
     def __repr__(self) -> str:
         return f"MicSource(device={self.device!r}, rate={self.rate}, chunk_ms={self.chunk_ms})"

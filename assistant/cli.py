@@ -150,6 +150,106 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _voice_session_parts(settings: config_mod.Settings, speaker=None, log=None):
+    """Engine, journal and a voice for speech commands."""
+    dset = app.dialogs(settings)
+    engine = app.engine(dset)
+    journal = app.journal(settings, dset)
+    journal.close_stale()
+    voice = app.voice(settings, speaker=speaker)
+    return dset, engine, journal, voice
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    """A long recording through the same pipeline as the microphone, on the audio clock."""
+    from .audio import NullSpeaker, WavSource, WavWriterSpeaker
+    from .listener import AudioTurns
+    from .runner import Runner
+
+    settings = config_mod.load(args.config)
+    source = WavSource(args.recording)
+    sinks: list[Any] = [JsonlSink(open(args.log, "w", encoding="utf-8"))] if args.log else []
+    wake = app.wake(settings)
+    if args.wake_only:
+        runner = Runner(source.chunks(), wake, turns=None, session=None, run_session=None, sinks=sinks, wake_only=True)  # type: ignore[arg-type]
+        runner.run()
+        print(json.dumps({"wakes": runner.wakes, "seconds": round(source.seconds, 2)}))
+        return EXIT_OK
+    now = _parse_now(args.now)
+    clock = _clock(now)
+    speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
+    dset, engine, journal, voice = _voice_session_parts(settings, speaker=speaker)
+    recogniser = app.recogniser(settings)
+    runner = Runner(
+        source.chunks(),
+        wake,
+        turns=lambda stream: AudioTurns(stream, recogniser),
+        session=lambda turns: Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
+        run_session=lambda session: session.run(settings.partners, settings.start, now=clock(), memory=journal.memory(clock()), styles=settings.styles),
+        sinks=sinks,
+    )
+    runner.run()
+    print(json.dumps({"wakes": runner.wakes, "sessions": [r["outcome"] for r in runner.records], "seconds": round(source.seconds, 2)}))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The microphone, forever: wait for the wake phrase, run a check-in, wait again."""
+    import time
+
+    from .audio import AudioError, MicSource
+    from .listener import AudioTurns
+    from .runner import Runner
+
+    settings = config_mod.load(args.config)
+    dset, engine, journal, voice = _voice_session_parts(settings)
+    recogniser = app.recogniser(settings)
+    wake = app.wake(settings)
+    sinks: list[Any] = [ConsoleSink(sys.stdout)]
+    if args.log:
+        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    while True:
+        mic = MicSource(settings.input_device)
+        runner = Runner(
+            mic.chunks(),
+            wake,
+            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=mic.flush),
+            session=lambda turns: Session(engine, turns, sinks, journal=journal, voice=voice),
+            run_session=lambda session: session.run(settings.partners, settings.start, memory=journal.memory(datetime.now()), styles=settings.styles),
+            sinks=sinks,
+        )
+        try:
+            runner.run()
+        except AudioError as exc:
+            print(f"checkin: {exc}; retrying in 2 s", file=sys.stderr, flush=True)
+            time.sleep(2)
+            continue
+        return EXIT_OK
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .audio import list_devices
+
+    devices = list_devices()
+    if not devices:
+        print("No audio devices found (is a USB microphone plugged in?)")
+        return EXIT_FAULT
+    print("\n".join(devices))
+    return EXIT_OK
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Pre-render every static prompt so it starts at once."""
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    texts = app.static_prompts(dset, settings.partners)
+    cache = app.synth(settings)
+    rendered = cache.prepare(texts)
+    print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -185,6 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every dialog file (exit 0 valid, 2 invalid)")
     p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
+    p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
+    p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
+    p.add_argument("--log", help="write every event (wake, say, heard...) to this JSON-lines file")
+    p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
+    p.add_argument("--out", help="write the assistant's replies to this WAV file")
+    p.add_argument("--now", help="fix the clock (ISO date-time)")
+    p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("devices", help="list audio devices")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
+    p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("history", help="list past check-ins")
     p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
