@@ -103,3 +103,33 @@ def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:
     for handlers in dset.common["defaults"].get("capture", {}).values():
         walk(handlers)
     return list(dict.fromkeys(texts))
+
+
+class Reloadable:
+    """Settings, dialogs and engine that a service reload (SIGHUP) can replace.  A broken
+    config or dialog file keeps the old, working version running and logs one line."""
+
+    def __init__(self, config_path, log=None):
+        import sys
+
+        from . import config as config_mod
+
+        self._config_mod = config_mod
+        self.config_path = config_path
+        self.log = log or sys.stderr
+        self.settings = config_mod.load(config_path)
+        self.dialogs = dialogs(self.settings)
+        self.engine = engine(self.dialogs)
+
+    def reload(self) -> bool:
+        from .dialogs import DialogError
+
+        try:
+            settings = self._config_mod.load(self.config_path)
+            dset = dialogs(settings)
+        except DialogError as exc:
+            print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)
+            return False
+        self.settings, self.dialogs, self.engine = settings, dset, engine(dset)
+        print(f"checkin: reloaded {len(dset.dialogs)} dialogs and {settings.source}", file=self.log, flush=True)
+        return True

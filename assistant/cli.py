@@ -194,15 +194,20 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The microphone, forever: wait for the wake phrase, run a check-in, wait again."""
+    """The microphone, forever: wait for the wake phrase, run a check-in, wait again.
+    SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
     from .audio import AudioError, MicSource
     from .listener import AudioTurns
     from .runner import Runner
 
-    settings = config_mod.load(args.config)
-    dset, engine, journal, voice = _voice_session_parts(settings)
+    live = app.Reloadable(args.config)
+    signal.signal(signal.SIGHUP, lambda signum, frame: live.reload())
+    settings = live.settings
+    journal = app.journal(settings, live.dialogs)
+    journal.close_stale()
+    voice = app.voice(settings)
     recogniser = app.recogniser(settings)
     wake = app.wake(settings)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
@@ -215,8 +220,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             mic.chunks(),
             wake,
             turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=mic.flush),
-            session=lambda turns: Session(engine, turns, sinks, journal=journal, voice=voice),
-            run_session=lambda session: session.run(settings.partners, settings.start, memory=journal.memory(datetime.now()), styles=settings.styles),
+            session=lambda turns: Session(live.engine, turns, sinks, journal=journal, voice=voice),
+            run_session=lambda session: session.run(live.settings.partners, live.settings.start, memory=journal.memory(datetime.now()), styles=live.settings.styles),
             sinks=sinks,
         )
         try:
@@ -248,6 +253,40 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     rendered = cache.prepare(texts)
     print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
     return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    journal = app.journal(settings, dset)
+    if not journal.path.exists():
+        print("Nothing to forget: the journal is empty.")
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("forget: add --yes to erase all history without asking")
+        answer = input(f"Erase every check-in in {journal.path}? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Kept everything.")
+            return EXIT_OK
+    count = journal.forget()
+    print(f"Erased {count} check-in(s). Nothing of them is left in {journal.path.name}.")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+
+    settings = config_mod.load(args.config)
+    problems = 0
+    for check in doctor.run_checks(settings):
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name}: {check.detail}")
+        if not check.ok:
+            problems += 1
+            print(f"     fix: {check.fix}")
+    print(f"{problems} problem(s) found." if problems else "Everything looks ready.")
+    return EXIT_FAULT if problems else EXIT_OK
 
 
 # --------------------------------------------------------------------------- parser
@@ -303,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("forget", help="erase all history (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("history", help="list past check-ins")
     p.add_argument("--json", action="store_true", help="print the session records as a JSON list")

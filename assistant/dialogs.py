@@ -39,12 +39,17 @@ class DialogError(Exception):
     """A dialog, lexicon or common file is invalid.  ``str()`` is one line."""
 
     def __init__(self, source: str, line: int | None, field_path: str, message: str):
+        field_path, message = _one_line(field_path), _one_line(message)
         self.source = source
         self.line = line
         self.field = field_path
         self.message = message
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {field_path + ': ' if field_path else ''}{message}")
+
+
+def _one_line(text: str) -> str:
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 # --------------------------------------------------------------------------- model

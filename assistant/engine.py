@@ -175,7 +175,9 @@ class Engine:
         else:
             raise TypeError(f"not an engine event: {event!r}")
         if step.answered and not step.state.ended:
-            step.actions.append(Save(self.record(step.state)))
+            # Saved before the next Listen: the answer is on disk before anyone waits.
+            at = len(step.actions) - 1 if step.actions and isinstance(step.actions[-1], Listen) else len(step.actions)
+            step.actions.insert(at, Save(self.record(step.state)))
         return step.state, step.actions
 
     def record(self, state: State) -> dict[str, Any]:

@@ -26,7 +26,9 @@ warmed up once so that properties apply immediately; and the applied rate is che
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -81,7 +83,16 @@ def _engine():  # noqa: ANN202 - a pyttsx3.Engine
         except Exception as exc:
             raise TTSError(f"cannot start pyttsx3/espeak-ng: {_one_line(exc)}") from None
         _ENGINE = engine
+        atexit.register(_shutdown)
     return _ENGINE
+
+
+def _shutdown() -> None:
+    """Drop the engine while modules still exist (pyttsx3's __del__ fails at interpreter teardown)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        _ENGINE = None
+    gc.collect()
 
 
 def _espeak_module():  # noqa: ANN202

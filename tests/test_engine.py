@@ -62,7 +62,7 @@ def test_every_answer_is_saved_as_given(engine):
     state, actions = start(engine, "name-a-feeling")
     state, actions = engine.handle(state, Heard("grateful"))
     saves = [a for a in actions if isinstance(a, Save)]
-    assert len(saves) == 1
+    assert len(saves) == 1 and isinstance(actions[-2], Save) and isinstance(actions[-1], Listen), "saved before listening"
     entry = saves[0].record["exercises"][0]
     assert entry["feeling"] == "grateful" and entry["complete"] is False
     state, actions = engine.handle(state, Heard("my sister called"))
