@@ -536,6 +536,82 @@ def _close_quietly(stream: object, thread: threading.Thread, timeout: float = 1.
 # --------------------------------------------------------------------------- speakers
 
 
+class DeviceLost(AudioError):
+    """The input device stayed away longer than we wait for it."""
+
+
+def refresh_devices() -> None:
+    """Make PortAudio scan devices again (it lists them once, at start), so a USB
+    microphone plugged back in is found without restarting the service."""
+    sd = _sd()
+    try:
+        sd._terminate()
+        sd._initialize()
+    except Exception:  # an older sounddevice: a restart will find the device
+        pass
+
+
+class ReopeningSource:
+    """A source that survives its device vanishing: on an :class:`AudioError` it reports
+    one line, waits for the device to come back (reopening every ``retry_s``) and goes on
+    with the audio clock continuing; after ``give_up_s`` it raises :class:`DeviceLost`.
+
+    ``open_chunks`` opens the device and returns its chunk iterator (e.g.
+    ``lambda: MicSource(dev).chunks()``).  While it waits, whoever reads the stream (the
+    wake detector or a session's turn) simply waits too: the session is paused.
+    """
+
+    def __init__(self, open_chunks, retry_s: float = 1.0, give_up_s: float = 120.0, log=None, sleep=None, monotonic=None, on_retry=None):
+        import sys
+        import time
+
+        self.open_chunks = open_chunks
+        self.retry_s = retry_s
+        self.give_up_s = give_up_s
+        self.log = log or sys.stderr
+        self.sleep = sleep or time.sleep
+        self.monotonic = monotonic or time.monotonic
+        self.on_retry = on_retry
+        self.outages = 0
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        offset = 0.0
+        position = 0.0
+        while True:
+            try:
+                for chunk in self.open_chunks():
+                    position = offset + chunk.timestamp + chunk.seconds
+                    yield AudioChunk(chunk.pcm, chunk.rate, chunk.channels, offset + chunk.timestamp)
+                return
+            except DeviceLost:
+                raise
+            except AudioError as exc:
+                self.outages += 1
+                print(f"checkin: microphone lost ({exc}); waiting up to {self.give_up_s:g} s for it to come back", file=self.log, flush=True)
+                offset = position
+                self._wait()
+
+    def _wait(self) -> None:
+        deadline = self.monotonic() + self.give_up_s
+        while self.monotonic() < deadline:
+            self.sleep(self.retry_s)
+            if self.on_retry:
+                self.on_retry()
+            try:
+                probe = self.open_chunks()
+                first = next(iter(probe))
+            except AudioError:
+                continue
+            except StopIteration:
+                continue
+            close = getattr(probe, "close", None)
+            if close:
+                close()
+            print("checkin: microphone is back", file=self.log, flush=True)
+            return
+        raise DeviceLost(f"the microphone did not come back within {self.give_up_s:g} s")
+
+
 class Speaker(Protocol):
     """The speaker port: play mono s16le audio, returning when it has been played."""
 

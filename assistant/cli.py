@@ -198,7 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
-    from .audio import AudioError, MicSource
+    from .audio import AudioError, MicSource, ReopeningSource, refresh_devices
     from .listener import AudioTurns
     from .runner import Runner
 
@@ -214,12 +214,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    current: dict[str, MicSource] = {}
+
+    def open_mic():
+        current["mic"] = MicSource(live.settings.input_device)
+        return current["mic"].chunks()
+
     while True:
-        mic = MicSource(settings.input_device)
+        source = ReopeningSource(open_mic, give_up_s=settings.device_wait_s, on_retry=refresh_devices)
         runner = Runner(
-            mic.chunks(),
+            source.chunks(),
             wake,
-            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=mic.flush),
+            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush()),
             session=lambda turns: Session(live.engine, turns, sinks, journal=journal, voice=voice),
             run_session=lambda session: session.run(live.settings.partners, live.settings.start, memory=journal.memory(datetime.now()), styles=live.settings.styles),
             sinks=sinks,

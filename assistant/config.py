@@ -60,7 +60,7 @@ SCHEMA: dict[str, Any] = {
         },
         "audio": {
             "type": "object",
-            "properties": {"input_device": _device, "output_device": _device},
+            "properties": {"input_device": _device, "output_device": _device, "device_wait_s": {"type": "number", "minimum": 0}},
             "additionalProperties": False,
         },
         "tts": {
@@ -100,6 +100,8 @@ class Settings:
     vosk_model: Path | None = PROJECT_DIR / "models" / "vosk-model-small-en-us-0.15"
     input_device: str | int | None = None
     output_device: str | int | None = None
+    device_wait_s: float = 120.0
+    """How long a session waits for a vanished microphone before ending politely."""
     tts_voice: str | None = None
     tts_rate: int = 165
     tts_volume: float = 0.9
@@ -151,6 +153,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         vosk_model=path(asr["vosk_model"]) if "vosk_model" in asr else defaults.vosk_model,
         input_device=audio.get("input_device"),
         output_device=audio.get("output_device"),
+        device_wait_s=float(audio.get("device_wait_s", defaults.device_wait_s)),
         tts_voice=tts.get("voice"),
         tts_rate=tts.get("rate", defaults.tts_rate),
         tts_volume=tts.get("volume", defaults.tts_volume),

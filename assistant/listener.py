@@ -16,7 +16,7 @@ from typing import Iterator
 
 from .asr.base import Recogniser
 from .audio import chunks as pcm_chunks
-from .audio import read_wav
+from .audio import DeviceLost, read_wav
 from .events import AudioChunk, Event, Heard, Listen, Silence
 from .vad import EnergyVAD, Endpointer, MaxLength, NoInput, SpeechAudio, SpeechEnded, SpeechStarted, TurnParams
 
@@ -121,6 +121,10 @@ class AudioTurns:
         except StopIteration:
             return Silence(listen.no_input_s)
         timing = TurnTiming()
-        event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)
+        try:
+            event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)
+        except DeviceLost:
+            # The microphone stayed away: end politely (the engine says goodbye and saves).
+            return Heard("stop")
         self.timings.append(timing)
         return event

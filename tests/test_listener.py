@@ -1,0 +1,137 @@
+"""Audio turns over a stream: half duplex, endpointing, and a microphone that vanishes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from assistant.asr.base import Transcript
+from assistant.audio import AudioError, ReopeningSource, chunks
+from assistant.events import Heard, Listen, Silence
+from assistant.listener import AudioTurns
+from assistant.session import Session
+
+RATE = 16000
+
+
+def tone(seconds, amp=6000):
+    t = np.arange(int(RATE * seconds)) / RATE
+    return (amp * np.sin(2 * np.pi * 220 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.int16).tobytes()
+
+
+def silence(seconds):
+    return b"\x00\x00" * int(RATE * seconds)
+
+
+class Utterances:
+    """A recogniser port that names each utterance in turn and records what it was fed."""
+
+    name = "scripted"
+    sample_rate = RATE
+
+    def __init__(self, texts):
+        self.texts = list(texts)
+        self.grammars = []
+        self.fed = []
+
+    def start(self, grammar=None):
+        self.grammars.append(grammar)
+        outer = self
+
+        class U:
+            def __init__(self):
+                self.n = 0
+
+            def feed(self, pcm):
+                self.n += len(pcm)
+
+            def finish(self):
+                outer.fed.append(self.n / 2 / RATE)
+                return Transcript(outer.texts.pop(0) if outer.texts else "", 0.9)
+
+        return U()
+
+
+def choice_listen():
+    return Listen("check-in/energy", "choice", ("high", "low"), ("high", "low", "stop"), no_input_s=3.0, end_silence_s=0.6, max_s=5.0)
+
+
+def test_one_turn_decodes_only_the_utterance_with_its_grammar():
+    recogniser = Utterances(["low"])
+    stream = chunks(silence(1.0) + tone(0.8) + silence(2.0))
+    turns = AudioTurns(stream, recogniser)
+    event = turns.next_turn(choice_listen(), spoken_s=0.0)
+    assert isinstance(event, Heard) and event.text == "low" and event.confidence == 0.9
+    assert 0.7 <= event.seconds <= 1.0
+    assert recogniser.grammars == [["high", "low", "stop"]]
+    assert recogniser.fed[0] <= 0.3 + 0.8 + 0.6 + 0.1, "the second of silence before speech is not decoded (only a short pre-roll)"
+    timing = turns.timings[0]
+    assert abs(timing.speech_start - 1.0) < 0.1 and abs(timing.endpoint_at - 2.4) < 0.15
+
+
+def test_half_duplex_skips_what_was_heard_while_speaking():
+    recogniser = Utterances(["high"])
+    # the assistant's own voice (a tone) plays for 2 s, then the couple answers
+    stream = chunks(tone(1.8) + silence(0.2) + silence(0.5) + tone(0.6) + silence(1.5))
+    event = AudioTurns(stream, recogniser).next_turn(choice_listen(), spoken_s=2.0)
+    assert event.text == "high" and len(recogniser.fed) == 1
+
+
+def test_no_input_is_silence_and_capture_decodes_freely():
+    recogniser = Utterances([])
+    event = AudioTurns(chunks(silence(5.0)), recogniser).next_turn(choice_listen(), 0.0)
+    assert isinstance(event, Silence) and recogniser.grammars == []
+    recogniser = Utterances(["we went to the sea"])
+    capture = Listen("x/y", "capture", no_input_s=5.0, end_silence_s=2.0, max_s=20.0)
+    # a thinking pause shorter than end_silence_s does not end the answer
+    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(1.2) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
+    assert event.text == "we went to the sea" and recogniser.grammars == [None] and event.seconds > 3.0
+
+
+class FlakyMic:
+    """Opens like a microphone: the first time it delivers audio then fails; then it is
+    missing ``missing`` times; then it is back."""
+
+    def __init__(self, first, then, missing=2):
+        self.parts = [first, then]
+        self.missing = missing
+        self.opens = 0
+
+    def __call__(self):
+        self.opens += 1
+        if self.opens == 1:
+            return self._fail_after(self.parts[0])
+        if self.opens <= 1 + self.missing:
+            return self._fail_after(b"")
+        return iter(chunks(self.parts[1]))
+
+    @staticmethod
+    def _fail_after(pcm):
+        yield from chunks(pcm)
+        raise AudioError("input device 1 'USB mic' stopped delivering audio (2 s without samples)")
+
+
+def test_the_mic_vanishes_mid_session_and_comes_back(engine):
+    log = io.StringIO()
+    mic = FlakyMic(silence(0.5) + tone(0.7) + silence(1.5), silence(0.5) + tone(0.7) + silence(2.0) + tone(0.5) + silence(2.0))
+    source = ReopeningSource(mic, retry_s=0.0, give_up_s=5.0, log=log)
+    recogniser = Utterances(["low", "name a feeling", "stop"])
+    session = Session(engine, AudioTurns(source.chunks(), recogniser))
+    record = session.run(("Maya", "Sam"), "check-in")
+    assert record["outcome"] == "stopped"
+    assert source.outages >= 1
+    assert "microphone lost" in log.getvalue() and "microphone is back" in log.getvalue()
+
+
+def test_the_mic_that_never_returns_ends_the_session_politely(engine):
+    log = io.StringIO()
+    mic = FlakyMic(silence(0.5) + tone(0.7) + silence(1.5), b"", missing=10**6)
+    now = [0.0]
+    source = ReopeningSource(mic, retry_s=1.0, give_up_s=30.0, log=log, sleep=lambda s: now.__setitem__(0, now[0] + s), monotonic=lambda: now[0])
+    says = []
+    session = Session(engine, AudioTurns(source.chunks(), Utterances(["low"])), sinks=[lambda e: says.append(e.get("text")) if e["type"] == "say" else None])
+    record = session.run(("Maya", "Sam"), "check-in")
+    assert record["outcome"] == "stopped"
+    assert says[-1].startswith("Okay, we'll stop here")
+    assert 29 <= now[0] <= 31
