@@ -28,7 +28,11 @@ class TurnTiming:
     speech_start: float | None = None
     speech_end: float | None = None
     endpoint_at: float | None = None
+    """When the endpointer decided the turn was over (audio clock)."""
     decode_s: float = 0.0
+    """Processing spent in the recogniser (feeding and the final decode), wall clock."""
+    final_decode_s: float = 0.0
+    """The part of it after the endpoint decision."""
 
 
 def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogniser, vad: EnergyVAD | None = None, timing: TurnTiming | None = None, clock=None) -> Event:
@@ -54,12 +58,15 @@ def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogn
                 utterance.feed(ev.chunk.pcm)
                 decode += clock() - t0
         if endpointer.done:
+            decided = chunk.timestamp + chunk.seconds
             break
+    else:
+        decided = None
     result = endpointer.result
     if timing is not None:
         timing.speech_start = endpointer.speech_start
         timing.speech_end = endpointer.speech_end
-        timing.endpoint_at = getattr(result, "timestamp", None)
+        timing.endpoint_at = decided
     if utterance is None or isinstance(result, NoInput) or result is None:
         return Silence(getattr(result, "seconds", listen.no_input_s) or listen.no_input_s)
     t0 = clock()
@@ -67,6 +74,7 @@ def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogn
     final = clock() - t0
     if timing is not None:
         timing.decode_s = decode + final
+        timing.final_decode_s = final
     seconds = float(getattr(result, "seconds", 0.0) or 0.0)
     return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
 
