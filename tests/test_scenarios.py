@@ -29,6 +29,29 @@ def test_every_exercise_has_scenarios(dialog_set):
         assert dialog.id in text or dialog.title in text, f"no scenario runs {dialog.id}"
 
 
+def test_the_menu_offers_every_exercise_by_its_natural_name(engine, dialog_set):
+    from datetime import datetime
+
+    from assistant.engine import Context
+    from assistant.events import Heard
+
+    for dialog in dialog_set.exercises():
+        for name in (dialog.title, *dialog.names):
+            state, _ = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1"))
+            state, _ = engine.handle(state, Heard("high"))
+            state, _ = engine.handle(state, Heard(name))
+            assert state.frame.dialog == dialog.id, f"saying {name!r} at the menu starts {state.frame.dialog}, not {dialog.id}"
+
+
+def test_safe_space_rules_are_said_once_per_session(tmp_path, capsys):
+    log = tmp_path / "events.jsonl"
+    assert cli.main(["simulate", str(Path(__file__).parent / "scenarios" / "safe_space_said_once.yaml"), "--log", str(log)]) == 0
+    capsys.readouterr()
+    says = [e["text"] for e in map(json.loads, log.read_text().splitlines()) if e["type"] == "say"]
+    assert sum("say pass any time" in s for s in says) == 1
+    assert any(s.startswith("Let's dream a little") for s in says), "the second sensitive exercise ran"
+
+
 def test_a_wrong_expectation_fails(tmp_path, capsys):
     scenario = tmp_path / "wrong.yaml"
     scenario.write_text(
