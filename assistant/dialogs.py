@@ -130,13 +130,15 @@ class DialogSet:
     decks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def free_text_fields(self) -> set[str]:
-        """Record fields that hold free-form sentences (captured answers), for privacy."""
+        """``exercise:field`` for every record field that holds a free-form sentence (a
+        captured answer without ``keep: true``): what ``journal.keep: summary`` leaves out."""
         out: set[str] = set()
         for dialog in self.dialogs.values():
-            captured = {n.body["slot"] for n in dialog.nodes.values() if n.kind == "capture"}
+            captured = {n.body["slot"] for n in dialog.nodes.values() if n.kind == "capture" and not n.body.get("keep")}
+            exercise = (dialog.record or {}).get("exercise", dialog.id)
             for key, spec in (dialog.record or {}).items():
                 if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
-                    out.add(key)
+                    out.add(f"{exercise}:{key}")
         return out
 
     def exercises(self) -> list[Dialog]:
@@ -220,7 +222,7 @@ NODE_SCHEMA: dict[str, Any] = {
         "choice": {"type": "array", "items": _choice_item, "minItems": 1},
         "capture": {
             "type": "object",
-            "properties": {"slot": _text, "stuck": _text, "deck": _text},
+            "properties": {"slot": _text, "stuck": _text, "deck": _text, "keep": {"type": "boolean"}},
             "required": ["slot"],
             "additionalProperties": False,
         },

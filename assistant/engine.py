@@ -20,6 +20,7 @@ n-th handler (the last repeats) and a bounded number of tries ends the session p
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -432,8 +433,9 @@ class Engine:
             dialog = self.dialogs.dialogs.get(str(entry.get("exercise")))
             if dialog and dialog.summary and entry.get("complete", True):
                 parts.append(" ".join(dialog.summary.format_map(_SafeVars({k: v for k, v in entry.items() if v is not None})).split()))
+        parts = list(dict.fromkeys(parts))
         if not parts:
-            return self.messages.get("summary_none", "took a quiet moment together")
+            return self.messages.get("summary_none", "you took a quiet moment together")
         return matching.spoken_list(parts, "and")
 
     def _end(self, step: _Step, outcome: str) -> None:
@@ -702,7 +704,7 @@ class Engine:
             self._say(step, body["stuck"])
             self._listen(step)
             return
-        self._set(step, {body["slot"]: text.strip()})
+        self._set(step, {body["slot"]: _trim_filler(text)})
         self._enter(step, node.get("next"))
 
     def _on_pause(self, step: _Step, node: Node, text: str) -> None:
@@ -788,6 +790,7 @@ class Engine:
             if spec["kind"] == "date" and found.date is not None:
                 values[name] = found.date.isoformat()
                 values[f"{name}_spoken"] = slots.spoken_date(found.date, self._now(step.state))
+                values[f"{name}_day"] = slots.spoken_date(found.date, None)
             elif spec["kind"] == "time" and found.time is not None:
                 values[name] = found.time.strftime("%H:%M")
                 values[f"{name}_spoken"] = slots.spoken_time(found.time)
@@ -944,6 +947,15 @@ def _holds(cond: Mapping[str, Any], value: Any) -> bool:
     if "lt" in cond:
         return number < cond["lt"]
     return False
+
+
+_LEADING_FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hmm+|well|so|like|okay so|you know)\b[\s,.]*)+", re.IGNORECASE)
+
+
+def _trim_filler(text: str) -> str:
+    """"Um, my pottery class" -> "my pottery class" (keeps the words as said otherwise)."""
+    trimmed = _LEADING_FILLER.sub("", text.strip()).strip()
+    return trimmed or text.strip()
 
 
 def _strip_corrections(text: str) -> str:

@@ -45,7 +45,7 @@ class Journal:
         self.path = Path(path)
         self.keep = keep
         self.free_text = frozenset(free_text)
-        """Record fields holding free-form sentences (dropped unless keep is 'full')."""
+        """``exercise:field`` names holding free-form sentences (dropped unless keep is 'full')."""
         self.pending: dict[str, Mapping[str, Any]] = {}
         self._db: sqlite3.Connection | None = None
 
@@ -110,7 +110,7 @@ class Journal:
         out = dict(record)
         if self.keep == "full":
             return out
-        out["exercises"] = [{k: v for k, v in e.items() if k not in self.free_text} for e in record.get("exercises", [])]
+        out["exercises"] = [{k: v for k, v in e.items() if f"{e.get('exercise')}:{k}" not in self.free_text} for e in record.get("exercises", [])]
         return out
 
     def save(self, record: Mapping[str, Any]) -> bool:
@@ -170,7 +170,7 @@ class Journal:
         records = self.records()
         memory: dict[str, Any] = {}
         entries = [e for rec in records for e in rec.get("exercises", [])]
-        followed = {e.get("activity") for e in entries if e.get("exercise") == "date-followup"}
+        followed = {e.get("activity") for e in entries if e.get("exercise") == "date-followup" and e.get("happened") != "not yet"}
         for entry in reversed(entries):
             if entry.get("exercise") == "plan-a-date" and entry.get("confirmed"):
                 if entry.get("activity") not in followed:

@@ -46,7 +46,7 @@ def _digits(text: str) -> str:
 
     text = normalise(text)
     text = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: f"{_ORDINALS[m.group(1)]}th", text)
-    text = re.sub(r"\b(a|an) (day|week)s?\b", r"1 \2", text)
+    text = re.sub(r"\bin (a|an) (day|week)s?\b", r"in 1 \2", text)
     text = re.sub(r"\bo ?clock\b", "oclock", text.replace("o'clock", "oclock"))
     converted = alpha2digit(text, "en", threshold=0)
     return re.sub(r"(\d)(st|nd|rd|th)\b", r"\1th", converted)
@@ -169,9 +169,11 @@ def extract(text: str, now: datetime) -> Found:
     return Found(day, at, rest)
 
 
-def spoken_date(day: date, now: datetime) -> str:
-    """'tomorrow, Thursday November 26' / 'Saturday, November 28'."""
+def spoken_date(day: date, now: datetime | None) -> str:
+    """'tomorrow, Thursday November 26' / 'Saturday, November 28' (no 'tomorrow' without ``now``)."""
     label = f"{day.strftime('%A')}, {day.strftime('%B')} {day.day}"
+    if now is None:
+        return label
     delta = (day - now.date()).days
     if delta == 0:
         return f"today, {label}"

@@ -191,3 +191,19 @@ def test_unintelligible_speech_is_a_nomatch_for_choices_and_thinking_time_for_ca
     state, _ = engine.handle(state, Heard("proud"))
     state, actions = engine.handle(state, Heard("", seconds=2.0))
     assert says(actions) == ["Take your time."] and state.noinput == 1
+
+
+def test_captured_answers_lose_leading_filler_only(engine):
+    state, _ = start(engine, "name-a-feeling")
+    state, _ = engine.handle(state, Heard("proud"))
+    state, _ = engine.handle(state, Heard("Um, well, I finished the quilt, um, finally"))
+    assert state.frame.slots["reason"] == "I finished the quilt, um, finally"
+
+
+def test_summary_parts_are_not_repeated(engine):
+    state, _ = start(engine)
+    entry = {"exercise": "name-a-feeling", "partner": "Maya", "feeling": "calm", "complete": True}
+    from dataclasses import replace
+
+    state = replace(state, entries=(entry, dict(entry)))
+    assert engine._vars(state)["summary"] == "Maya felt calm"

@@ -21,7 +21,7 @@ def test_save_replaces_the_session_row(tmp_path):
 
 
 def test_summary_keeps_no_free_text(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text={"reason", "statement"})
+    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text={"name-a-feeling:reason", "paraphrase-back:statement"})
     journal.save(record(exercise="name-a-feeling", feeling="calm", reason="a secret reason"))
     assert journal.records()[0]["exercises"][0] == {"exercise": "name-a-feeling", "feeling": "calm"}
     assert b"a secret reason" not in (tmp_path / "journal.sqlite3").read_bytes()

@@ -91,3 +91,8 @@ def test_spoken_forms():
     assert slots.spoken_date(datetime(2026, 11, 26).date(), NOW) == "tomorrow, Thursday, November 26"
     assert slots.spoken_time(datetime(2026, 1, 1, 19, 30).time()) == "7:30 in the evening"
     assert matching.spoken_list(["a", "b", "c"]) == "a, b, or c"
+
+
+def test_a_day_trip_is_an_activity_not_a_time():
+    found = slots.extract("a day trip", NOW)
+    assert found.time is None and found.rest == "a day trip"
