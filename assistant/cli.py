@@ -295,6 +295,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAULT if problems else EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    progress = (lambda m: print(f"bench: {m}", file=sys.stderr, flush=True)) if not args.json else None
+    report = bench.run(args.config, quick=args.quick, progress=progress)
+    if args.json:
+        print(json.dumps(bench.headline(report)))
+    else:
+        print(bench.table(report))
+    if args.save:
+        Path(args.save).write_text(json.dumps({"headline": bench.headline(report), **bench.asdict(report)}, indent=1))
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -342,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the assistant's replies to this WAV file")
     p.add_argument("--now", help="fix the clock (ISO date-time)")
     p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("bench", help="measure turn latency, recogniser speed, idle CPU, memory and cold start")
+    p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
+    p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
+    p.add_argument("--save", help="also write every figure to this JSON file")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("devices", help="list audio devices")
     p.set_defaults(func=cmd_devices)

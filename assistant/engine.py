@@ -30,6 +30,7 @@ from . import matching, slots
 from .dialogs import END, Dialog, DialogSet, Node
 from .events import Action, End, Event, Heard, Listen, Save, Say, Silence
 
+GRAMMAR_COMMAND_PHRASES = 3
 MIN_RATE = 0.6
 SLOWER = 0.85
 
@@ -464,7 +465,9 @@ class Engine:
     def listen_action(self, state: State) -> Listen:
         """The :class:`Listen` for where ``state`` stands (also used to re-listen)."""
         ref = self._ref(state)
-        command_phrases = [p for phrases in self.commands.values() for p in phrases]
+        # Recognisers get each command's first phrases only: a smaller grammar confuses less
+        # (typed or transcribed text is still matched against every phrase).
+        command_phrases = [p for phrases in self.commands.values() for p in phrases[:GRAMMAR_COMMAND_PHRASES]]
         if state.paused:
             grammar = tuple(self.commands["resume"] + self.commands["stop"])
             return Listen(ref, "choice", ("resume", "stop"), grammar, no_input_s=600.0, end_silence_s=0.6, max_s=5.0)
@@ -478,8 +481,16 @@ class Engine:
         if mode == "choice":
             phrases = [p for ps in options.values() for p in ps]
             if node.kind == "form":
-                phrases += [*slots._WEEKDAYS, "today", "tomorrow", "tonight", "the activity", "the day", "the time"]
+                phrases += ["the activity", "the day", "the time"] + slots.day_phrases()
+                phrases += [f"{lead} {day}" for lead in ("no make it", "make it", "no") for day in slots._WEEKDAYS + ("tomorrow", "today")]
             grammar = tuple(dict.fromkeys(matching.normalise(p) for p in phrases + command_phrases))
+        elif node.kind == "form":
+            # a day or a time is asked for: a grammar of spoken days and times (free decoding
+            # of "seven thirty" is poor); free text fields decode freely
+            kind = node.body["fields"][state.frame.sub.get("asking")]["kind"] if state.frame.sub.get("asking") else "text"
+            spoken = {"date": slots.day_time_phrases, "time": lambda: slots.time_phrases() + ["no", "doesn't matter", "any time"]}.get(kind)
+            if spoken:
+                grammar = tuple(dict.fromkeys(matching.normalise(p) for p in spoken() + command_phrases))
         if node.kind == "pause":
             timeouts["no_input_s"] = float(node.body["seconds"])
         return Listen(

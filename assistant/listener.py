@@ -35,25 +35,42 @@ class TurnTiming:
     """The part of it after the endpoint decision."""
 
 
-def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogniser, vad: EnergyVAD | None = None, timing: TurnTiming | None = None, clock=None) -> Event:
-    """Run one turn over ``chunks`` (consumed up to the endpoint)."""
+def listen_once(
+    chunks: Iterator[AudioChunk],
+    listen: Listen,
+    recogniser: Recogniser,
+    vad: EnergyVAD | None = None,
+    timing: TurnTiming | None = None,
+    clock=None,
+    *,
+    gate: bool = True,
+    use_grammar: bool = True,
+) -> Event:
+    """Run one turn over ``chunks`` (consumed up to the endpoint).
+
+    ``gate=False`` and ``use_grammar=False`` give the naive pipeline the benchmark compares
+    against: every sample of the turn decoded, and free decoding even for choices."""
     import time
 
     clock = clock or time.perf_counter
     params = TurnParams.from_listen(listen)
-    if listen.expect_silence:
-        params = TurnParams.from_listen(listen, no_input_s=listen.no_input_s)
     endpointer = Endpointer(params, vad=vad)
-    grammar = list(listen.grammar) if listen.mode == "choice" and listen.grammar else None
+    grammar = list(listen.grammar) if use_grammar and listen.grammar else None
     utterance = None
     decode = 0.0
+    if not gate:
+        utterance = recogniser.start(grammar)
     for chunk in chunks:
+        if not gate:
+            t0 = clock()
+            utterance.feed(chunk.pcm)
+            decode += clock() - t0
         for ev in endpointer.feed(chunk):
-            if isinstance(ev, SpeechStarted):
+            if isinstance(ev, SpeechStarted) and gate:
                 t0 = clock()
                 utterance = recogniser.start(grammar)
                 decode += clock() - t0
-            elif isinstance(ev, SpeechAudio) and utterance is not None:
+            elif isinstance(ev, SpeechAudio) and utterance is not None and gate:
                 t0 = clock()
                 utterance.feed(ev.chunk.pcm)
                 decode += clock() - t0
@@ -67,7 +84,7 @@ def listen_once(chunks: Iterator[AudioChunk], listen: Listen, recogniser: Recogn
         timing.speech_start = endpointer.speech_start
         timing.speech_end = endpointer.speech_end
         timing.endpoint_at = decided
-    if utterance is None or isinstance(result, NoInput) or result is None:
+    if utterance is None or isinstance(result, NoInput) or result is None or endpointer.speech_start is None:
         return Silence(getattr(result, "seconds", listen.no_input_s) or listen.no_input_s)
     t0 = clock()
     transcript = utterance.finish()
@@ -83,8 +100,9 @@ def decode_file(path: str, listen: Listen, recogniser: Recogniser) -> Event:
     """One audio-file answer: any rate, mono or stereo; padded with silence so the
     endpointer can close the turn."""
     pcm = read_wav(path)
+    head = b"\x00\x00" * int(16000 * 0.5)  # the gate learns the room's floor before speech
     tail = b"\x00\x00" * int(16000 * (listen.end_silence_s + 0.5))
-    return listen_once(pcm_chunks(pcm + tail), listen, recogniser)
+    return listen_once(pcm_chunks(head + pcm + tail), listen, recogniser)
 
 
 @dataclass

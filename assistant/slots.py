@@ -190,3 +190,34 @@ def spoken_time(at: time | None) -> str:
     if at.hour == 12 and at.minute == 0:
         return "noon"
     return f"{hour}:{at.minute:02d} {suffix}" if at.minute else f"{hour} {suffix}"
+
+
+# --------------------------------------------------------------------------- grammars for recognisers
+
+_HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def day_phrases() -> list[str]:
+    """Spoken days a recogniser may be constrained to when a day is asked for."""
+    out = ["today", "tonight", "tomorrow", "tomorrow night", "tomorrow evening", "the day after tomorrow", "this weekend", "next weekend", "next week"]
+    for day in _WEEKDAYS:
+        out += [day, f"on {day}", f"this {day}", f"next {day}", f"{day} night", f"{day} evening", f"{day} morning", f"{day} afternoon"]
+    return out
+
+
+def time_phrases() -> list[str]:
+    """Spoken times of day for a recogniser grammar."""
+    out = ["noon", "at noon", "midday", "midnight", "in the morning", "in the afternoon", "in the evening", "at night", "at lunchtime", "lunchtime"]
+    for h in _HOURS:
+        for base in (h, f"{h} o'clock", f"{h} thirty", f"{h} fifteen", f"{h} forty five", f"half past {h}", f"quarter past {h}", f"quarter to {h}"):
+            out += [base, f"at {base}", f"{base} in the evening", f"{base} in the morning", f"{base} p m", f"{base} a m"]
+    return out
+
+
+def day_time_phrases() -> list[str]:
+    """Days, and days with a simple time ("saturday at seven thirty"), for a day question."""
+    out = day_phrases()
+    for day in ("today", "tonight", "tomorrow", *_WEEKDAYS):
+        for h in _HOURS:
+            out += [f"{day} at {h}", f"{day} at {h} thirty"]
+    return out

@@ -1,0 +1,452 @@
+"""``checkin bench``: figures, not adjectives.
+
+Drives complete check-ins from synthesised answers through the real pipeline (VAD
+endpointing, recogniser, engine, prompt render, output) on the audio clock, for the
+optimised configuration and a naive one in the same run, and prints:
+
+- turn latency from the last sample of speech to the first sample of the reply handed to
+  the output, median and p95 by turn kind, broken down into endpoint wait, final decode,
+  engine step, prompt render (or cache hit) and output start;
+- the real-time factor of each recogniser in each mode (grammar, free) with accuracy;
+- CPU share of one core while waiting for the wake phrase, on silence and on speech;
+- peak RSS and cold start (process start to listening) for each engine.
+
+Naive = free decoding for every turn, no prompt cache, no voice-activity gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from . import app
+from . import config as config_mod
+from .audio import NullSpeaker, chunks, read_wav
+from .events import Heard, Listen, Silence
+from .listener import TurnTiming, listen_once
+from .session import Session
+from .vad import EnergyVAD
+
+RATE = 16000
+SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parent.parent.parent / "shared" / "speech"))
+
+# One check-in, answered by voice: (expected turn kind, what the partner says)
+SESSION = (
+    "low",
+    "plan a date",
+    "a picnic in the park",
+    "saturday",
+    "at noon",
+    "yes",
+)
+
+
+def silence(seconds: float) -> bytes:
+    return b"\x00\x00" * int(RATE * seconds)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+# --------------------------------------------------------------------------- speech for the bench
+
+
+class Voices:
+    """Answers spoken by espeak-ng (a different voice and rate than the coach), cached per text."""
+
+    def __init__(self, voice: str | None = None, rate: int = 150):
+        from .tts import Pyttsx3Synth
+
+        self.synth = Pyttsx3Synth(voice=voice, rate=rate)
+        self.cache: dict[str, bytes] = {}
+
+    def __call__(self, text: str) -> bytes:
+        if text not in self.cache:
+            self.cache[text] = self.synth.render(text)
+        return self.cache[text]
+
+
+# --------------------------------------------------------------------------- one turn's figures
+
+
+@dataclass
+class Turn:
+    kind: str
+    endpoint_wait_ms: float = 0.0
+    final_decode_ms: float = 0.0
+    engine_ms: float = 0.0
+    render_ms: float = 0.0
+    output_ms: float = 0.0
+    cache_hit: bool = False
+    heard: str = ""
+
+    @property
+    def processing_ms(self) -> float:
+        return self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
+
+    @property
+    def latency_ms(self) -> float:
+        return self.endpoint_wait_ms + self.processing_ms
+
+
+class BenchTurns:
+    """A turn source that answers each ``Listen`` with the next clip, through the real
+    endpointer and recogniser, and notes where the time went."""
+
+    def __init__(self, answers: Sequence[str], speak: Callable[[str], bytes], recogniser: Any, naive: bool):
+        self.answers = list(answers)
+        self.speak = speak
+        self.recogniser = recogniser
+        self.naive = naive
+        self.vad = EnergyVAD()
+        self.turns: list[Turn] = []
+        self.pending: Turn | None = None
+
+    def next_turn(self, listen: Listen, spoken_s: float):
+        if not self.answers:
+            return Silence(listen.no_input_s)
+        text = self.answers.pop(0)
+        pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
+        timing = TurnTiming()
+        event = listen_once(chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive)
+        turn = Turn(kind=listen.mode, heard=event.text if isinstance(event, Heard) else "")
+        if timing.speech_end is not None and timing.endpoint_at is not None:
+            turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
+        turn.final_decode_ms = timing.final_decode_s * 1000
+        self.pending = turn
+        return event
+
+
+class TimedEngine:
+    """The engine, with the time of each step noted on the pending turn."""
+
+    def __init__(self, engine: Any, turns: BenchTurns):
+        self.engine = engine
+        self.turns = turns
+
+    def start(self, *args, **kwargs):
+        return self.engine.start(*args, **kwargs)
+
+    def record(self, state):
+        return self.engine.record(state)
+
+    def handle(self, state, event):
+        t0 = time.perf_counter()
+        result = self.engine.handle(state, event)
+        if self.turns.pending is not None:
+            self.turns.pending.engine_ms = (time.perf_counter() - t0) * 1000
+        return result
+
+
+class TimedVoice:
+    """Renders each prompt (cache or not) and hands it to the output; the first prompt
+    after an answer completes that turn's figures."""
+
+    def __init__(self, synth: Any, turns: BenchTurns, speaker: Any | None = None):
+        self.synth = synth
+        self.turns = turns
+        self.speaker = speaker or NullSpeaker()
+
+    def speak(self, text: str, rate: float = 1.0) -> float:
+        hits_before = getattr(self.synth, "hits", None)
+        t0 = time.perf_counter()
+        pcm = self.synth.render(text, rate_factor=rate)
+        t1 = time.perf_counter()
+        self.speaker.play(pcm[: RATE // 10 * 2], RATE)  # the first 100 ms: the first sample is handed over here
+        t2 = time.perf_counter()
+        self.speaker.play(pcm[RATE // 10 * 2 :], RATE)
+        turn = self.turns.pending
+        if turn is not None:
+            turn.render_ms = (t1 - t0) * 1000
+            turn.output_ms = (t2 - t1) * 1000
+            turn.cache_hit = hits_before is not None and self.synth.hits > hits_before
+            self.turns.turns.append(turn)
+            self.turns.pending = None
+        return len(pcm) / (2 * RATE)
+
+
+def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable[[str], bytes], naive: bool, sessions: int, cache_dir: Path) -> list[Turn]:
+    """Complete voice check-ins; returns every turn's figures."""
+    from .tts import PromptCache, Pyttsx3Synth
+
+    dset = app.dialogs(settings)
+    engine = app.engine(dset)
+    raw = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume)
+    synth = raw if naive else PromptCache(raw, cache_dir)
+    if not naive:
+        synth.prepare(app.static_prompts(dset, settings.partners))
+    turns_all: list[Turn] = []
+    for _ in range(sessions):
+        turns = BenchTurns(SESSION, speak, recogniser, naive)
+        session = Session(TimedEngine(engine, turns), turns, voice=TimedVoice(synth, turns))  # type: ignore[arg-type]
+        session.run(settings.partners, "check-in")
+        turns_all += turns.turns
+    return turns_all
+
+
+def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int) -> list[Turn]:
+    """Wake turns: from the end of "start check-in" to the greeting handed to the output."""
+    from .tts import PromptCache, Pyttsx3Synth
+    from .vad import segments
+
+    dset = app.dialogs(settings)
+    engine = app.engine(dset)
+    synth = PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")))
+    synth.prepare(app.static_prompts(dset, settings.partners))
+    out: list[Turn] = []
+    for i in range(n):
+        wake = app.wake(settings)
+        clip = speak(settings.wake_phrases[0])
+        pcm = silence(1.0 + 0.1 * i) + clip + silence(2.0)
+        spoken = segments(pcm)
+        speech_end = spoken[-1][1] if spoken else 1.0 + len(clip) / (2 * RATE)
+        for chunk in chunks(pcm):
+            t0 = time.perf_counter()
+            found = wake.feed(chunk)
+            t1 = time.perf_counter()
+            if found:
+                decided = chunk.timestamp + chunk.seconds
+                from .engine import Context
+                from datetime import datetime
+
+                state, actions = engine.start(Context(settings.partners, datetime.now(), "bench"), "check-in")
+                t2 = time.perf_counter()
+                first = next(a for a in actions if hasattr(a, "text"))
+                synth.render(first.text)
+                t3 = time.perf_counter()
+                out.append(Turn("wake", endpoint_wait_ms=(decided - speech_end) * 1000, final_decode_ms=(t1 - t0) * 1000, engine_ms=(t2 - t1) * 1000, render_ms=(t3 - t2) * 1000, cache_hit=True))
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- recognisers
+
+
+def command_clips(limit: int | None) -> list[tuple[str, bytes]]:
+    manifest = SHARED_SPEECH / "MANIFEST.tsv"
+    if not manifest.exists():
+        return []
+    rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
+    clips = [(r[4].strip(), SHARED_SPEECH / r[0]) for r in rows if r[0].startswith("commands/")]
+    return [(label, read_wav(path)) for label, path in clips[:limit]]
+
+
+def recogniser_figures(recogniser: Any, clips: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+    from .asr import transcribe
+
+    grammar = ["yes", "no", "stop", "go", "repeat", "skip", "help", "go back", "pause", "resume"]
+    out: dict[str, Any] = {}
+    for mode, g in (("grammar", grammar), ("free", None)):
+        rtfs, correct = [], 0
+        for label, pcm in clips:
+            t0 = time.perf_counter()
+            text = transcribe(recogniser, pcm, g).text
+            rtfs.append((time.perf_counter() - t0) / (len(pcm) / (2 * RATE)))
+            correct += label in text.split()
+        out[mode] = {"rtf_median": round(statistics.median(rtfs), 4) if rtfs else None, "accuracy": round(correct / len(clips), 3) if clips else None, "clips": len(clips)}
+    return out
+
+
+def idle_cpu(settings: config_mod.Settings, pcm: bytes) -> float:
+    """Percent of one core used by the wake detector on ``pcm`` (CPU time / audio time)."""
+    wake = app.wake(settings)
+    t0 = time.process_time()
+    for chunk in chunks(pcm):
+        wake.feed(chunk)
+    return 100.0 * (time.process_time() - t0) / (len(pcm) / (2 * RATE))
+
+
+def non_wake_speech(seconds: float, speak: Callable[[str], bytes]) -> bytes:
+    """Real read speech from shared/speech/no-wake (or espeak sentences when absent)."""
+    out = b""
+    folder = SHARED_SPEECH / "no-wake"
+    files = sorted(folder.glob("*.wav")) if folder.exists() else []
+    for path in files:
+        out += read_wav(path) + silence(0.3)
+        if len(out) >= seconds * 2 * RATE:
+            break
+    sentences = ["We should call your mother this weekend.", "The pasta needs five more minutes.", "Did you see the game last night?"]
+    while len(out) < seconds * 2 * RATE:
+        for s in sentences:
+            out += speak(s) + silence(0.4)
+    return out[: int(seconds * RATE) * 2]
+
+
+# --------------------------------------------------------------------------- processes
+
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from assistant import app, config
+settings = config.load(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '-' else None)
+engine_name = sys.argv[2]
+settings = type(settings)(**{**settings.__dict__, 'asr_engine': engine_name})
+dset = app.dialogs(settings)
+engine = app.engine(dset)
+rec = app.recogniser(settings)
+wake = app.wake(settings)
+from assistant.events import AudioChunk
+wake.feed(AudioChunk(b'\x00\x00' * 480))
+print('ready', flush=True)
+print(json.dumps({'ready_in_process_s': time.perf_counter() - t0}), flush=True)
+# exercise memory: a decode in each mode
+from assistant.asr import transcribe
+import math, struct
+pcm = b''.join(struct.pack('<h', int(3000 * math.sin(i / 8))) for i in range(16000))
+transcribe(rec, pcm, ['yes', 'no']); transcribe(rec, pcm, None)
+print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+"""
+
+
+def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, config_path or "-", engine_name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    ready = time.perf_counter() - t0
+    rest = proc.stdout.read()
+    proc.wait()
+    if first.strip() != "ready":
+        return {"engine": engine_name, "error": (proc.stderr.read().strip().splitlines() or ["failed"])[-1]}
+    figures: dict[str, Any] = {"engine": engine_name, "cold_start_s": round(ready, 3)}
+    for line in rest.splitlines():
+        figures.update(json.loads(line))
+    return figures
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Report:
+    machine: str
+    command: str
+    turns: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    recognisers: dict[str, Any] = field(default_factory=dict)
+    idle: dict[str, float] = field(default_factory=dict)
+    processes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in sorted({t.kind for t in turns}):
+        ts = [t for t in turns if t.kind == kind]
+        row: dict[str, Any] = {"n": len(ts)}
+        for name in ("latency_ms", "endpoint_wait_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
+            values = [getattr(t, name) for t in ts]
+            row[name] = {"median": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
+        row["cache_hits"] = sum(t.cache_hit for t in ts)
+        out[kind] = row
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+
+
+def run(config_path: str | None = None, quick: bool = False, progress: Callable[[str], None] | None = None) -> Report:
+    say = progress or (lambda message: None)
+    settings = config_mod.load(config_path)
+    report = Report(machine=machine(), command="checkin bench" + (" --quick" if quick else ""))
+    speak = Voices(rate=150)
+    sessions = 1 if quick else 5
+    cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
+    say("loading the recogniser")
+    recogniser = app.recogniser(settings)
+    say(f"{sessions} voice check-in(s), optimised")
+    optimised = run_sessions(settings, recogniser, speak, naive=False, sessions=sessions, cache_dir=cache)
+    say(f"{sessions} voice check-in(s), naive")
+    naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
+    say("wake turns")
+    wakes = wake_turns(settings, speak, 3 if quick else 10)
+    report.turns = {"optimised": [asdict(t) | {"latency_ms": t.latency_ms} for t in optimised], "naive": [asdict(t) | {"latency_ms": t.latency_ms} for t in naive]}
+    report.summary = {"optimised": summarise(optimised + wakes), "naive": summarise(naive)}
+    say("recognisers")
+    clips = command_clips(40 if quick else None)
+    if not clips:
+        clips = [(w, speak(w)) for w in ("yes", "no", "stop", "go")]
+    report.recognisers[recogniser.name] = recogniser_figures(recogniser, clips)
+    say("idle listening")
+    seconds = 20.0 if quick else 120.0
+    report.idle = {
+        "silence_s": seconds,
+        "cpu_pct_silence": round(idle_cpu(settings, silence(seconds)), 2),
+        "speech_s": seconds,
+        "cpu_pct_speech": round(idle_cpu(settings, non_wake_speech(seconds, speak)), 2),
+    }
+    say("cold start and memory")
+    engines = ["pocketsphinx"] + (["vosk"] if settings.vosk_model and Path(settings.vosk_model).is_dir() else [])
+    report.processes = [cold_start(config_path, e) for e in engines]
+    return report
+
+
+def headline(report: Report) -> dict[str, Any]:
+    opt = report.summary["optimised"].get("choice", {})
+    nav = report.summary["naive"].get("choice", {})
+    ps = next((p for p in report.processes if p.get("engine") == "pocketsphinx"), {})
+    opt_latency = opt.get("latency_ms", {}).get("median")
+    naive_latency = nav.get("latency_ms", {}).get("median")
+    return {
+        "choice_turn_latency_ms_median": opt_latency,
+        "choice_turn_latency_ms_p95": opt.get("latency_ms", {}).get("p95"),
+        "processing_after_endpoint_ms_median": opt.get("processing_ms", {}).get("median"),
+        "idle_cpu_pct_silence": report.idle.get("cpu_pct_silence"),
+        "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
+        "peak_rss_mb": round(ps.get("peak_rss_mb", float("nan")), 1),
+        "cold_start_s": ps.get("cold_start_s"),
+        "naive_ratio": round(naive_latency / opt_latency, 2) if opt_latency and naive_latency else None,
+        "machine": report.machine,
+    }
+
+
+def table(report: Report) -> str:
+    lines = [f"Machine: {report.machine}", f"Command: {report.command}", ""]
+    lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
+    lines.append(f"{'config':<10} {'kind':<8} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
+    for config_name, kinds in report.summary.items():
+        for kind, row in kinds.items():
+            cell = lambda name: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
+            lines.append(
+                f"{config_name:<10} {kind:<8} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('final_decode_ms'):>14} "
+                f"{cell('engine_ms'):>12} {cell('render_ms'):>13} {cell('output_ms'):>10} {cell('processing_ms'):>14} {row['cache_hits']:>6}"
+            )
+    h = headline(report)
+    lines.append(f"naive / optimised choice-turn latency: {h['naive_ratio']}x")
+    lines.append("")
+    lines.append("Recognisers (command clips): real-time factor (median) and accuracy")
+    for name, modes in report.recognisers.items():
+        for mode, fig in modes.items():
+            lines.append(f"  {name:<13} {mode:<8} RTF {fig['rtf_median']}  accuracy {fig['accuracy']}  ({fig['clips']} clips)")
+    lines.append("")
+    lines.append(f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it ({report.idle['speech_s']:.0f} s each)")
+    for p in report.processes:
+        if "error" in p:
+            lines.append(f"  {p['engine']}: {p['error']}")
+        else:
+            lines.append(f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB")
+    return "\n".join(lines)
