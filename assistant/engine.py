@@ -493,6 +493,9 @@ class Engine:
                 grammar = tuple(dict.fromkeys(matching.normalise(p) for p in spoken() + command_phrases))
         if node.kind == "pause":
             timeouts["no_input_s"] = float(node.body["seconds"])
+        # A complete answer may end early, except at a read-back ("no ... make it sunday").
+        confirming = node.kind == "form" and state.frame.sub.get("confirming")
+        complete = timeouts.get("complete_silence_s") if grammar and not confirming else None
         return Listen(
             ref,
             mode,  # type: ignore[arg-type]
@@ -502,6 +505,7 @@ class Engine:
             end_silence_s=float(timeouts.get("end_silence_s", 0.6 if mode == "choice" else 2.0)),
             max_s=float(timeouts.get("max_s", 8.0 if mode == "choice" else 30.0)),
             expect_silence=node.kind == "pause",
+            complete_silence_s=float(complete) if complete is not None else None,
         )
 
     def _options(self, state: State, node: Node) -> dict[str, list[str]]:

@@ -94,6 +94,9 @@ class Listen:
     """Seconds of trailing silence that end an utterance (endpointing)."""
     max_s: float = 10.0
     """Longest utterance accepted before it is cut."""
+    complete_silence_s: float | None = None
+    """VoiceXML's completetimeout: once what was said is already a complete grammar phrase,
+    this much silence ends the turn (shorter than ``end_silence_s``).  None: never early."""
     expect_silence: bool = False
     """A timed pause: silence is the expected answer, not a failure."""
 

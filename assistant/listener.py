@@ -60,6 +60,11 @@ def listen_once(
     decode = 0.0
     if not gate:
         utterance = recogniser.start(grammar)
+    early = listen.complete_silence_s if (gate and grammar and listen.complete_silence_s) else None
+    phrases = {" ".join(p.split()) for p in grammar} if grammar else set()
+    peeked_pause = False
+    accepted: str | None = None
+    decided = None
     for chunk in chunks:
         if not gate:
             t0 = clock()
@@ -77,8 +82,30 @@ def listen_once(
         if endpointer.done:
             decided = chunk.timestamp + chunk.seconds
             break
-    else:
-        decided = None
+        if early is not None and utterance is not None and hasattr(utterance, "peek"):
+            pause = endpointer.trailing_silence_s
+            if pause == 0.0:
+                peeked_pause = False
+            elif pause + 1e-9 >= early and not peeked_pause:
+                peeked_pause = True  # one look per pause
+                t0 = clock()
+                heard = utterance.peek()
+                decode += clock() - t0
+                if heard and heard in phrases:
+                    accepted = heard
+                    decided = chunk.timestamp + chunk.seconds
+                    break
+    if accepted is not None:
+        # early endpoint (completetimeout): the grammar phrase is complete after a short pause
+        t0 = clock()
+        transcript = utterance.finish()
+        final = clock() - t0
+        speech_end = endpointer.last_voiced_end
+        if timing is not None:
+            timing.speech_start, timing.speech_end, timing.endpoint_at = endpointer.speech_start, speech_end, decided
+            timing.decode_s, timing.final_decode_s = decode + final, final
+        seconds = max(0.0, speech_end - (endpointer.speech_start or speech_end))
+        return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
     result = endpointer.result
     if timing is not None:
         timing.speech_start = endpointer.speech_start

@@ -227,6 +227,16 @@ class Endpointer:
     are re-framed into 30 ms frames internally.  Only 16-bit mono audio is accepted.
     """
 
+    @property
+    def trailing_silence_s(self) -> float:
+        """Silence since the last voiced frame while speech is under way (0 otherwise)."""
+        return self._silence if self.speech_start is not None and not self.done else 0.0
+
+    @property
+    def last_voiced_end(self) -> float:
+        """Audio-clock end of the last voiced frame."""
+        return self._last_voiced_end
+
     def __init__(
         self, params: TurnParams | None = None, vad: EnergyVAD | None = None, start: float | None = None
     ) -> None:

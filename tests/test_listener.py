@@ -135,3 +135,27 @@ def test_the_mic_that_never_returns_ends_the_session_politely(engine):
     assert record["outcome"] == "stopped"
     assert says[-1].startswith("Okay, we'll stop here")
     assert 29 <= now[0] <= 31
+
+
+class Peeking(Utterances):
+    """A recogniser port whose utterances can say what they have so far."""
+
+    def start(self, grammar=None):
+        u = super().start(grammar)
+        text = self.texts[0] if self.texts else ""
+        u.peek = lambda: text
+        return u
+
+
+def test_a_complete_grammar_phrase_ends_the_turn_early():
+    listen = Listen("check-in/energy", "choice", ("high", "low"), ("high", "low", "stop"), no_input_s=3.0, end_silence_s=0.6, max_s=5.0, complete_silence_s=0.3)
+    turns = AudioTurns(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["low"]))
+    event = turns.next_turn(listen, 0.0)
+    timing = turns.timings[0]
+    assert event.text == "low"
+    assert 0.28 <= timing.endpoint_at - timing.speech_end <= 0.4, "ended after the complete timeout, not the full 0.6 s"
+    # garbage (not a phrase) waits for the full end silence
+    turns = AudioTurns(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["mumble"]))
+    turns.next_turn(listen, 0.0)
+    timing = turns.timings[0]
+    assert timing.endpoint_at - timing.speech_end >= 0.58

@@ -34,6 +34,9 @@ class Utterance(Protocol):
     def finish(self) -> Transcript:
         """End of speech: return the final transcript."""
 
+    # Optional: ``peek() -> str``, what was recognised so far without ending the utterance
+    # (for early endpointing once a grammar phrase is complete).
+
 
 class Recogniser(Protocol):
     """A loaded speech recogniser."""

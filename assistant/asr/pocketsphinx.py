@@ -263,6 +263,7 @@ class _PocketsphinxUtterance:
         self._done = False
         self._abandoned = False
         self._result: Transcript | None = None
+        self._peeked: tuple[int, str] | None = None
 
     def _check(self) -> None:
         if self._abandoned:
@@ -289,6 +290,23 @@ class _PocketsphinxUtterance:
             except RuntimeError as exc:
                 raise RecogniserError(f"PocketSphinx failed to decode audio ({exc})") from exc
 
+    def peek(self) -> str:
+        """Grammar turns: the phrase the audio so far decodes to (``""`` for garbage),
+        without ending the turn; ``finish`` reuses it when no audio came after."""
+        self._check()
+        if self._phrases is None:
+            with self._owner._lock:
+                hyp = self._owner._decoder.hyp()
+            return " ".join(hyp.hypstr.split()).lower() if hyp is not None else ""
+        with self._owner._lock:
+            try:
+                text = self._owner._decode_grammar(self._search, bytes(self._buffer))
+            except RuntimeError as exc:
+                raise RecogniserError(f"PocketSphinx failed to decode audio ({exc})") from exc
+        text = text if text in self._phrases else ""
+        self._peeked = (len(self._buffer), text)
+        return text
+
     def finish(self) -> Transcript:
         """End of speech: the phrase heard (``""`` for garbage), or the free transcript."""
         self._check()
@@ -301,7 +319,10 @@ class _PocketsphinxUtterance:
                 owner._active = None
             try:
                 if self._phrases is not None:
-                    text = owner._decode_grammar(self._search, bytes(self._buffer))
+                    if self._peeked is not None and self._peeked[0] == len(self._buffer):
+                        text = self._peeked[1]  # nothing came after the peek: same answer
+                    else:
+                        text = owner._decode_grammar(self._search, bytes(self._buffer))
                     self._buffer = bytearray()
                     self._result = Transcript(text if text in self._phrases else "", None)
                 else:

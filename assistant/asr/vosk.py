@@ -201,6 +201,12 @@ class _VoskUtterance:
         if data and self._rec.AcceptWaveform(data):
             self._collect(self._rec.Result())
 
+    def peek(self) -> str:
+        """The words recognised so far (Vosk's partial result), without ending the turn."""
+        partial = json.loads(self._rec.PartialResult() or "{}").get("partial", "")
+        done = " ".join(w["word"] for w in self._words) + " " + " ".join(self._texts)
+        return " ".join(t for t in (done + " " + partial).split() if t != UNK).lower()
+
     def finish(self) -> Transcript:
         """End of speech: the words heard (without ``[unk]``) and their mean confidence."""
         if self._result is None:
