@@ -21,6 +21,7 @@ import os
 import queue
 import struct
 import threading
+import wave
 import time
 from math import gcd
 from pathlib import Path
@@ -266,20 +267,51 @@ class Source(Protocol):
 
 
 class WavSource:
-    """A WAV file as an audio source (read eagerly; errors surface at construction)."""
+    """A WAV file as an audio source.  A 16 kHz mono 16-bit file (what recordings for
+    ``checkin listen`` usually are) streams from disk, so hours of audio take no memory;
+    any other format is converted in memory first.  Errors surface at construction."""
 
     def __init__(self, path: str | os.PathLike[str], chunk_ms: int = 30) -> None:
         self.path = Path(path)
         self.chunk_ms = chunk_ms
-        self.pcm = read_wav(path)
         self.rate = RATE
+        self._frames = self._streamable()
+        self._pcm = None if self._frames is not None else read_wav(path)
+
+    def _streamable(self) -> int | None:
+        try:
+            with wave.open(str(self.path), "rb") as w:
+                if (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getcomptype()) == (RATE, 1, 2, "NONE"):
+                    return w.getnframes()
+        except (wave.Error, EOFError, OSError):
+            pass
+        return None
+
+    @property
+    def pcm(self) -> bytes:
+        return self._pcm if self._pcm is not None else read_wav(self.path)
 
     @property
     def seconds(self) -> float:
-        return len(self.pcm) / (2 * RATE)
+        if self._frames is not None:
+            return self._frames / RATE
+        return len(self._pcm) / (2 * RATE)
 
     def chunks(self, start: float = 0.0) -> Iterator[AudioChunk]:
-        return chunks(self.pcm, RATE, self.chunk_ms, start)
+        if self._pcm is not None:
+            return chunks(self._pcm, RATE, self.chunk_ms, start)
+        return self._stream(start)
+
+    def _stream(self, start: float) -> Iterator[AudioChunk]:
+        per_chunk = RATE * self.chunk_ms // 1000
+        done = 0
+        with wave.open(str(self.path), "rb") as w:
+            while True:
+                pcm = w.readframes(per_chunk)
+                if not pcm:
+                    return
+                yield AudioChunk(pcm, RATE, 1, start + done / RATE)
+                done += len(pcm) // 2
 
     def __repr__(self) -> str:
         return f"WavSource({str(self.path)!r}, {self.seconds:.2f} s)"
