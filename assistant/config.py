@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .dialogs import DialogError, _Located, check_schema, parse_yaml
+from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
@@ -183,11 +183,4 @@ def load(path: str | Path | None = None) -> Settings:
                 break
         else:
             return Settings()
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(p), None, "", "config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(p), None, "", f"cannot read: {exc}") from None
-    return from_yaml(text, str(p))
+    return from_yaml(read_source(path, "config file", ConfigError), str(path))

@@ -609,17 +609,21 @@ def from_yaml(text: str, source: str, kind: str = "dialog") -> Any:
     return builders[kind](data, source, where)
 
 
-def load_file(path: str | Path, kind: str = "dialog") -> Any:
-    path = Path(path)
+def read_source(path: str | Path, what: str = "file", error: type[DialogError] = DialogError) -> str:
+    """A YAML source file's text, or one clear line naming it."""
+    p = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DialogError(str(path), None, "", "file not found") from None
+        raise error(str(p), None, "", f"{what} not found") from None
     except UnicodeDecodeError:
-        raise DialogError(str(path), None, "", "not UTF-8 text") from None
+        raise error(str(p), None, "", "not UTF-8 text") from None
     except OSError as exc:
-        raise DialogError(str(path), None, "", f"cannot read: {exc.strerror}") from None
-    return from_yaml(text, str(path), kind)
+        raise error(str(p), None, "", f"cannot read: {exc.strerror}") from None
+
+
+def load_file(path: str | Path, kind: str = "dialog") -> Any:
+    return from_yaml(read_source(path), str(path), kind)
 
 
 def load_dir(path: str | Path) -> DialogSet:

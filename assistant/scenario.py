@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .dialogs import DialogError, _Located, check_schema, parse_yaml
+from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -102,13 +102,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario
 
 def load(path: str | Path) -> Scenario:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DialogError(str(p), None, "", "scenario file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DialogError(str(p), None, "", f"cannot read: {exc}") from None
-    data, where = parse_yaml(text, str(p))
+    data, where = parse_yaml(read_source(p, "scenario file"), str(p))
     if data is None:
         raise DialogError(str(p), 1, "", "the file is empty")
     return from_dict(data, str(p), where)

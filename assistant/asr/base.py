@@ -7,8 +7,28 @@ when the grammar is ``None``.  Audio is fed as 16 kHz mono 16-bit PCM bytes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
+
+log = logging.getLogger("assistant.asr")
+
+
+def known_phrases(grammar: Sequence[str], words_of: Callable[[str], tuple[str, ...]], known: Callable[[str], bool], model: str) -> tuple[str, ...]:
+    """The phrases of ``grammar`` a model can recognise: normalised by ``words_of``, sorted,
+    unique.  A phrase with a word the model does not know is skipped (logged at debug
+    level): dropping the word would return a phrase the dialog never offered."""
+    kept = set()
+    for phrase in grammar:
+        words = words_of(phrase)
+        if not words:
+            continue
+        unknown = [w for w in words if not known(w)]
+        if unknown:
+            log.debug("grammar phrase %r skipped: not in the %s: %s", phrase, model, " ".join(unknown))
+            continue
+        kept.add(" ".join(words))
+    return tuple(sorted(kept))
 
 
 class RecogniserError(Exception):

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
-from .base import RecogniserError, Transcript
+from .base import RecogniserError, Transcript, known_phrases
 
 log = logging.getLogger(__name__)
 
@@ -154,21 +154,8 @@ class PocketsphinxRecogniser:
         return known
 
     def grammar_phrases(self, grammar: Sequence[str]) -> tuple[str, ...]:
-        """The phrases of ``grammar`` this model can recognise, normalised, sorted, unique.
-
-        A phrase with a word missing from the dictionary is skipped (logged at debug
-        level): dropping the word would return a phrase the dialog never offered."""
-        kept = set()
-        for phrase in grammar:
-            words = normalise_phrase(phrase)
-            if not words:
-                continue
-            unknown = [w for w in words if not self._in_dictionary(w)]
-            if unknown:
-                log.debug("grammar phrase %r skipped: not in the dictionary: %s", phrase, " ".join(unknown))
-                continue
-            kept.add(" ".join(words))
-        return tuple(sorted(kept))
+        """The phrases of ``grammar`` this model can recognise, normalised, sorted, unique."""
+        return known_phrases(grammar, normalise_phrase, self._in_dictionary, "dictionary")
 
     def _search_for(self, phrases: tuple[str, ...]) -> str:
         name = self._searches.get(phrases)

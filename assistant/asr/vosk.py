@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .base import RecogniserError, Transcript
+from .base import RecogniserError, Transcript, known_phrases
 
 log = logging.getLogger(__name__)
 
@@ -128,17 +128,7 @@ class VoskRecogniser:
 
     def grammar_phrases(self, grammar: Sequence[str]) -> tuple[str, ...]:
         """The phrases of ``grammar`` whose words are all in the model, normalised, sorted."""
-        kept = set()
-        for phrase in grammar:
-            words = normalise_phrase(phrase)
-            if not words or words == (UNK,):
-                continue
-            unknown = [w for w in words if not self._in_vocabulary(w)]
-            if unknown:
-                log.debug("grammar phrase %r skipped: not in the Vosk vocabulary: %s", phrase, " ".join(unknown))
-                continue
-            kept.add(" ".join(words))
-        return tuple(sorted(kept))
+        return known_phrases(grammar, lambda p: tuple(w for w in normalise_phrase(p) if w != UNK), self._in_vocabulary, "Vosk vocabulary")
 
     def grammar_json(self, phrases: Sequence[str]) -> str:
         """The grammar as Vosk takes it: a JSON list of phrases (``[unk]`` last if known)."""
