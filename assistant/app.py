@@ -30,12 +30,22 @@ def synth(settings: Settings):
     return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir)
 
 
-def voice(settings: Settings, speaker=None):
-    """The prompts spoken through the configured output device (or ``speaker``)."""
-    from .audio import SoundDeviceSpeaker
+def voice(settings: Settings, speaker=None, log=None):
+    """The prompts spoken through the configured output device (or ``speaker``).  Without
+    a usable output device: one line saying so, and None (the prompts are shown only)."""
+    import sys
+
+    from .audio import AudioError, SoundDeviceSpeaker, find_device
     from .voice import SpeakingVoice
 
-    return SpeakingVoice(synth(settings), speaker or SoundDeviceSpeaker(settings.output_device))
+    if speaker is None:
+        try:
+            find_device(settings.output_device, "output")
+        except AudioError as exc:
+            print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
+            return None
+        speaker = SoundDeviceSpeaker(settings.output_device)
+    return SpeakingVoice(synth(settings), speaker)
 
 
 def recogniser(settings: Settings):

@@ -150,3 +150,17 @@ def test_sigterm_saves_and_exits_cleanly(home):
     assert "Traceback" not in err and "interrupted" in err
     records = json.loads(checkin(["history", "--json"], env_extra=home).stdout)
     assert records[0]["outcome"] == "stopped" and records[0]["exercises"][0]["feeling"] == "hopeful"
+
+
+def test_speak_without_a_sound_device_says_so_once(home):
+    from assistant.audio import list_devices
+
+    try:
+        if list_devices():
+            pytest.skip("this machine has audio devices")
+    except Exception:
+        pass
+    result = checkin(["chat", "--speak", "--now", "2026-11-25T18:00"], "low\nstop\n", home)
+    assert result.returncode == 0
+    assert result.stderr.count("not speaking") == 1 and "Traceback" not in result.stderr
+    assert "Coach: Okay, we'll stop here." in result.stdout
