@@ -210,7 +210,8 @@ def time_phrases() -> list[str]:
     out = ["noon", "at noon", "midday", "midnight", "in the morning", "in the afternoon", "in the evening", "at night", "at lunchtime", "lunchtime"]
     for h in _HOURS:
         for base in (h, f"{h} o'clock", f"{h} thirty", f"{h} fifteen", f"{h} forty five", f"half past {h}", f"quarter past {h}", f"quarter to {h}"):
-            out += [base, f"at {base}", f"{base} in the evening", f"{base} in the morning", f"{base} p m", f"{base} a m"]
+            out += [base, f"at {base}", f"{base} in the evening", f"{base} in the morning"]
+        out += [f"{h} p m", f"{h} a m", f"{h} thirty p m"]
     return out
 
 

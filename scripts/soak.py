@@ -29,39 +29,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import app, cli, config  # noqa: E402
 from assistant.audio import read_wav  # noqa: E402
-from assistant.bench import SHARED_SPEECH, Voices  # noqa: E402
+from assistant.bench import ANSWERS, NOW, SHARED_SPEECH, Voices, prompt_seconds, vm_kb  # noqa: E402
 
 RATE = 16000
-ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes"]
 
 
 def silence(seconds: float) -> bytes:
     return b"\x00\x00" * int(RATE * seconds)
-
-
-def prompt_seconds(cfg: Path, workdir: Path) -> list[float]:
-    """How long the coach speaks before each answer, from a typed run of the same check-in."""
-    scenario = workdir / "typed.json"
-    scenario.write_text(json.dumps({"partners": ["Maya", "Sam"], "now": "2026-11-25T18:00:00", "turns": [{"text": t} for t in ANSWERS]}))
-    log = workdir / "typed.jsonl"
-    devnull = open(os.devnull, "w")
-    stdout, sys.stdout = sys.stdout, devnull
-    try:
-        cli.main(["simulate", str(scenario), "--log", str(log), "--config", str(cfg)])
-    finally:
-        sys.stdout = stdout
-    synth = app.synth(config.load(cfg))
-    out, pending = [], 0.0
-    for line in log.read_text().splitlines():
-        event = json.loads(line)
-        if event["type"] == "say":
-            pending += len(synth.render(event["text"], event.get("rate", 1.0))) / (2 * RATE)
-        elif event["type"] == "listen":
-            out.append(pending)
-            pending = 0.0
-    return out
 
 
 def background(rng: np.random.Generator) -> list[bytes]:
@@ -118,16 +93,6 @@ def build(path: Path, minutes: float, sessions: int, cfg: Path, workdir: Path) -
     return wakes
 
 
-def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=120)
@@ -142,14 +107,14 @@ def main() -> int:
     wakes = build(recording, args.minutes, args.sessions, cfg, workdir)
     print(f"built {args.minutes:.0f} min of audio with {len(wakes)} check-ins in {time.perf_counter() - t0:.0f} s ({recording.stat().st_size / 1e6:.0f} MB on disk)", flush=True)
     log = workdir / "soak.jsonl"
-    cmd = [sys.executable, "-m", "assistant.cli", "listen", str(recording), "--log", str(log), "--config", str(cfg), "--now", "2026-11-25T18:00:00"]
+    cmd = [sys.executable, "-m", "assistant.cli", "listen", str(recording), "--log", str(log), "--config", str(cfg), "--now", NOW]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     curve = []
     start = time.perf_counter()
     while proc.poll() is None:
-        rss = rss_mb(proc.pid)
+        rss = vm_kb(proc.pid, "VmRSS")
         if rss is not None:
-            curve.append((round(time.perf_counter() - start, 1), round(rss, 1)))
+            curve.append((round(time.perf_counter() - start, 1), round(rss / 1024, 1)))
         time.sleep(args.every)
     out, err = proc.communicate()
     elapsed = time.perf_counter() - start
