@@ -17,10 +17,14 @@ not wake on that talk.  The wake phrase is a command said on its own, so:
    as "start check" is rejected) and its words must cover most of the segment.
 3. **Verify.**  A forced path always "matches", so it is accepted only if it is a good
    acoustic fit: (a) pocketsphinx's keyphrase spotter, run on the candidate alone,
-   finds the phrase; or (b) the phrase's words score at least ``-2.1`` nats per frame
-   (at the default sensitivity; scores are relative to the best senone of each frame)
-   *and* the whole path is at most ``0.5`` nats per frame worse than the best free
-   phone sequence for the same audio (a phone-loop likelihood ratio).
+   finds the phrase; or (b) the path is the bare phrase, its words score at least
+   ``-2.5`` nats per frame (relative to the best senone of each frame) *and* the whole
+   path is at most ``1.2`` nats per frame worse than the best free phone sequence for
+   the same audio (a phone-loop likelihood ratio).  The optional words work as a cheap
+   garbage model: on speech that is not the phrase the grammar reaches for them to
+   absorb what the phrase does not fit, so a path that uses them needs (a).
+   (Defaults at sensitivity 0.5, tuned on synthesised phrases and 3.5 h of real read
+   speech, clean and in noise; see ``scripts/bench_wake.py``.)
 
 The timestamp of a wake is the end of the phrase on the audio clock (the end of the
 last voiced frame of the segment, or the end of the phrase's last word when that is
@@ -103,6 +107,8 @@ class WakeScore:
     """The path reached the end of a wake phrase."""
     phrase: str = ""
     """Which of the detector's phrases the path said."""
+    extra_words: bool = False
+    """The path used optional words around the phrase ("okay", "a", "please"...)."""
     phrase_end: float | None = None
     """End of the phrase's last word (audio clock)."""
     word_score: float = -math.inf
@@ -117,22 +123,28 @@ class WakeScore:
 
 
 @dataclass(frozen=True)
-class _Thresholds:
+class Thresholds:
+    """Acceptance thresholds (scores in nats per frame)."""
+
     word_score: float
+    """Least score of the phrase's words (a path that is the bare phrase)."""
     ratio: float
+    """Least phone-loop ratio (a path that is the bare phrase)."""
     coverage: float
+    """Least fraction of the voiced segment covered by the phrase's words."""
     kws: float
+    """Keyphrase-spotter threshold (a probability)."""
 
 
-def thresholds(sensitivity: float) -> _Thresholds:
+def thresholds(sensitivity: float) -> Thresholds:
     """Decision thresholds for ``sensitivity`` in 0..1 (0.5 is the tuned default; higher
     wakes more readily, with more false wakes)."""
-    s = min(1.0, max(0.0, float(sensitivity)))
-    return _Thresholds(
-        word_score=-2.1 - 1.0 * (s - 0.5),
-        ratio=-0.5 - 1.0 * (s - 0.5),
-        coverage=0.4 - 0.2 * (s - 0.5),
-        kws=10.0 ** (-30 - 20 * (s - 0.5)),
+    s = min(1.0, max(0.0, float(sensitivity))) - 0.5
+    return Thresholds(
+        word_score=-2.5 - 1.0 * s,
+        ratio=-1.2 - 1.0 * s,
+        coverage=0.4 - 0.2 * s,
+        kws=10.0 ** (-30 - 20 * s),
     )
 
 
@@ -204,8 +216,17 @@ class WakeDetector:
     """Spot wake phrases in a stream of 16 kHz mono :class:`AudioChunk` (see the module doc).
 
     ``phrases``: the wake phrases ("start check-in"); every word must be in the
-    pronouncing dictionary (hyphenated words may be split or joined).
-    ``sensitivity``: 0..1, 0.5 by default; higher wakes more readily.
+    pronouncing dictionary (hyphenated words may be split or joined), else
+    :class:`WakeError`.  ``sensitivity``: 0..1, 0.5 by default; higher wakes more
+    readily (see :func:`thresholds`).
+
+    Tuning (keyword-only): ``min_s``/``max_s`` bound the voiced length of a candidate,
+    ``min_pause_s`` is the pause needed before it and ``end_silence_s`` the pause that
+    ends it (and delays the wake); ``verify=False`` accepts on the word score alone;
+    ``lead_words``/``tail_words``/``articles`` are the optional words of the grammar;
+    ``webrtc_mode`` (0-3, None to disable) is the WebRTC classifier's aggressiveness;
+    ``decoder_options`` go to ``pocketsphinx.Decoder``; ``keep`` is the length of
+    :attr:`recent`.  The counters are cumulative (:meth:`reset` keeps them).
     """
 
     def __init__(
@@ -232,7 +253,7 @@ class WakeDetector:
             raise WakeError("no wake phrase")
         self.phrases = tuple(phrases)
         self.sensitivity = sensitivity
-        self.thresholds = thresholds(sensitivity)
+        self.thresholds: Thresholds = thresholds(sensitivity)
         self.min_s = min_s
         self.max_s = max_s
         self.min_pause_s = min_pause_s
@@ -284,7 +305,6 @@ class WakeDetector:
             for words in phrase_variants(phrase):
                 variants.append((phrase, words))
         wanted = {w for _, ws in variants for w in ws}
-        wanted |= {p for _, ws in variants for w in ws for p in (w,)}
         wanted |= set(self.lead_words) | set(self.tail_words) | set(self.articles)
         # parts of joined hyphenated words, to build their pronunciations
         parts_of: dict[str, list[str]] = {}
@@ -326,7 +346,6 @@ class WakeDetector:
             kws_path = os.path.join(tmp, "wake.kws")
             with open(kws_path, "w", encoding="utf-8") as f:
                 for phrase in self.phrases:
-                    words = [w for p, ws in usable if p == phrase for w in ws]
                     first = next(ws for p, ws in usable if p == phrase)
                     f.write(f"{' '.join(first)} /{self.thresholds.kws:.0e}/\n")
             try:
@@ -472,30 +491,42 @@ class WakeDetector:
         base = dict(start=start, end=end, hypothesis=text)
         if not words:
             return WakeScore(**base)
-        phrase = self._match(text)
+        phrase, extra = self._match(text)
         complete = bool(phrase)
         frames = sum(s.end_frame - s.start_frame + 1 for s in words)
         word_score = sum(self._log(s.ascore) for s in words) / max(1, frames)
         coverage = frames * FRAME_S / max(1e-3, end - start)
         phrase_end = t0 + (words[-1].end_frame + 1) * FRAME_S
-        base.update(complete=complete, phrase=phrase, phrase_end=phrase_end, word_score=word_score, coverage=coverage)
-        if not complete or coverage < th.coverage or not self.verify:
-            ok = complete and coverage >= th.coverage and word_score >= th.word_score and not self.verify
-            return WakeScore(**base, accepted=ok)
+        base.update(
+            complete=complete,
+            phrase=phrase,
+            extra_words=extra,
+            phrase_end=phrase_end,
+            word_score=word_score,
+            coverage=coverage,
+        )
+        if not complete or coverage < th.coverage:
+            return WakeScore(**base)
+        if not self.verify:
+            return WakeScore(**base, accepted=not extra and word_score >= th.word_score)
         keyword: bool | None = None
         ratio: float | None = None
         self.verifications += 1
         if full or word_score >= th.word_score - 1.5:
             khyp, _ = self._decode("kws", pcm)
             keyword = khyp is not None and bool(khyp.hypstr.strip())
-        if full or (not keyword and word_score >= th.word_score):
+        if full or (not keyword and not extra and word_score >= th.word_score):
             ratio = self._phone_ratio(pcm, segs)
-        accepted = bool(keyword) or (word_score >= th.word_score and ratio is not None and ratio >= th.ratio)
+        accepted = bool(keyword) or (
+            not extra and word_score >= th.word_score and ratio is not None and ratio >= th.ratio
+        )
         return WakeScore(**base, keyword=keyword, ratio=ratio, accepted=accepted)
 
-    def _match(self, text: str) -> str:
-        """The phrase that a grammar path says, or "" when the path is partial."""
+    def _match(self, text: str) -> tuple[str, bool]:
+        """The phrase that a grammar path says ("" when the path is partial), and
+        whether the path used optional words around it."""
         spoken = [w.split("(")[0] for w in text.split() if not w.startswith(("<", "[", "+"))]
+        n = len(spoken)
         if spoken and spoken[0] in self.lead_words and spoken[0] not in self._phrase_words:
             spoken = spoken[1:]
         if spoken and spoken[-1] in self.tail_words and spoken[-1] not in self._phrase_words:
@@ -504,8 +535,8 @@ class WakeDetector:
             spoken = spoken[:1] + spoken[2:]
         for phrase, words in self._variants:
             if spoken == words:
-                return phrase
-        return ""
+                return phrase, len(spoken) != n
+        return "", False
 
     def _phone_ratio(self, pcm: bytes, wake_segs) -> float | None:  # noqa: ANN001
         """(wake path - free phone path) acoustic score per frame, both scored by the
@@ -526,4 +557,4 @@ class WakeDetector:
         return (wake - loop) / n
 
 
-__all__ = ["WakeDetector", "WakeError", "WakeScore", "phrase_variants", "thresholds"]
+__all__ = ["Thresholds", "WakeDetector", "WakeError", "WakeScore", "phrase_variants", "thresholds"]
