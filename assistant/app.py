@@ -54,6 +54,36 @@ def recogniser(settings: Settings):
     return load_recogniser(settings.asr_engine, settings.vosk_model)
 
 
+class LazyRecogniser:
+    """Loads the recogniser at its first utterance: while the device waits for the wake
+    phrase only the wake detector is needed, and the first turn comes after the greeting
+    has been spoken, which hides the load.  ``check()`` loads it now (to fail early)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._loaded = None
+        if settings.asr_engine == "vosk":  # a missing model is an error at start, not at the first turn
+            from .asr.base import RecogniserError
+            from .asr.vosk import looks_like_vosk_model
+
+            if not looks_like_vosk_model(settings.vosk_model):
+                raise RecogniserError(f"Vosk model not found at {settings.vosk_model}: run python scripts/download_model.py (or set asr.engine: auto)")
+
+    def check(self):
+        if self._loaded is None:
+            self._loaded = recogniser(self.settings)
+        return self._loaded
+
+    @property
+    def name(self) -> str:
+        return self.check().name
+
+    sample_rate = 16000
+
+    def start(self, grammar=None):
+        return self.check().start(grammar)
+
+
 def audio_turns(settings: Settings):
     """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
     from .listener import decode_file

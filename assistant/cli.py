@@ -179,7 +179,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     clock = _clock(now)
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_session_parts(settings, speaker=speaker)
-    recogniser = app.recogniser(settings)
+    recogniser = app.LazyRecogniser(settings)
     runner = Runner(
         source.chunks(),
         wake,
@@ -208,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     journal = app.journal(settings, live.dialogs)
     journal.close_stale()
     voice = app.voice(settings)
-    recogniser = app.recogniser(settings)
+    recogniser = app.LazyRecogniser(settings)
     wake = app.wake(settings)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log:
