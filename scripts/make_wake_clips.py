@@ -15,6 +15,7 @@ Used by ``scripts/bench_wake.py``; also runnable on its own to write WAVs for li
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -31,10 +32,8 @@ sys.path.insert(0, str(ROOT))
 from assistant.audio import pcm_from_wav_bytes, read_wav, resample, to_s16, write_wav  # noqa: E402
 
 RATE = 16000
-SHARED = next(
-    (p for p in (ROOT.parent / "shared" / "speech", Path("/work/shared/speech")) if p.is_dir()),
-    ROOT.parent / "shared" / "speech",
-)
+SHARED = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
+"""Real speech and noise (read only), beside the repository as for the tests."""
 
 ESPEAK_VOICES = [
     "en-us", "en", "en-gb", "en-gb-x-rp", "en-029", "en-gb-scotland", "en-us-nyc",
