@@ -135,18 +135,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not records:
         print("No check-ins yet. Start one with: checkin chat")
         return EXIT_OK
+    memory = journal.memory(datetime.now())
+    weekly = [r for r in records if "weekly-check-in" in (r.get("done") or [])]
+    print(
+        f"{len(records)} check-in(s), {memory['sessions_this_month']} this month"
+        + (f"; last weekly check-in {str(weekly[-1]['started_at'])[:10]}" if weekly else "; no weekly check-in yet")
+    )
+    engine = app.engine(dset)
     for rec in records:
-        parts = []
-        for entry in rec.get("exercises", []):
-            name = entry.get("exercise", "?")
-            if name == "name-a-feeling" and entry.get("feeling"):
-                parts.append(f"{entry.get('partner')} felt {entry['feeling']}")
-            elif name == "plan-a-date" and entry.get("activity"):
-                parts.append(f"planned {entry['activity']} for {entry.get('date')}{' ' + entry['time'] if entry.get('time') else ''}")
-            else:
-                parts.append(name)
         when = str(rec.get("started_at", ""))[:16].replace("T", " ")
-        print(f"{when}  {rec.get('outcome', '?'):<10} {', '.join(parts) or '(no exercises)'}")
+        entries = [e for e in rec.get("exercises", []) if e.get("complete", True)]
+        followups = [f"{e.get('activity')} happened: {e.get('happened')}" for e in entries if e.get("exercise") == "date-followup"]
+        summary = engine.summarise([e for e in entries if e.get("exercise") != "date-followup"]) if entries else "no exercises"
+        extra = f" ({'; '.join(followups)})" if followups else ""
+        print(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return EXIT_OK
 
 

@@ -429,8 +429,12 @@ class Engine:
         return entry
 
     def _summary(self, state: State) -> str:
+        return self.summarise(state.entries)
+
+    def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
+        """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
         parts = []
-        for entry in state.entries:
+        for entry in entries:
             dialog = self.dialogs.dialogs.get(str(entry.get("exercise")))
             if dialog and dialog.summary and entry.get("complete", True):
                 parts.append(" ".join(dialog.summary.format_map(_SafeVars({k: v for k, v in entry.items() if v is not None})).split()))

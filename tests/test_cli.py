@@ -79,7 +79,7 @@ def test_history_lists_what_chat_saved(home, tmp_path):
     assert entry["feeling"] == "grateful" and entry["partner"] == "Maya"
     assert "reason" not in entry, "journal.keep: summary keeps no free-form sentences"
     text = checkin(["history"], env_extra=home).stdout
-    assert "2026-11-25 18:00" in text and "Maya felt grateful" in text
+    assert "1 check-in(s)" in text and "2026-11-25 18:00" in text and "Maya felt grateful" in text
     journal = Path(home["XDG_DATA_HOME"]) / "checkin" / "journal.sqlite3"
     assert oct(journal.stat().st_mode & 0o777) == "0o600"
     assert oct(journal.parent.stat().st_mode & 0o777) == "0o700"
