@@ -331,7 +331,6 @@ class WakeDetector:
         self.tail_words = tuple(w for w in self.tail_words if w in prons)
         self.articles = tuple(w for w in self.articles if w in prons)
         self._phrase_words = {w for _, ws in usable for w in ws}
-        self._last_words = {ws[-1] for _, ws in usable}
 
         lines = []
         for word in sorted(prons):
