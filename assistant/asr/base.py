@@ -31,6 +31,13 @@ def known_phrases(grammar: Sequence[str], words_of: Callable[[str], tuple[str, .
     return tuple(sorted(kept))
 
 
+def whole_samples(carry: bytes, pcm: bytes) -> tuple[bytes, bytes]:
+    """``(data, carry)``: ``carry + pcm`` cut to whole 16-bit samples, and the odd byte
+    left over for the next call (audio may arrive in chunks of any byte length)."""
+    data = carry + bytes(pcm)
+    return (data[:-1], data[-1:]) if len(data) % 2 else (data, b"")
+
+
 class RecogniserError(Exception):
     """A recogniser could not be loaded or used (missing or corrupt model...)."""
 

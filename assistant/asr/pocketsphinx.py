@@ -26,7 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
-from .base import RecogniserError, Transcript, known_phrases
+from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
 log = logging.getLogger(__name__)
 
@@ -261,11 +261,7 @@ class _PocketsphinxUtterance:
         self._check()
         if self._done:
             raise RecogniserError("feed() after finish()")
-        data = self._odd + bytes(pcm)
-        if len(data) % 2:
-            data, self._odd = data[:-1], data[-1:]
-        else:
-            self._odd = b""
+        data, self._odd = whole_samples(self._odd, pcm)
         if not data:
             return
         if self._phrases is not None:

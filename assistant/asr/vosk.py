@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .base import RecogniserError, Transcript, known_phrases
+from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
 log = logging.getLogger(__name__)
 
@@ -183,11 +183,7 @@ class _VoskUtterance:
         """Decode more 16 kHz mono s16le audio (Vosk's own endpoints are collected)."""
         if self._result is not None:
             raise RecogniserError("feed() after finish()")
-        data = self._odd + bytes(pcm)
-        if len(data) % 2:
-            data, self._odd = data[:-1], data[-1:]
-        else:
-            self._odd = b""
+        data, self._odd = whole_samples(self._odd, pcm)
         if data and self._rec.AcceptWaveform(data):
             self._collect(self._rec.Result())
 
