@@ -16,15 +16,6 @@ from .listener import AudioTurns
 from .session import Session, Sink
 
 
-class WakeDetector:  # the interface runner needs (see assistant.wake)
-    def feed(self, chunk: AudioChunk) -> list[float]: ...
-
-    def reset(self) -> None: ...
-
-
-SessionFactory = Callable[[AudioTurns], Session]
-
-
 @dataclass
 class Runner:
     """Wait for wake phrases in ``stream``; on each, run a session (unless ``wake_only``)."""
