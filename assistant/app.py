@@ -86,18 +86,15 @@ class LazyRecogniser:
 
 def audio_turns(settings: Settings):
     """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
+    from .audio import AudioError
     from .listener import decode_file
+    from .session import TurnError
 
-    loaded = []
+    lazy = LazyRecogniser(settings)
 
     def decode(path: str, listen):
-        from .audio import AudioError
-        from .session import TurnError
-
-        if not loaded:
-            loaded.append(recogniser(settings))
         try:
-            return decode_file(path, listen, loaded[0])
+            return decode_file(path, listen, lazy)
         except AudioError as exc:
             raise TurnError(f"audio turn: {exc}") from None
 

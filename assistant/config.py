@@ -109,7 +109,6 @@ class Settings:
     wake_phrases: tuple[str, ...] = ("start check-in",)
     wake_threshold: float = 1e-20
     source: str = "(defaults)"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def journal_file(self) -> Path:
         if self.journal_path is not None:

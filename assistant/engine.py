@@ -23,7 +23,7 @@ import hashlib
 import re
 import string
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from . import matching, slots
@@ -451,7 +451,7 @@ class Engine:
     # ------------------------------------------------------------------ listening
 
     def _mode(self, node: Node) -> str:
-        return "capture" if node.kind in ("capture", "pause") or (node.kind == "form") else "choice"
+        return "capture" if node.kind in ("capture", "pause", "form") else "choice"
 
     def _prompt(self, step: _Step, node: Node) -> None:
         """Say a listening node's prompt (and its capability's first question)."""
@@ -837,11 +837,7 @@ class Engine:
                     return
                 self._fail(step, "nomatch")
                 return
-            self._set(step, {choice.label: None, f"{choice.label}_spoken": None}, answer=False)
-            asked = [a for a in sub.get("asked", []) if a != choice.label]
-            step.update_frame(sub={**sub, "asked": asked, "changing": False})
-            self._form_ask(step, node)
-            self._listen(step)
+            self._form_reask(step, node, choice.label)
             return
         asking = sub.get("asking")
         spec = fields[asking]
@@ -888,16 +884,13 @@ class Engine:
             return
         rest = _strip_leads(_strip_corrections(t))
         text_fields = [n for n, s in self._form_fields(node).items() if s["kind"] == "text"]
-        changed_field = matching.best_match(rest, {n: [n, f"the {n}"] for n in self._form_fields(node)}, threshold=90) if rest else None
-        if rest and text_fields and not changed_field and len(rest.split()) >= 1 and yes_no is None or (rest and correcting and not changed_field and text_fields and len(rest) > 2):
-            self._set(step, {text_fields[0]: rest})
-            self._form_ask(step, node)
-            self._listen(step)
+        named = matching.best_match(rest, {n: [n, f"the {n}"] for n in self._form_fields(node)}, threshold=90) if rest else None
+        if named is not None:  # "the time": ask that one again
+            self._form_reask(step, node, named.label)
             return
-        if changed_field:
-            self._set(step, {changed_field.label: None, f"{changed_field.label}_spoken": None}, answer=False)
-            asked = [a for a in sub.get("asked", []) if a != changed_field.label]
-            step.update_frame(sub={**step.state.frame.sub, "asked": asked})
+        if rest and text_fields and (yes_no is None or (correcting and len(rest) > 2)):
+            # neither yes nor a day or time: a new activity ("no, a movie")
+            self._set(step, {text_fields[0]: rest})
             self._form_ask(step, node)
             self._listen(step)
             return
@@ -910,6 +903,15 @@ class Engine:
             self._listen(step)
             return
         self._fail(step, "nomatch")
+
+    def _form_reask(self, step: _Step, node: Node, field_name: str) -> None:
+        """Clear one field and ask for it again (the others stay)."""
+        self._set(step, {field_name: None, f"{field_name}_spoken": None}, answer=False)
+        sub = step.state.frame.sub
+        asked = [a for a in sub.get("asked", []) if a != field_name]
+        step.update_frame(sub={**sub, "asked": asked, "changing": False})
+        self._form_ask(step, node)
+        self._listen(step)
 
     def _branch(self, step: _Step, node: Node) -> str:
         fs = step.state.frame.slots
@@ -1000,4 +1002,4 @@ def _strip_leads(text: str) -> str:
     return text
 
 
-__all__ = ["Context", "Engine", "Frame", "State", "date", "time"]
+__all__ = ["Context", "Engine", "Frame", "State"]
