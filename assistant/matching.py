@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz
@@ -125,16 +126,16 @@ def find_terms(text: str, terms: Iterable[str], fuzzy: float = 88.0) -> list[tup
 # --------------------------------------------------------------------------- overlap
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 def _stem(word: str) -> str:
-    for suffix in ("ingly", "edly", "ing", "ed", "ies", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            if suffix == "ies":
-                word += "y"
-            break
-    if word.endswith("i"):
-        word = word[:-1] + "y"
-    return word
+    """The Snowball (Porter2) stem: "worried" and "worrying" are both "worri"."""
+    return _stemmer().stemWord(word)
 
 
 def content_words(text: str) -> list[str]:
