@@ -170,7 +170,7 @@ class Engine:
         if isinstance(event, Heard) and matching.normalise(event.text):
             self._count_speaking(step, event)
             self._on_heard(step, event.text)
-        elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.listen_action(state).mode == "choice":
+        elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self._listen_mode(state) == "choice":
             self._fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
             self._on_silence(step)
@@ -450,6 +450,15 @@ class Engine:
 
     # ------------------------------------------------------------------ listening
 
+    def _listen_mode(self, state: State) -> str:
+        """``choice`` or ``capture`` for where ``state`` stands (cheap: no grammar built)."""
+        if state.paused:
+            return "choice"
+        node = self._node(state)
+        if node.kind == "form" and (state.frame.sub.get("confirming") or state.frame.sub.get("changing")):
+            return "choice"
+        return self._mode(node)
+
     def _mode(self, node: Node) -> str:
         return "capture" if node.kind in ("capture", "pause", "form") else "choice"
 
@@ -477,9 +486,7 @@ class Engine:
             return Listen(ref, "choice", ("resume", "stop"), grammar, no_input_s=600.0, end_silence_s=0.6, max_s=5.0)
         node = self._node(state)
         options = self._options(state, node)
-        mode = self._mode(node)
-        if node.kind == "form" and (state.frame.sub.get("confirming") or state.frame.sub.get("changing")):
-            mode = "choice"
+        mode = self._listen_mode(state)
         timeouts = {**(self.defaults.get("timeouts", {}).get(mode) or {}), **(node.get("timeouts") or {})}
         grammar: tuple[str, ...] = ()
         if mode == "choice":
@@ -570,7 +577,7 @@ class Engine:
                 self._command(step, command.label)
             return
         node = self._node(state)
-        mode = self.listen_action(state).mode
+        mode = self._listen_mode(state)
         options = self._options(state, node)
         if mode == "choice":
             best_option = matching.best_match(text, options) if options else None
