@@ -21,11 +21,12 @@ import os
 import queue
 import struct
 import threading
-import wave
 import time
+import wave
+from collections.abc import Iterator
 from math import gcd
 from pathlib import Path
-from typing import Iterator, Literal, Protocol, Union
+from typing import Literal, Protocol, Union
 
 import numpy as np
 
@@ -631,7 +632,7 @@ class ReopeningSource:
                 self.on_retry()
             try:
                 probe = self.open_chunks()
-                first = next(iter(probe))
+                next(iter(probe))
             except AudioError:
                 continue
             except StopIteration:

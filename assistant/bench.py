@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable
 
 from . import app
 from . import config as config_mod
@@ -225,8 +225,9 @@ def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: 
             t1 = time.perf_counter()
             if found:
                 decided = chunk.timestamp + chunk.seconds
-                from .engine import Context
                 from datetime import datetime
+
+                from .engine import Context
 
                 state, actions = engine.start(Context(settings.partners, datetime.now(), "bench"), "check-in")
                 t2 = time.perf_counter()
@@ -516,7 +517,7 @@ def table(report: Report) -> str:
     lines.append(f"{'config':<10} {'kind':<8} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
     for config_name, kinds in report.summary.items():
         for kind, row in kinds.items():
-            cell = lambda name: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
+            cell = lambda name, row=row: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
             lines.append(
                 f"{config_name:<10} {kind:<8} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('final_decode_ms'):>14} "
                 f"{cell('engine_ms'):>12} {cell('render_ms'):>13} {cell('output_ms'):>10} {cell('processing_ms'):>14} {row['cache_hits']:>6}"

@@ -12,9 +12,10 @@ import argparse
 import json
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from . import app
 from . import config as config_mod

@@ -6,9 +6,10 @@ Relative paths in the file are relative to the file's folder.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 

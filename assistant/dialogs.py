@@ -18,9 +18,10 @@ A dialog directory holds ``*.yaml`` dialogs (a ``checkin`` and ``exercise`` kind
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import jsonschema
 import yaml

@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from . import matching, slots
 from .dialogs import END, Dialog, DialogSet, Node
@@ -330,7 +331,7 @@ class Engine:
                 fs = step.state.frame.slots
                 result = matching.overlap(str(fs.get(body["source"]) or ""), str(fs.get(body["target"]) or ""))
                 name = body["slot"]
-                self._set(step, 
+                self._set(step,
                     {name: result.score, f"{name}_words": matching.spoken_list(list(result.caught[:3]), "and"), f"{name}_caught": list(result.caught)},
                     answer=False,
                 )

@@ -8,8 +8,9 @@ compared in tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal, Union
 
 # --------------------------------------------------------------------------- audio
 

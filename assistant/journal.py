@@ -13,9 +13,10 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 KEEP_LEVELS = ("none", "summary", "full")
 

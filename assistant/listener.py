@@ -11,14 +11,14 @@ listen's grammar for choices, freely for captures.  Silence is never decoded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .asr.base import Recogniser
-from .audio import chunks as pcm_chunks
 from .audio import DeviceLost, read_wav
+from .audio import chunks as pcm_chunks
 from .events import AudioChunk, Event, Heard, Listen, Silence
-from .vad import EnergyVAD, Endpointer, MaxLength, NoInput, SpeechAudio, SpeechEnded, SpeechStarted, TurnParams
+from .vad import Endpointer, EnergyVAD, NoInput, SpeechAudio, SpeechStarted, TurnParams
 
 
 @dataclass

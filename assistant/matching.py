@@ -4,9 +4,9 @@ how much of one sentence another caught.  Pure functions, no state."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz
 

@@ -8,8 +8,9 @@ audio clock, so a recording runs as fast as the CPU allows and behaves as a room
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable
 
 from .events import AudioChunk
 from .listener import AudioTurns

@@ -17,10 +17,11 @@ optional expectations that make the scenario check itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import IO, Any, Callable, Protocol
 
 from .engine import Context, Engine, State
 from .events import Action, End, Event, Heard, Listen, Save, Say, Silence

@@ -36,8 +36,9 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
 

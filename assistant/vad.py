@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable, Union
+from typing import Union
 
 import numpy as np
 
@@ -159,17 +160,17 @@ class TurnParams:
     """Audio kept from before the detected start and sent with it to the recogniser."""
 
     @classmethod
-    def choice(cls, **overrides: float) -> "TurnParams":
+    def choice(cls, **overrides: float) -> TurnParams:
         """A short answer from a known set: end after ~0.6 s of silence."""
         return replace(cls(end_silence_s=0.6, no_input_s=8.0, max_s=6.0), **overrides)
 
     @classmethod
-    def capture(cls, **overrides: float) -> "TurnParams":
+    def capture(cls, **overrides: float) -> TurnParams:
         """Free speech: tolerate thinking pauses of a couple of seconds."""
         return replace(cls(end_silence_s=2.5, no_input_s=12.0, max_s=60.0), **overrides)
 
     @classmethod
-    def from_listen(cls, listen: Listen, **overrides: float) -> "TurnParams":
+    def from_listen(cls, listen: Listen, **overrides: float) -> TurnParams:
         """The engine's :class:`~assistant.events.Listen` action as turn parameters."""
         return replace(
             cls(end_silence_s=listen.end_silence_s, no_input_s=listen.no_input_s, max_s=listen.max_s),

@@ -50,8 +50,8 @@ import os
 import re
 import tempfile
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 

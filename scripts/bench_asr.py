@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     clips = load_clips(shared, "commands", args.per_label)
     sentences = load_clips(shared, "transcribed") if (shared / "transcribed").is_dir() else []
-    print(f"{len(clips)} command clips ({', '.join(sorted({l for l, _ in clips}))}), {len(sentences)} out-of-grammar sentences; grammar of {len(GRAMMAR)} phrases")
+    print(f"{len(clips)} command clips ({', '.join(sorted({label for label, _ in clips}))}), {len(sentences)} out-of-grammar sentences; grammar of {len(GRAMMAR)} phrases")
     print(f"{'engine':<24} {'mode':<8} {'accuracy':>9} {'nothing':>8} {'rtf':>7} {'oog taken':>10}")
     for label, recogniser, english in engines(args.vosk_model):
         for mode, grammar in (("grammar", GRAMMAR), ("free", None)):

@@ -4,7 +4,6 @@ line and field; `checkin validate` exits 0 / 2."""
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest

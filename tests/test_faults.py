@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from assistant import app, cli, config
 from assistant.audio import AudioError
 from assistant.dialogs import DialogError, from_yaml
-from assistant.engine import Engine
 from assistant.session import ScriptedTurns, Session
 from assistant.voice import SpeakingVoice
 

@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from synth import espeak, needs_espeak, needs_piper, piper, piper_pcm
 
 from assistant import cli
-from assistant.audio import read_wav, write_wav
-
-from synth import espeak, needs_espeak, needs_piper, piper, piper_pcm
+from assistant.audio import write_wav
 
 pytestmark = pytest.mark.speech
 ROOT = Path(__file__).resolve().parent.parent

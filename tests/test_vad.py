@@ -8,7 +8,7 @@ from ``shared/speech/noise`` (beside the repository) is mixed in when it is pres
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ NOISE_DIR = next((d for d in NOISE_DIRS if d.is_dir()), None)
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
 
-@lru_cache(maxsize=None)
+@cache
 def espeak(text: str) -> np.ndarray:
     """``text`` spoken by espeak-ng, as 16 kHz int16 samples."""
     from assistant.synthetic import espeak_pcm
@@ -307,7 +307,7 @@ def test_stationary_noise_step_does_not_hold_the_gate_open() -> None:
     rng = np.random.default_rng(2)
     y = np.concatenate([rng.normal(0, 30, RATE), rng.normal(0, 2000, RATE * 6)])
     ep = Endpointer(TurnParams(end_silence_s=0.6, max_s=10.0, no_input_s=20.0))
-    events = ep.feed_all(chunks(to_pcm(y)))
+    ep.feed_all(chunks(to_pcm(y)))
     assert isinstance(ep.result, SpeechEnded)
     assert ep.result.timestamp < 2.5  # released after ~1 s of steady level
     # ...and the floor has learnt the fan: the next turn hears only silence.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +19,8 @@ import pytest
 pytest.importorskip("pocketsphinx")
 
 from assistant.audio import chunks, read_wav  # noqa: E402
-from assistant.synthetic import espeak_pcm  # noqa: E402
 from assistant.events import AudioChunk  # noqa: E402
+from assistant.synthetic import espeak_pcm  # noqa: E402
 from assistant.wake import WakeDetector, WakeError, phrase_variants  # noqa: E402
 
 SHARED_SPEECH = Path(
@@ -43,7 +43,7 @@ VOICES = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
     x = np.frombuffer(espeak_pcm(text, voice, speed, pitch), dtype="<i2").astype(np.float64)
     a = np.abs(x)

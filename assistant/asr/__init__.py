@@ -6,8 +6,9 @@ import io
 import logging
 import os
 import wave
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Union
 
 from .base import Recogniser, RecogniserError, Transcript, Utterance
 
@@ -49,7 +50,7 @@ def load_recogniser(engine: str = "auto", vosk_model: str | os.PathLike[str] | N
     return PocketsphinxRecogniser()
 
 
-def read_wav_pcm(source: Union[bytes, str, "os.PathLike[str]"]) -> bytes:
+def read_wav_pcm(source: Union[bytes, str, os.PathLike[str]]) -> bytes:
     """The samples of a 16 kHz mono 16-bit WAV (a path or the file's bytes)."""
     try:
         handle = wave.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else os.fspath(source), "rb")

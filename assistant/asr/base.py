@@ -8,8 +8,9 @@ when the grammar is ``None``.  Audio is fed as 16 kHz mono 16-bit PCM bytes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Protocol
 
 log = logging.getLogger("assistant.asr")
 

@@ -23,8 +23,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
@@ -180,7 +180,7 @@ class PocketsphinxRecogniser:
 
     # ------------------------------------------------------------------ turns
 
-    def start(self, grammar: Sequence[str] | None = None) -> "_PocketsphinxUtterance":
+    def start(self, grammar: Sequence[str] | None = None) -> _PocketsphinxUtterance:
         """Open an utterance: one of ``grammar``'s phrases (or ``""``), or free speech."""
         with self._lock:
             self._abandon_active()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Union
 
 from .base import RecogniserError, Transcript
 
@@ -31,7 +32,7 @@ class ScriptedRecogniser:
         """Transcripts not yet returned."""
         return len(self._script) - self._next
 
-    def start(self, grammar: Sequence[str] | None = None) -> "_ScriptedUtterance":
+    def start(self, grammar: Sequence[str] | None = None) -> _ScriptedUtterance:
         self.grammars.append(tuple(grammar) if grammar is not None else None)
         return _ScriptedUtterance(self)
 

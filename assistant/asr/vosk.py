@@ -20,9 +20,9 @@ import re
 import sys
 import tempfile
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
@@ -153,7 +153,7 @@ class VoskRecogniser:
             self._grammars.move_to_end(phrases)
         return rec
 
-    def start(self, grammar: Sequence[str] | None = None) -> "_VoskUtterance":
+    def start(self, grammar: Sequence[str] | None = None) -> _VoskUtterance:
         """Open an utterance: constrained to ``grammar``'s phrases (and ``[unk]``), or free."""
         phrases = self.grammar_phrases(grammar) if grammar else ()
         if grammar and not phrases:
