@@ -193,7 +193,13 @@ def node_schema() -> dict[str, Any]:
 
 
 def dialog_schema() -> dict[str, Any]:
-    return {**DIALOG_SCHEMA, "properties": {**DIALOG_SCHEMA["properties"], "nodes": {**DIALOG_SCHEMA["properties"]["nodes"], "additionalProperties": node_schema()}}}
+    """The JSON Schema of a dialog file, with each node type's part and memory's."""
+    from .memory import SCHEMA as REMEMBER
+
+    properties = dict(DIALOG_SCHEMA["properties"])
+    properties["nodes"] = {**properties["nodes"], "additionalProperties": node_schema()}
+    properties["remember"] = REMEMBER
+    return {**DIALOG_SCHEMA, "properties": properties}
 
 
 DIALOG_SCHEMA: dict[str, Any] = {
@@ -209,6 +215,8 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "menu": {"type": "boolean"},
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
+        "history": _text,
+        "remember": {"type": "object"},
         "nodes": {
             "type": "object",
             "minProperties": 1,
@@ -460,6 +468,10 @@ def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> D
                 need(target, base + [node.kind] + path)
     if data.get("kind") == "exercise" and "record" not in data:
         raise DialogError(source, where.line([]), "record", "is missing (an exercise says what it records)")
+    from .memory import check as check_memory
+
+    for path, message in check_memory(data.get("record"), data.get("remember") or {}):
+        raise DialogError(source, where.line(["remember", *path]), _path_text(["remember", *path]), message)
     return Dialog(
         id=data["id"],
         kind=data["kind"],

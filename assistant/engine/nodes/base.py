@@ -137,7 +137,7 @@ class NodeType:
         return {}
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
-        """Spoken templates inside the node's key, with their paths."""
+        """Spoken templates inside the node's key, with their paths (what ``checkin prepare`` renders)."""
         return ()
 
     def free_text_slots(self, body: Any) -> set[str]:

@@ -54,9 +54,6 @@ class Choice(NodeType):
         for i, item in enumerate(body):
             for j, text in enumerate(texts(item.get("say"))):
                 yield [i, "say"] + ([j] if isinstance(item.get("say"), list) else []), text
-            for key, value in (item.get("set") or {}).items():
-                if isinstance(value, str):
-                    yield [i, "set", key], value
 
     def options(self, step: Step, node: Node) -> dict[str, list[str]]:
         return {item["label"]: step.phrases(item) for item in node.body}
