@@ -154,8 +154,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
         entries = [e for e in rec.get("exercises", []) if e.get("complete", True)]
         asides, summed = [], []
         for e in entries:
-            dialog = dset.dialogs.get(str(e.get("exercise")))
-            template = dialog.spec.get("history") if dialog else None
+            own = dset.dialogs.get(str(e.get("exercise")))
+            template = own.spec.get("history") if own else None
             if template:
                 asides.append(fill(template, {k: v for k, v in e.items() if v is not None}))
             else:

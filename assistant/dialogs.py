@@ -123,6 +123,9 @@ class DialogSet:
     lexicons: Mapping[str, Lexicon]
     common: Mapping[str, Any]
     decks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    common_source: str = "common.yaml"
+    common_where: Any = field(repr=False, compare=False, default=None)
+    """Locates fields of common.yaml (for template errors found across files)."""
 
     def free_text_fields(self) -> set[str]:
         """``exercise:field`` for every record field that holds a free-form sentence (a
@@ -409,7 +412,7 @@ def _check_templates(value: Any, path: list[Any], source: str, where: _Located) 
     if isinstance(value, str):
         try:
             for name in _template_fields(value):
-                if not name.isidentifier():
+                if not name.partition("|")[0].isidentifier():
                     raise ValueError(f"bad placeholder {{{name}}} in {value!r}")
         except ValueError as exc:
             raise DialogError(source, where.line(path), _path_text(path), str(exc)) from None
@@ -557,7 +560,11 @@ def load_dir(path: str | Path) -> DialogSet:
     root = Path(path)
     if not root.is_dir():
         raise DialogError(str(root), None, "", "not a directory of dialogs")
-    common = load_file(root / "common.yaml", "common")
+    common_path = str(root / "common.yaml")
+    common_data, common_where = parse_yaml(read_source(common_path), common_path)
+    if common_data is None:
+        raise DialogError(common_path, 1, "", "the file is empty")
+    common = common_from_dict(common_data, common_path, common_where)
     lexicons: dict[str, Lexicon] = {}
     for file in sorted((root / "lexicons").glob("*.yaml")):
         lex = load_file(file, "lexicon")
@@ -576,7 +583,7 @@ def load_dir(path: str | Path) -> DialogSet:
         dialogs[dialog.id] = dialog
     if not dialogs:
         raise DialogError(str(root), None, "", "no dialog files (*.yaml) found")
-    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks)
+    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where)
     check_references(dset)
     return dset
 
@@ -606,8 +613,8 @@ def validate_dir(path: str | Path) -> list[DialogError]:
 
 def check_references(dset: DialogSet) -> None:
     """Checks across files: each node type's references (lexicons, decks, called dialogs,
-    phrase sets) and every template's variables (:mod:`assistant.templates`)."""
-    from . import templates
+    phrase sets) and every template's variables (:mod:`assistant.engine.templates`)."""
+    from .engine import templates
 
     types = _node_types()
     for dialog in dset.dialogs.values():

@@ -28,11 +28,13 @@ BUILTINS: dict[str, bool] = {
     "a": False, "b": False, "partner": False, "other": False, "turn": False,
     "quieter": False, "louder": False, "lopsided": False,
     "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
-    "summary": False, "count_done": False, "exercises": False, "exercises_left": True, "options": True,
+    "summary": False, "count_done": False, "exercises": False,
+    "exercises_left": False,  # a menu with none left is skipped
+    "options": False,  # asked for only where there is a choice
 }
 """Variables every template may use -> whether one may be empty when spoken."""
 
-PROMPT_VARS: dict[str, bool] = {"prompt": False, "options": True}
+PROMPT_VARS: dict[str, bool] = {"prompt": False}
 """What re-prompts (noinput, nomatch, help) may use besides: the last question, the options."""
 
 PACE = {"slow": 0.85, "fast": 1.15}

@@ -48,6 +48,9 @@ class Menu(NodeType):
             for j, text in enumerate(texts(item.get("say"))):
                 yield ["extra", i, "say"] + ([j] if isinstance(item.get("say"), list) else []), text
 
+    def template_vars(self, node: Node) -> Mapping[str, bool]:
+        return {"title": False}
+
     def skipped(self, step: Step, node: Node) -> bool:
         return not remaining(step)
 
