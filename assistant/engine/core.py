@@ -5,21 +5,17 @@ business (:mod:`.nodes`); global commands are in :mod:`.commands`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from .. import matching
 from ..dialogs import END, Dialog, DialogSet, Node
 from ..events import Action, End, Event, Heard, Listen, Save, Silence
-from . import commands, records
+from . import commands, listening, records
 from .nodes import NodeType, handler_for
 from .render import Renderer, Vars, fill
 from .state import Answer, Context, Frame, State, plain_answer
 from .step import Turn
 
-GRAMMAR_COMMAND_PHRASES = 3
-"""Recognisers get each command's first phrases only: a smaller grammar confuses less."""
-PAUSED = Listen("", "choice", ("resume", "stop"), (), no_input_s=600.0, end_silence_s=0.6, max_s=5.0)
 MAX_HOPS = 500
 
 
@@ -95,33 +91,7 @@ class Engine:
 
     def listen_action(self, state: State) -> Listen:
         """The :class:`Listen` for where ``state`` stands (also used to re-listen)."""
-        ref = self.ref(state)
-        command_phrases = [p for phrases in self.commands.values() for p in phrases[:GRAMMAR_COMMAND_PHRASES]]
-        if state.paused:
-            return replace(PAUSED, node=ref, grammar=tuple(self.commands["resume"] + self.commands["stop"]))
-        step = Turn(self, state)
-        node = self.node(state)
-        handler = handler_for(node.kind)
-        options = handler.options(step, node)
-        mode = handler.mode(step, node)
-        timeouts = {**(self.defaults.get("timeouts", {}).get(mode) or {}), **(node.get("timeouts") or {})}
-        grammar: tuple[str, ...] = ()
-        if mode == "choice":
-            phrases = [p for ps in options.values() for p in ps] + command_phrases
-            grammar = tuple(dict.fromkeys(matching.normalise(p) for p in phrases))
-        complete = timeouts.get("complete_silence_s")
-        listen = Listen(
-            ref,
-            "choice" if mode == "choice" else "capture",
-            tuple(options.keys()) if mode == "choice" else (),
-            grammar,
-            no_input_s=float(timeouts.get("no_input_s", 8.0)),
-            end_silence_s=float(timeouts.get("end_silence_s", 0.6 if mode == "choice" else 2.0)),
-            max_s=float(timeouts.get("max_s", 8.0 if mode == "choice" else 30.0)),
-            complete_silence_s=float(complete) if complete is not None else None,
-        )
-        listen = handler.tune_listen(step, node, listen, command_phrases)
-        return listen if listen.grammar else replace(listen, complete_silence_s=None)
+        return listening.listen_action(self, state)
 
     # ------------------------------------------------------------------ reading
 
