@@ -93,3 +93,20 @@ def test_every_node_type_declares_its_schema(dialog_set: DialogSet):
     assert used == set(REGISTRY)
     for name, handler in REGISTRY.items():
         assert handler.name == name and handler.schema["type"] in ("object", "array")
+
+
+def test_handlers_take_the_interpreted_answer(dialog_set):
+    """The meaning layer's seat: what the interpreter makes of the words is what handlers use."""
+    from assistant.engine import Answer
+
+    seen = []
+
+    def interpret(text, confidence):
+        seen.append((text, confidence))
+        return Answer(act="answer", text=text, content="low" if "knackered" in text else text, confidence=confidence)
+
+    engine = Engine(dialog_set, interpret=interpret)
+    state, _ = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1"))
+    state, _ = engine.handle(state, Heard("honestly we're knackered", confidence=0.7))
+    assert seen == [("honestly we're knackered", 0.7)]
+    assert state.frame.slots["short"] is True

@@ -18,6 +18,6 @@ styles), :mod:`.step` (the narrow interface node handlers act through) and :mod:
 from __future__ import annotations
 
 from .core import Engine
-from .state import Answer, Context, Frame, State, plain_answer
+from .state import Answer, Context, Frame, Interpreter, State, plain_answer
 
-__all__ = ["Answer", "Context", "Engine", "Frame", "State", "plain_answer"]
+__all__ = ["Answer", "Context", "Engine", "Frame", "Interpreter", "State", "plain_answer"]

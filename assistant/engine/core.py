@@ -13,7 +13,7 @@ from ..events import Action, End, Event, Heard, Listen, Save, Silence
 from . import commands, listening, records
 from .nodes import NodeType, handler_for
 from .render import Renderer, Vars, fill
-from .state import Answer, Context, Frame, State, plain_answer
+from .state import Answer, Context, Frame, Interpreter, State, plain_answer
 from .step import Turn
 
 MAX_HOPS = 500
@@ -22,7 +22,7 @@ MAX_HOPS = 500
 class Engine:
     """Runs dialogs.  Holds only immutable program data (the loaded dialogs)."""
 
-    def __init__(self, dialogs: DialogSet, interpret: Any = plain_answer):
+    def __init__(self, dialogs: DialogSet, interpret: Interpreter = plain_answer):
         self.dialogs = dialogs
         common = dialogs.common
         self.commands: dict[str, list[str]] = {k: list(v) for k, v in common["commands"].items()}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,14 @@ class Answer:
     confidence: float | None = None
 
 
+Interpreter = Callable[[str, "float | None"], Answer]
+"""Heard text and the recogniser's confidence -> what the person did (the meaning layer's seat)."""
+
+
 def plain_answer(text: str, confidence: float | None = None) -> Answer:
     """The default interpreter: every utterance is an ``answer`` whose content is its text
     (the handlers do their own matching).  A meaning layer replaces this."""
     return Answer(act="answer", text=text, content=text, confidence=confidence)
 
 
-__all__ = ["Answer", "Context", "Frame", "State", "plain_answer"]
+__all__ = ["Answer", "Context", "Frame", "Interpreter", "State", "plain_answer"]
