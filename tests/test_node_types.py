@@ -110,3 +110,22 @@ def test_handlers_take_the_interpreted_answer(dialog_set):
     state, _ = engine.handle(state, Heard("honestly we're knackered", confidence=0.7))
     assert seen == [("honestly we're knackered", 0.7)]
     assert state.frame.slots["short"] is True
+
+
+def test_a_handler_can_leave_the_exercise_or_use_a_command(monkeypatch, dialog_set):
+    class Polite(Count):
+        def on_answer(self, step, node, answer):
+            if answer.content == "no thanks":
+                step.leave(complete=False)
+            elif answer.content == "again please":
+                step.command("repeat")
+            else:
+                super().on_answer(step, node, answer)
+
+    monkeypatch.setitem(REGISTRY, "count", Polite())
+    engine = Engine(replace(dialog_set, dialogs={"tiny": from_yaml(TINY, "dialogs/tiny.yaml")}))
+    state, _ = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1"), "tiny")
+    state, actions = engine.handle(state, Heard("again please"))
+    assert [a.text for a in actions if isinstance(a, Say)] == ["Say anything, Maya."]
+    state, actions = engine.handle(state, Heard("no thanks"))
+    assert state.outcome == "completed" and state.done == ()

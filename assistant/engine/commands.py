@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import matching
-from .step import Turn
 
 if TYPE_CHECKING:
     from .core import Engine
+    from .step import Turn
 
 MIN_RATE = 0.6
 SLOWER = 0.85
@@ -65,11 +65,7 @@ def skip(engine: Engine, step: Turn, name: str) -> None:
         return
     if len(step.state.frames) > 1 or engine.dialog(step.state).kind == "exercise":
         step.message(name if name == "pass" else "skipped")
-        if step.state.frame.dirty:
-            engine.commit(step, complete=False)
-        nxt = engine.pop(step, completed=False)
-        if nxt is not None:
-            engine.enter(step, nxt)
+        engine.leave(step, complete=False)
         return
     step.message("nothing_to_skip")
     step.repeat_prompt()

@@ -230,6 +230,14 @@ class Engine:
             return None
         return frame.return_to or END
 
+    def leave(self, step: Turn, complete: bool) -> None:
+        """Out of the current dialog early: answers so far kept (as ``complete`` or not)."""
+        if step.state.frame.dirty:
+            self.commit(step, complete=complete)
+        nxt = self.pop(step, completed=complete)
+        if nxt is not None:
+            self.enter(step, nxt)
+
     def commit(self, step: Turn, complete: bool = True) -> None:
         dialog = self.dialog(step.state)
         if not dialog.record:

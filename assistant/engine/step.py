@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..events import Action, Say
+from . import commands
 from .state import State
 
 if TYPE_CHECKING:
@@ -130,6 +131,12 @@ class Turn:
 
     def fail(self, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         self._engine.fail(self, kind, extra)
+
+    def leave(self, complete: bool = False) -> None:
+        self._engine.leave(self, complete)
+
+    def command(self, name: str) -> None:
+        commands.run(self._engine, self, name)
 
 
 __all__ = ["Turn"]

@@ -101,6 +101,13 @@ class Step(Protocol):
     def fail(self, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         """A ``noinput`` or ``nomatch``: the counted re-prompt, or the polite end after too many."""
 
+    def leave(self, complete: bool = False) -> None:
+        """End the current exercise here (its answers so far recorded, ``complete`` or not)
+        and go on with the dialog that called it (or end the session)."""
+
+    def command(self, name: str) -> None:
+        """Carry out a global command (``pass``, ``back``, ``repeat``...) as if it was said."""
+
 
 class NodeType:
     """Base of every node type: a node with no behaviour of its own, overridden in parts."""
