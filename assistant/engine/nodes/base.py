@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
+from ...dialogs import END
 from ...events import Listen
 from ..state import Answer, State
 
@@ -166,7 +167,7 @@ class NodeType:
 
     def run(self, step: Step, node: Node) -> str:
         """A node that does not listen: its work, and the node to go to."""
-        return str(node.get("next", "end"))
+        return str(node.get("next", END))
 
     def mode(self, step: Step, node: Node) -> str:
         """``choice`` (a known set of phrases) or ``capture`` (free speech)."""
