@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
+from . import memory as memory_mod
 from .config import Settings
 from .dialogs import DialogSet, load_dir
 from .engine import Engine
 from .journal import Journal
+from .session import Session, Sink, TurnSource, Voice
 
 
 def dialogs(settings: Settings) -> DialogSet:
@@ -21,6 +27,59 @@ def engine(dset: DialogSet) -> Engine:
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:
     return Journal(path or settings.journal_file(), keep=settings.journal_keep, free_text=dset.free_text_fields())
+
+
+@dataclass
+class CheckIn:
+    """One session, assembled and ready to run: the engine with its ports, and who, what
+    and with which memory.  ``run()`` closes sessions a dead process left open, computes
+    what the journal remembers (unless memory was given) and runs to the end."""
+
+    session: Session
+    program: DialogSet
+    partners: tuple[str, str]
+    start: str
+    styles: Mapping[str, Mapping[str, str]]
+    journal: Journal | None = None
+    memory: Mapping[str, Any] | None = None
+    """None: computed from the journal when the session starts."""
+
+    def run(self) -> dict[str, Any]:
+        now = self.session.clock()
+        memory = self.memory
+        if self.journal is not None:
+            self.journal.close_stale()
+            if memory is None:
+                memory = memory_mod.compute(self.journal.records(), self.program, now)
+        return self.session.run(self.partners, self.start, now=now, memory=memory or {}, styles=self.styles)
+
+
+def session(
+    settings: Settings,
+    program: DialogSet,
+    engine: Engine,
+    turns: TurnSource,
+    sinks: Sequence[Sink] = (),
+    *,
+    journal: Journal | None = None,
+    voice: Voice | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+    partners: tuple[str, str] | None = None,
+    start: str | None = None,
+    memory: Mapping[str, Any] | None = None,
+    styles: Mapping[str, Mapping[str, str]] | None = None,
+) -> CheckIn:
+    """The one place a session is put together (chat, simulate, listen, run): partners,
+    start dialog and styles default to the settings, memory to the journal's."""
+    return CheckIn(
+        Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
+        program,
+        partners or settings.partners,
+        start or settings.start,
+        styles if styles is not None else settings.styles,
+        journal,
+        memory,
+    )
 
 
 def synth(settings: Settings):
@@ -109,36 +168,31 @@ def wake(settings: Settings):
 
 def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:
     """Every prompt whose words are known before a session starts (the names are), for
-    ``checkin prepare``: says, brief forms, help and messages with no slot placeholders."""
-    import string
+    ``checkin prepare``: says, brief forms, help, re-prompts, each node type's own spoken
+    texts and the messages, when they have no placeholders but the names."""
+    from .engine.nodes import handler_for
+    from .engine.render import fields, fill
 
     a, b = partners
     texts: list[str] = []
 
-    def add(template: str) -> None:
-        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
-        if not fields <= {"a", "b", "partner", "other"}:
-            return
-        for partner, other in ((a, b), (b, a)):
-            texts.append(" ".join(template.format(a=a, b=b, partner=partner, other=other).split()))
-
-    def walk(value) -> None:
-        if isinstance(value, str):
-            add(value)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
+    def add(value: Any) -> None:
+        for template in [value] if isinstance(value, str) else list(value or []):
+            if {name for name, _ in fields(template)} <= {"a", "b", "partner", "other"}:
+                texts.extend(fill(template, {"a": a, "b": b, "partner": p, "other": o}) for p, o in ((a, b), (b, a)))
 
     for dialog in dset.dialogs.values():
         for node in dialog.nodes.values():
             for key in ("say", "brief", "help", "noinput", "nomatch"):
-                walk(node.get(key))
-            for item in (node.body if node.kind in ("choice", "branch") else []) or []:
-                walk(item.get("say"))
+                add(node.get(key))
+            for _, template in handler_for(node.kind).templates(node.body):
+                add(template)
     for value in dset.common["messages"].values():
-        walk(value)
-    for handlers in dset.common["defaults"].get("capture", {}).values():
-        walk(handlers)
+        add(value)
+    for handlers in dset.common["defaults"].values():
+        if isinstance(handlers, dict):
+            for key in ("noinput", "nomatch"):
+                add(handlers.get(key))
     return list(dict.fromkeys(texts))
 
 

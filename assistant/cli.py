@@ -12,16 +12,16 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from . import app
 from . import config as config_mod
-from .dialogs import DialogError, validate_dir
+from .dialogs import DialogError, DialogSet, validate_dir
 from .journal import JournalError
-from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, Session, TurnError
+from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnError
 
 EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -75,16 +75,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     dset = app.dialogs(settings)
-    engine = app.engine(dset)
     now = _parse_now(args.now)
     partners = _partners(args.partners, settings)
     start = args.start or settings.start
     if start not in dset.dialogs:
         raise UsageError(f"--start: no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})")
-    journal = app.journal(settings, dset)
-    journal.close_stale()
-    clock = _clock(now)
     voice = app.voice(settings) if args.speak else None
+    turns: Any
+    sinks: list[Any]
     if args.jsonl:
         turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
         sinks = [JsonlSink(sys.stdout)]
@@ -93,8 +91,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         sinks = [ConsoleSink(sys.stdout)]
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
-    session = Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock)
-    session.run(partners, start, now=clock(), memory=journal.memory(clock()), styles=settings.styles)
+    journal = app.journal(settings, dset)
+    app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, voice=voice, clock=_clock(now), partners=partners, start=start).run()
     return EXIT_OK
 
 
@@ -103,7 +101,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     settings = config_mod.load(args.config)
     dset = app.dialogs(settings)
-    engine = app.engine(dset)
     scen = scenario_mod.load(args.scenario)
     start = scen.start or settings.start
     if start not in dset.dialogs:
@@ -116,8 +113,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.log:
         sinks.append(JsonlSink(open(args.log, "w", encoding="utf-8")))
     journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
-    session = Session(engine, turns, sinks, journal=journal, clock=_clock(now))
-    record = session.run(scen.partners or settings.partners, start, now=now, memory=scen.memory, styles=scen.styles or settings.styles)
+    checkin = app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, clock=_clock(now), partners=scen.partners, start=start, memory=scen.memory, styles=scen.styles or None)
+    record = checkin.run()
     print(json.dumps(record, indent=2, ensure_ascii=False))
     problems = scenario_mod.check(scen, record, says)
     for problem in problems:
@@ -128,39 +125,51 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     dset = app.dialogs(settings)
-    journal = app.journal(settings, dset)
-    records = journal.records()
+    records = app.journal(settings, dset).records()
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not records:
         print("No check-ins yet. Start one with: checkin chat")
         return EXIT_OK
-    memory = journal.memory(datetime.now())
-    weekly = [r for r in records if "weekly-check-in" in (r.get("done") or [])]
-    print(
-        f"{len(records)} check-in(s), {memory['sessions_this_month']} this month"
-        + (f"; last weekly check-in {str(weekly[-1]['started_at'])[:10]}" if weekly else "; no weekly check-in yet")
-    )
-    engine = app.engine(dset)
-    for rec in records:
-        when = str(rec.get("started_at", ""))[:16].replace("T", " ")
-        entries = [e for e in rec.get("exercises", []) if e.get("complete", True)]
-        followups = [f"{e.get('activity')} happened: {e.get('happened')}" for e in entries if e.get("exercise") == "date-followup"]
-        summary = engine.summarise([e for e in entries if e.get("exercise") != "date-followup"]) if entries else "no exercises"
-        extra = f" ({'; '.join(followups)})" if followups else ""
-        print(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
+    print(history_lines(records, dset, app.engine(dset), datetime.now()))
     return EXIT_OK
 
 
-def _voice_session_parts(settings: config_mod.Settings, speaker=None, log=None):
-    """Engine, journal and a voice for speech commands."""
+def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine: Any, now: datetime) -> str:
+    """Counts, when each dialog that is remembered by how long ago it ran last ran, then one
+    line per session: its summary, with the asides of dialogs that declare a ``history`` line."""
+    from . import memory as memory_mod
+    from .engine.render import fill
+
+    remembered = memory_mod.compute(records, dset, now)
+    head = f"{len(records)} check-in(s), {remembered['sessions_this_month']} this month"
+    for dialog in dset.dialogs.values():
+        if any("every_days" in rule for rule in (dialog.spec.get("remember") or {}).values()):
+            done = [r for r in records if dialog.id in (r.get("done") or [])]
+            head += f"; last {dialog.title} {str(done[-1]['started_at'])[:10]}" if done else f"; no {dialog.title} yet"
+    lines = [head]
+    for rec in records:
+        when = str(rec.get("started_at", ""))[:16].replace("T", " ")
+        entries = [e for e in rec.get("exercises", []) if e.get("complete", True)]
+        asides, summed = [], []
+        for e in entries:
+            own = dset.dialogs.get(str(e.get("exercise")))
+            template = own.spec.get("history") if own else None
+            if template:
+                asides.append(fill(template, {k: v for k, v in e.items() if v is not None}))
+            else:
+                summed.append(e)
+        summary = engine.summarise(summed) if entries else "no exercises"
+        extra = f" ({'; '.join(asides)})" if asides else ""
+        lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
+    return "\n".join(lines)
+
+
+def _voice_parts(settings: config_mod.Settings, speaker=None):
+    """Dialogs, engine, journal and a voice for speech commands."""
     dset = app.dialogs(settings)
-    engine = app.engine(dset)
-    journal = app.journal(settings, dset)
-    journal.close_stale()
-    voice = app.voice(settings, speaker=speaker)
-    return dset, engine, journal, voice
+    return dset, app.engine(dset), app.journal(settings, dset), app.voice(settings, speaker=speaker)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -181,14 +190,14 @@ def cmd_listen(args: argparse.Namespace) -> int:
     now = _parse_now(args.now)
     clock = _clock(now)
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
-    dset, engine, journal, voice = _voice_session_parts(settings, speaker=speaker)
+    dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
     recogniser = app.LazyRecogniser(settings)
     runner = Runner(
         source.chunks(),
         wake,
         turns=lambda stream: AudioTurns(stream, recogniser),
-        session=lambda turns: Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
-        run_session=lambda session: session.run(settings.partners, settings.start, now=clock(), memory=journal.memory(clock()), styles=settings.styles),
+        session=lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
+        run_session=lambda checkin: checkin.run(),
         sinks=sinks,
     )
     runner.run()
@@ -209,7 +218,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGHUP, lambda signum, frame: live.reload())
     settings = live.settings
     journal = app.journal(settings, live.dialogs)
-    journal.close_stale()
     voice = app.voice(settings)
     recogniser = app.LazyRecogniser(settings)
     wake = app.wake(settings)
@@ -229,8 +237,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             source.chunks(),
             wake,
             turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush()),
-            session=lambda turns: Session(live.engine, turns, sinks, journal=journal, voice=voice),
-            run_session=lambda session: session.run(live.settings.partners, live.settings.start, memory=journal.memory(datetime.now()), styles=live.settings.styles),
+            session=lambda turns: app.session(live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice),
+            run_session=lambda checkin: checkin.run(),
             sinks=sinks,
         )
         try:

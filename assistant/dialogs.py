@@ -30,12 +30,6 @@ from rapidfuzz import fuzz, process
 END = "end"
 """The special ``next``/``goto`` target that finishes the current dialog."""
 
-NODE_KINDS = ("choice", "capture", "lexicon", "form", "overlap", "branch", "menu", "call", "pause")
-"""Capabilities a node can have (at most one each); a node with none just speaks."""
-
-LISTENING_KINDS = ("choice", "capture", "lexicon", "form", "menu", "pause")
-
-
 class DialogError(Exception):
     """A dialog, lexicon or common file is invalid.  ``str()`` is one line."""
 
@@ -62,7 +56,7 @@ class Node:
 
     id: str
     kind: str | None
-    """One of :data:`NODE_KINDS`, or None for a node that only speaks."""
+    """Its node type (a key of :data:`assistant.engine.nodes.REGISTRY`), or None for a node that only speaks."""
     spec: Mapping[str, Any]
     """The whole node mapping as written (validated)."""
 
@@ -76,7 +70,7 @@ class Node:
 
     @property
     def listens(self) -> bool:
-        return self.kind in LISTENING_KINDS
+        return _node_types()[self.kind].listens if self.kind else False
 
 
 @dataclass(frozen=True)
@@ -129,13 +123,17 @@ class DialogSet:
     lexicons: Mapping[str, Lexicon]
     common: Mapping[str, Any]
     decks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    common_source: str = "common.yaml"
+    common_where: Any = field(repr=False, compare=False, default=None)
+    """Locates fields of common.yaml (for template errors found across files)."""
 
     def free_text_fields(self) -> set[str]:
         """``exercise:field`` for every record field that holds a free-form sentence (a
         captured answer without ``keep: true``): what ``journal.keep: summary`` leaves out."""
         out: set[str] = set()
         for dialog in self.dialogs.values():
-            captured = {n.body["slot"] for n in dialog.nodes.values() if n.kind == "capture" and not n.body.get("keep")}
+            types = _node_types()
+            captured = {s for n in dialog.nodes.values() if n.kind for s in types[n.kind].free_text_slots(n.body)}
             exercise = (dialog.record or {}).get("exercise", dialog.id)
             for key, spec in (dialog.record or {}).items():
                 if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
@@ -149,37 +147,17 @@ class DialogSet:
 
 # --------------------------------------------------------------------------- schemas
 
+def _node_types() -> Mapping[str, Any]:
+    """The node types by YAML key (imported late: the node types import this module)."""
+    from .engine.nodes import REGISTRY
+
+    return REGISTRY
+
+
 _text = {"type": "string", "minLength": 1}
 _texts = {"oneOf": [_text, {"type": "array", "items": _text, "minItems": 1}]}
 _target = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+$"}
 _assign = {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
-_condition = {
-    "type": "object",
-    "properties": {
-        "slot": {"type": "string"},
-        "eq": {},
-        "ne": {},
-        "gte": {"type": "number"},
-        "lt": {"type": "number"},
-        "in": {"type": "array"},
-        "set": {"type": "boolean"},
-    },
-    "required": ["slot"],
-    "additionalProperties": False,
-}
-_choice_item = {
-    "type": "object",
-    "properties": {
-        "label": _text,
-        "phrases": {"type": "array", "items": _text},
-        "like": {"type": "string"},
-        "goto": _target,
-        "set": _assign,
-        "say": _texts,
-    },
-    "required": ["label"],
-    "additionalProperties": False,
-}
 _timeouts = {
     "type": "object",
     "properties": {
@@ -190,97 +168,42 @@ _timeouts = {
     },
     "additionalProperties": False,
 }
-_form_field = {
-    "type": "object",
-    "properties": {
-        "kind": {"enum": ["text", "date", "time"]},
-        "prompt": _text,
-        "optional": {"type": "boolean"},
-        "stuck": _text,
-        "spoken": _text,
-    },
-    "required": ["kind", "prompt"],
-    "additionalProperties": False,
-}
 
-NODE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "say": _texts,
-        "brief": _texts,
-        "once": _text,
-        "help": _text,
-        "noinput": {"type": "array", "items": _text},
-        "nomatch": {"type": "array", "items": _text},
-        "tries": {"type": "integer", "minimum": 0, "maximum": 10},
-        "set": _assign,
-        "add": {"type": "object", "additionalProperties": {"type": "number"}},
-        "swap": {"type": "boolean"},
-        "commit": {"type": "boolean"},
-        "next": _target,
-        "skip": _target,
-        "who": {"enum": ["partner", "other", "both"]},
-        "timeouts": _timeouts,
-        "choice": {"type": "array", "items": _choice_item, "minItems": 1},
-        "capture": {
-            "type": "object",
-            "properties": {"slot": _text, "stuck": _text, "deck": _text, "keep": {"type": "boolean"}},
-            "required": ["slot"],
-            "additionalProperties": False,
-        },
-        "lexicon": {
-            "type": "object",
-            "properties": {
-                "name": _text,
-                "slot": _text,
-                "coach": _text,
-                "accept": _text,
-            },
-            "required": ["name", "slot"],
-            "additionalProperties": False,
-        },
-        "form": {
-            "type": "object",
-            "properties": {
-                "fields": {"type": "object", "additionalProperties": _form_field, "minProperties": 1},
-                "confirm": _text,
-                "ask_change": _text,
-                "ideas": {"type": "array", "items": _text},
-            },
-            "required": ["fields", "confirm"],
-            "additionalProperties": False,
-        },
-        "overlap": {
-            "type": "object",
-            "properties": {"source": _text, "target": _text, "slot": _text},
-            "required": ["source", "target", "slot"],
-            "additionalProperties": False,
-        },
-        "branch": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {"if": _condition, "goto": _target, "say": _texts},
-                "required": ["goto"],
-                "additionalProperties": False,
-            },
-        },
-        "menu": {
-            "type": "object",
-            "properties": {"extra": {"type": "array", "items": _choice_item}, "surprise": {"type": "array", "items": _text}},
-            "additionalProperties": False,
-        },
-        "call": {"type": "object", "properties": {"dialog": _text}, "required": ["dialog"], "additionalProperties": False},
-        "pause": {
-            "type": "object",
-            "properties": {"seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600}, "close": _text},
-            "required": ["seconds"],
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
+NODE_FIELDS: dict[str, Any] = {
+    "say": _texts,
+    "brief": _texts,
+    "once": _text,
+    "help": _text,
+    "noinput": {"type": "array", "items": _text},
+    "nomatch": {"type": "array", "items": _text},
+    "tries": {"type": "integer", "minimum": 0, "maximum": 10},
+    "set": _assign,
+    "add": {"type": "object", "additionalProperties": {"type": "number"}},
+    "swap": {"type": "boolean"},
+    "commit": {"type": "boolean"},
+    "next": _target,
+    "skip": _target,
+    "who": {"enum": ["partner", "other", "both"]},
+    "timeouts": _timeouts,
 }
+"""What every node may have; each node type adds its own key (:func:`node_schema`)."""
+
+
+def node_schema() -> dict[str, Any]:
+    """The JSON Schema of one node: the common fields plus one key per node type."""
+    properties = {**NODE_FIELDS, **{name: dict(t.schema) for name, t in _node_types().items()}}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def dialog_schema() -> dict[str, Any]:
+    """The JSON Schema of a dialog file, with each node type's part and memory's."""
+    from .memory import SCHEMA as REMEMBER
+
+    properties = dict(DIALOG_SCHEMA["properties"])
+    properties["nodes"] = {**properties["nodes"], "additionalProperties": node_schema()}
+    properties["remember"] = REMEMBER
+    return {**DIALOG_SCHEMA, "properties": properties}
+
 
 DIALOG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -295,11 +218,13 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "menu": {"type": "boolean"},
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
+        "history": _text,
+        "remember": {"type": "object"},
         "nodes": {
             "type": "object",
             "minProperties": 1,
             "propertyNames": {"pattern": r"^[A-Za-z0-9_.-]+$"},
-            "additionalProperties": NODE_SCHEMA,
+            "additionalProperties": {},
         },
     },
     "required": ["id", "kind", "title", "start", "nodes"],
@@ -487,7 +412,7 @@ def _check_templates(value: Any, path: list[Any], source: str, where: _Located) 
     if isinstance(value, str):
         try:
             for name in _template_fields(value):
-                if not name.isidentifier():
+                if not name.partition("|")[0].isidentifier():
                     raise ValueError(f"bad placeholder {{{name}}} in {value!r}")
         except ValueError as exc:
             raise DialogError(source, where.line(path), _path_text(path), str(exc)) from None
@@ -499,27 +424,34 @@ def _check_templates(value: Any, path: list[Any], source: str, where: _Located) 
             _check_templates(item, path + [i], source, where)
 
 
+def _error_at(source: str, where: _Located, base: list[Any]) -> Any:
+    """A reporter for a node type's checks: raises a DialogError at ``base`` + a sub-path."""
+
+    def error(path: list[Any], message: str) -> None:
+        full = base + path
+        raise DialogError(source, where.line(full), _path_text(full), message)
+
+    return error
+
+
 def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: _Located) -> Node:
-    kinds = [k for k in NODE_KINDS if k in data]
+    types = _node_types()
+    kinds = [k for k in types if k in data]
     if len(kinds) > 1:
         raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}", f"has more than one capability: {', '.join(kinds)}")
     kind = kinds[0] if kinds else None
-    if kind in (None, "overlap", "call", "pause", "capture", "lexicon", "form", "menu") and "next" not in data:
+    node_type = types[kind] if kind else None
+    if (node_type is None or node_type.needs_next) and "next" not in data:
         raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}.next", "is missing (where to go after this node)")
-    if kind == "branch" and "if" in data["branch"][-1]:
-        raise DialogError(source, where.line(["nodes", node_id, "branch"]), f"nodes.{node_id}.branch", "the last case needs no 'if' (it is the fallback)")
-    if kind == "choice":
-        for i, item in enumerate(data["choice"]):
-            if "goto" not in item and "next" not in data:
-                path = ["nodes", node_id, "choice", i]
-                raise DialogError(source, where.line(path), _path_text(path) + ".goto", "is missing (and the node has no 'next')")
+    if node_type is not None:
+        node_type.check(node_id, data, _error_at(source, where, ["nodes", node_id, kind]))
     return Node(id=node_id, kind=kind, spec=data)
 
 
 def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> Dialog:
     """Build a :class:`Dialog` from parsed YAML, checking shape and local references."""
     where = where or _Located(None)
-    check_schema(data, DIALOG_SCHEMA, source, where)
+    check_schema(data, dialog_schema(), source, where)
     _check_templates(data, [], source, where)
     nodes = {nid: node_from_dict(nid, spec, source, where) for nid, spec in data["nodes"].items()}
     targets = set(nodes) | {END}
@@ -534,19 +466,15 @@ def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> D
         for key in ("next", "skip"):
             if key in node.spec:
                 need(node.spec[key], base + [key])
-        if node.kind == "choice":
-            for i, item in enumerate(node.body):
-                if "goto" in item:
-                    need(item["goto"], base + ["choice", i, "goto"])
-        if node.kind == "branch":
-            for i, case in enumerate(node.body):
-                need(case["goto"], base + ["branch", i, "goto"])
-        if node.kind == "menu":
-            for i, item in enumerate(node.body.get("extra", [])):
-                if "goto" in item:
-                    need(item["goto"], base + ["menu", "extra", i, "goto"])
+        if node.kind:
+            for path, target in _node_types()[node.kind].targets(node.body):
+                need(target, base + [node.kind] + path)
     if data.get("kind") == "exercise" and "record" not in data:
         raise DialogError(source, where.line([]), "record", "is missing (an exercise says what it records)")
+    from .memory import check as check_memory
+
+    for path, message in check_memory(data.get("record"), data.get("remember") or {}):
+        raise DialogError(source, where.line(["remember", *path]), _path_text(["remember", *path]), message)
     return Dialog(
         id=data["id"],
         kind=data["kind"],
@@ -632,7 +560,11 @@ def load_dir(path: str | Path) -> DialogSet:
     root = Path(path)
     if not root.is_dir():
         raise DialogError(str(root), None, "", "not a directory of dialogs")
-    common = load_file(root / "common.yaml", "common")
+    common_path = str(root / "common.yaml")
+    common_data, common_where = parse_yaml(read_source(common_path), common_path)
+    if common_data is None:
+        raise DialogError(common_path, 1, "", "the file is empty")
+    common = common_from_dict(common_data, common_path, common_where)
     lexicons: dict[str, Lexicon] = {}
     for file in sorted((root / "lexicons").glob("*.yaml")):
         lex = load_file(file, "lexicon")
@@ -651,7 +583,7 @@ def load_dir(path: str | Path) -> DialogSet:
         dialogs[dialog.id] = dialog
     if not dialogs:
         raise DialogError(str(root), None, "", "no dialog files (*.yaml) found")
-    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks)
+    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where)
     check_references(dset)
     return dset
 
@@ -680,23 +612,15 @@ def validate_dir(path: str | Path) -> list[DialogError]:
 
 
 def check_references(dset: DialogSet) -> None:
-    """Checks across files: lexicons, decks, called dialogs and 'like' phrase sets exist."""
-    phrase_sets = set((dset.common.get("phrases") or {}).keys())
+    """Checks across files: each node type's references (lexicons, decks, called dialogs,
+    phrase sets) and every template's variables (:mod:`assistant.engine.templates`)."""
+    from .engine import templates
+
+    types = _node_types()
     for dialog in dset.dialogs.values():
         where = dialog.where or _Located(None)
         for nid, node in dialog.nodes.items():
-            base = ["nodes", nid]
-            if node.kind == "lexicon" and node.body["name"] not in dset.lexicons:
-                path = base + ["lexicon", "name"]
-                raise DialogError(dialog.source, where.line(path), _path_text(path), f"unknown lexicon '{node.body['name']}'")
-            if node.kind == "capture" and node.body.get("deck") and node.body["deck"] not in dset.decks:
-                path = base + ["capture", "deck"]
-                raise DialogError(dialog.source, where.line(path), _path_text(path), f"unknown deck '{node.body['deck']}'")
-            if node.kind == "call" and node.body["dialog"] not in dset.dialogs:
-                path = base + ["call", "dialog"]
-                raise DialogError(dialog.source, where.line(path), _path_text(path), f"unknown dialog '{node.body['dialog']}'")
-            items = node.body if node.kind == "choice" else (node.body.get("extra", []) if node.kind == "menu" else [])
-            for i, item in enumerate(items):
-                if "like" in item and item["like"] not in phrase_sets:
-                    path = base + ([node.kind] if node.kind == "choice" else ["menu", "extra"]) + [i, "like"]
-                    raise DialogError(dialog.source, where.line(path), _path_text(path), f"no phrase set '{item['like']}' in common.yaml")
+            if node.kind:
+                types[node.kind].check_refs(node.body, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))
+    for problem in templates.problems(dset):
+        raise problem

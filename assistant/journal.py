@@ -163,39 +163,3 @@ class Journal:
         db = self._connect()
         rows = db.execute("SELECT record FROM sessions ORDER BY started_at, rowid").fetchall()
         return [json.loads(r[0]) for r in rows]
-
-    def memory(self, now: datetime) -> dict[str, Any]:
-        """What the next check-in may recall: the last planned date (unless already followed
-        up), the last entry of every exercise, questions already asked, recent exercises,
-        counts of check-ins and days since the last weekly check-in."""
-        records = self.records()
-        memory: dict[str, Any] = {}
-        entries = [e for rec in records for e in rec.get("exercises", [])]
-        followed = {e.get("activity") for e in entries if e.get("exercise") == "date-followup" and e.get("happened") != "not yet"}
-        for entry in reversed(entries):
-            if entry.get("exercise") == "plan-a-date" and entry.get("confirmed"):
-                if entry.get("activity") not in followed:
-                    past = bool(entry.get("date")) and str(entry.get("date")) < now.date().isoformat()
-                    memory["last_plan"] = {
-                        "activity": entry.get("activity"),
-                        "date": entry.get("date"),
-                        "time": entry.get("time"),
-                        "when": entry.get("when"),
-                        "past": past,
-                    }
-                break
-        for entry in entries:
-            if entry.get("exercise") and entry.get("complete", True):
-                memory["last_" + str(entry["exercise"]).replace("-", "_")] = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}
-        memory["used_questions"] = [e["question"] for e in entries if e.get("question")]
-        recent: list[str] = []
-        for rec in records[-3:]:
-            recent += [e.get("exercise") for e in rec.get("exercises", []) if e.get("exercise")]
-        memory["recent_exercises"] = sorted(set(recent))
-        month = now.strftime("%Y-%m")
-        memory["sessions_this_month"] = sum(1 for r in records if str(r.get("started_at", "")).startswith(month))
-        memory["sessions_total"] = len(records)
-        weekly = [r["started_at"] for r in records if "weekly-check-in" in (r.get("done") or [])]
-        memory["days_since_weekly"] = (now - datetime.fromisoformat(weekly[-1])).days if weekly else None
-        memory["weekly_due"] = not weekly or memory["days_since_weekly"] >= 7
-        return memory

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from .events import AudioChunk
 from .listener import AudioTurns
-from .session import Session, Sink
+from .session import Sink
 
 
 @dataclass
@@ -26,10 +26,10 @@ class Runner:
     """A :class:`assistant.wake.WakeDetector` (``feed(chunk) -> [timestamps]``, ``reset()``)."""
     turns: Callable[[Iterator[AudioChunk]], AudioTurns]
     """Builds the audio turn source over the shared stream for one session."""
-    session: Callable[[AudioTurns], Session]
-    """Builds a session over those turns (engine, journal, voice, sinks)."""
-    run_session: Callable[[Session], Mapping[str, Any]]
-    """Runs it (partners, start dialog, memory come from the caller)."""
+    session: Callable[[AudioTurns], Any]
+    """Builds a session over those turns (``app.session``: engine, journal, voice, sinks)."""
+    run_session: Callable[[Any], Mapping[str, Any]]
+    """Runs it (``CheckIn.run``; partners, start dialog and memory were given when it was built)."""
     sinks: Sequence[Sink] = ()
     wake_only: bool = False
     max_sessions: int | None = None

@@ -206,4 +206,4 @@ def test_summary_parts_are_not_repeated(engine):
     from dataclasses import replace
 
     state = replace(state, entries=(entry, dict(entry)))
-    assert engine._vars(state)["summary"] == "Maya felt calm"
+    assert engine.variables(state)["summary"] == "Maya felt calm"

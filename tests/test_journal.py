@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from assistant.journal import Journal, JournalError
@@ -79,13 +77,3 @@ def test_forget_leaves_nothing_readable(tmp_path):
     for file in tmp_path.iterdir():
         assert b"unforgettable" not in file.read_bytes()
     assert Journal(path).records() == []
-
-
-def test_memory_recalls_the_last_confirmed_plan(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite3", keep="full")
-    journal.save(record("a", outcome="completed", exercise="plan-a-date", activity="a picnic", date="2026-11-28", time=None, confirmed=True, when="Saturday, November 28"))
-    journal.save({**record("b", outcome="completed", exercise="plan-a-date", activity="bowling", confirmed=False), "started_at": "2026-11-26T18:00:00"})
-    memory = journal.memory(datetime(2026, 11, 30))
-    assert memory["last_plan"]["activity"] == "a picnic"
-    assert memory["sessions_this_month"] == 2
-    assert memory["recent_exercises"] == ["plan-a-date"]

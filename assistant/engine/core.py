@@ -1,0 +1,304 @@
+"""The engine's core: start, handle, entering and leaving nodes and dialogs, VoiceXML
+noinput/nomatch counting, and the session record.  What a node does is its node type's
+business (:mod:`.nodes`); global commands are in :mod:`.commands`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import matching
+from ..dialogs import END, Dialog, DialogSet, Node
+from ..events import Action, End, Event, Heard, Listen, Save, Silence
+from . import commands, listening, records
+from .nodes import NodeType, handler_for
+from .render import Renderer, Vars, fill
+from .state import Answer, Context, Frame, Interpreter, State, plain_answer
+from .step import Turn
+
+MAX_HOPS = 500
+
+
+class Engine:
+    """Runs dialogs.  Holds only immutable program data (the loaded dialogs)."""
+
+    def __init__(self, dialogs: DialogSet, interpret: Interpreter = plain_answer):
+        self.dialogs = dialogs
+        common = dialogs.common
+        self.commands: dict[str, list[str]] = {k: list(v) for k, v in common["commands"].items()}
+        self.phrase_sets: Mapping[str, list[str]] = common.get("phrases") or {}
+        self.messages: Mapping[str, str] = common["messages"]
+        self.defaults: Mapping[str, Any] = common["defaults"]
+        self.recorded: dict[str, frozenset[str]] = {d.id: records.recorded_slots(d) for d in dialogs.dialogs.values()}
+        self.render = Renderer(dialogs)
+        self.interpret = interpret
+        """Heard text -> :class:`Answer` (``text, confidence``); the meaning layer plugs in here."""
+
+    # ------------------------------------------------------------------ public
+
+    def start(self, context: Context, dialog: str = "check-in") -> tuple[State, list[Action]]:
+        """Begin a session with ``dialog`` (the check-in, or one exercise on its own)."""
+        if dialog not in self.dialogs.dialogs:
+            raise KeyError(f"no dialog named '{dialog}'")
+        a, b = context.partners
+        stamp = context.now.isoformat(timespec="seconds")
+        session = {
+            "id": context.session_id,
+            "started_at": stamp,
+            "now": stamp,
+            "partners": [a, b],
+            "memory": dict(context.memory),
+            "styles": {k: dict(v) for k, v in context.styles.items()},
+        }
+        first = self.dialogs.dialogs[dialog]
+        frame = Frame(dialog=dialog, node=first.start, slots={"partner": a, "other": b, "turn": 1})
+        step = Turn(self, State(session=session, frames=(frame,)))
+        self.enter(step, first.start)
+        return step.state, step.actions
+
+    def handle(self, state: State, event: Event) -> tuple[State, list[Action]]:
+        """The next state and actions after ``event`` (a :class:`Heard` or :class:`Silence`)."""
+        if state.ended:
+            return state, []
+        step = Turn(self, state)
+        if isinstance(event, Heard) and matching.normalise(event.text):
+            self._count_speaking(step, event)
+            self._on_heard(step, self.interpret(event.text, event.confidence))
+        elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
+            self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
+        elif isinstance(event, (Heard, Silence)):
+            self._on_silence(step)
+        else:
+            raise TypeError(f"not an engine event: {event!r}")
+        if step.was_answered and not step.state.ended:
+            # Saved before the next Listen: the answer is on disk before anyone waits.
+            at = len(step.actions) - 1 if step.actions and isinstance(step.actions[-1], Listen) else len(step.actions)
+            step.actions.insert(at, Save(self.record(step.state)))
+        return step.state, step.actions
+
+    def record(self, state: State) -> dict[str, Any]:
+        """The session record as it stands: committed entries, plus unfinished ones."""
+        unfinished = [
+            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False}
+            for f in state.frames
+            if self.dialogs.dialogs[f.dialog].record and f.dirty
+        ]
+        return records.session_record(state, unfinished)
+
+    def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
+        """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
+        return self.render.summarise(entries)
+
+    def listen_action(self, state: State) -> Listen:
+        """The :class:`Listen` for where ``state`` stands (also used to re-listen)."""
+        return listening.listen_action(self, state)
+
+    # ------------------------------------------------------------------ reading
+
+    def dialog(self, state: State) -> Dialog:
+        return self.dialogs.dialogs[state.frame.dialog]
+
+    def node(self, state: State) -> Node:
+        return self.dialog(state).nodes[state.frame.node]
+
+    def handler(self, state: State) -> NodeType:
+        return handler_for(self.node(state).kind)
+
+    def mode(self, step: Turn) -> str:
+        """``choice`` or ``capture`` for where the step stands (cheap: no grammar built)."""
+        if step.state.paused:
+            return "choice"
+        return self.handler(step.state).mode(step, step.node)
+
+    def options(self, step: Turn) -> dict[str, list[str]]:
+        return self.handler(step.state).options(step, step.node)
+
+    def variables(self, state: State, extra: Mapping[str, Any] | None = None) -> Vars:
+        if not state.frames:
+            return self.render.variables(state, (), extra)
+        step = Turn(self, state)
+        handler = self.handler(state)
+        own = handler.variables(step, step.node)
+        return self.render.variables(state, list(handler.options(step, step.node).keys()), {**own, **(extra or {})})
+
+    def fmt(self, state: State, template: str, extra: Mapping[str, Any] | None = None) -> str:
+        return fill(template, self.variables(state, extra))
+
+    def phrases(self, item: Mapping[str, Any]) -> list[str]:
+        phrases = list(item.get("phrases") or [])
+        if item.get("like"):
+            phrases += self.phrase_sets.get(item["like"], [])
+        return phrases or [item["label"]]
+
+    def rate(self, state: State) -> float:
+        return self.render.rate(state, self.node(state) if state.frames else None)
+
+    @staticmethod
+    def ref(state: State) -> str:
+        return f"{state.frame.dialog}/{state.frame.node}" if state.frames else "session"
+
+    def _count_speaking(self, step: Turn, event: Heard) -> None:
+        if not event.seconds or not step.state.frames:
+            return
+        who = step.node.get("who", "partner")
+        names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
+        speaking = dict(step.state.speaking)
+        for name in names:
+            if name:
+                speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
+        step.update(speaking=speaking)
+
+    # ------------------------------------------------------------------ entering and leaving
+
+    def enter(self, step: Turn, node_id: str | None) -> None:
+        """Go to ``node_id`` in the current frame and run until a node listens or the session ends."""
+        for _ in range(MAX_HOPS):
+            if node_id == END or node_id is None:
+                node_id = self._finish_dialog(step)
+                if node_id is None:
+                    return
+                continue
+            node = self.dialog(step.state).nodes[node_id]
+            step.update_frame(node=node_id, sub={})
+            self._effects(step, node)
+            handler = handler_for(node.kind)
+            handler.on_enter(step, node)
+            if handler.skipped(step, node):
+                node_id = node.get("skip", node.get("next"))
+                continue
+            if handler.listens:
+                self._prompt(step, node, handler)
+                return
+            step.say(self.render.node_say(step.state, node))
+            self._mark_once(step, node)
+            node_id = handler.run(step, node)
+        raise RuntimeError(f"dialog loops without listening near {self.ref(step.state)}")
+
+    def _prompt(self, step: Turn, node: Node, handler: NodeType) -> None:
+        """Say a listening node's prompt (and its handler's first question), then listen."""
+        said = step.say(self.render.node_say(step.state, node))
+        self._mark_once(step, node)
+        said += handler.prompt(step, node)
+        step.set_prompt(said)
+        history = step.state.frame.history
+        step.update_frame(history=history if history[-1:] == (node.id,) else history + (node.id,))
+        step.update(noinput=0, nomatch=0)
+        step.listen()
+
+    def _effects(self, step: Turn, node: Node) -> None:
+        """A node's ``swap``, ``set``, ``add`` and ``commit``, on entering it."""
+        if node.get("swap"):
+            step.set_slots({"partner": step.slots.get("other"), "other": step.slots.get("partner")}, answer=False)
+        if node.get("set"):
+            step.set_slots({k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("set").items()}, answer=False)
+        if node.get("add"):
+            step.set_slots({k: (step.slots.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
+        if node.get("commit"):
+            self.commit(step)
+
+    @staticmethod
+    def _mark_once(step: Turn, node: Node) -> None:
+        key = node.get("once")
+        if key and key not in step.state.once:
+            step.update(once=step.state.once + (key,))
+
+    def push(self, step: Turn, dialog_id: str, return_to: str | None) -> str:
+        a, b = step.state.session["partners"]
+        dialog = self.dialogs.dialogs[dialog_id]
+        frame = Frame(dialog=dialog.id, node=dialog.start, slots={"partner": a, "other": b, "turn": 1}, return_to=return_to)
+        step.update(frames=step.state.frames + (frame,))
+        return dialog.start
+
+    def _finish_dialog(self, step: Turn) -> str | None:
+        """The current dialog reached its end: next round, return to the caller, or end the session."""
+        dialog = self.dialog(step.state)
+        frame = step.state.frame
+        if frame.dirty:
+            self.commit(step)
+        if dialog.rounds == "each_partner" and frame.round == 1:
+            fs = frame.slots
+            step.update_frame(round=2, slots={"partner": fs.get("other"), "other": fs.get("partner"), "turn": 2}, history=(), dirty=False)
+            return dialog.start
+        return self.pop(step, completed=True)
+
+    def pop(self, step: Turn, completed: bool) -> str | None:
+        frame = step.state.frame
+        done = step.state.done + ((frame.dialog,) if completed and frame.dialog not in step.state.done else ())
+        step.update(frames=step.state.frames[:-1], done=done)
+        if not step.state.frames:
+            self.end(step, "completed")
+            return None
+        return frame.return_to or END
+
+    def leave(self, step: Turn, complete: bool) -> None:
+        """Out of the current dialog early: answers so far kept (as ``complete`` or not)."""
+        if step.state.frame.dirty:
+            self.commit(step, complete=complete)
+        nxt = self.pop(step, completed=complete)
+        if nxt is not None:
+            self.enter(step, nxt)
+
+    def commit(self, step: Turn, complete: bool = True) -> None:
+        dialog = self.dialog(step.state)
+        if not dialog.record:
+            return
+        entry = {**records.entry(dialog, step.state.frame, self.variables(step.state)), "complete": complete}
+        step.update(entries=step.state.entries + (entry,))
+        step.update_frame(dirty=False)
+        step.answered()
+
+    def end(self, step: Turn, outcome: str) -> None:
+        step.update(outcome=outcome)
+        step.actions.append(End(outcome, self.record(step.state)))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ turns
+
+    def _on_silence(self, step: Turn) -> None:
+        if step.state.paused:
+            step.listen()
+        elif not self.handler(step.state).on_silence(step, step.node):
+            self.fail(step, "noinput")
+
+    def _on_heard(self, step: Turn, answer: Answer) -> None:
+        if step.state.paused:
+            command = matching.best_match(answer.text, {k: self.commands[k] for k in ("resume", "stop")})
+            if command is None:
+                step.listen()
+            else:
+                commands.run(self, step, command.label)
+            return
+        if self.mode(step) == "choice":
+            options = self.options(step)
+            best_option = matching.best_match(answer.text, options) if options else None
+            command = matching.best_match(answer.text, self.commands)
+            if command and (best_option is None or command.score > best_option.score):
+                commands.run(self, step, command.label)
+                return
+        else:
+            command = matching.whole_utterance_match(answer.text, self.commands)
+            if command:
+                commands.run(self, step, command.label)
+                return
+        self.handler(step.state).on_answer(step, step.node, answer)
+
+    def fail(self, step: Turn, kind: str, extra: Mapping[str, Any] | None = None) -> None:
+        """A noinput or nomatch: the count-indexed re-prompt, or the polite end after too many."""
+        state = step.state
+        node = step.node
+        count = (state.noinput if kind == "noinput" else state.nomatch) + 1
+        step.update(**{kind: count})
+        if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)):
+            step.message("give_up")
+            self.end(step, "abandoned")
+            return
+        defaults = self.handler(state).reprompts
+        handlers = node.get(kind) or (self.defaults.get(defaults) or {}).get(kind) or (self.defaults.get("choice") or {}).get(kind) or ["{prompt}"]
+        options = list(self.options(step).keys())
+        values = {**(extra or {}), "prompt": " ".join(state.last_said), "options": matching.spoken_list(options[:6])}
+        said = fill(handlers[min(count, len(handlers)) - 1], self.variables(step.state, values))
+        if said:
+            step.emit(said)
+        step.listen()
+
+
+__all__ = ["Engine"]

@@ -1,0 +1,88 @@
+"""``capture``: free speech into one slot; "we're stuck" gets a hint; a ``deck`` deals the
+next question (in deck order, never one this couple already had) into slot ``question``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ... import matching
+from ..state import Answer
+from ._schema import TEXT
+from .base import ErrorAt, NodeType, Path, Step
+
+if TYPE_CHECKING:
+    from ...dialogs import DialogSet, Node
+
+STUCK = ("i don't know", "i dont know", "no idea", "not sure", "you pick", "you choose", "any ideas", "ideas", "give us ideas", "we're stuck", "help us", "surprise us", "dunno")
+"""Answers that ask for help rather than give one."""
+
+_LEADING_FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hmm+|well|so|like|okay so|you know)\b[\s,.]*)+", re.IGNORECASE)
+
+
+def is_stuck(text: str) -> bool:
+    return matching.best_match(text, {"stuck": list(STUCK)}, threshold=90) is not None
+
+
+def trim_filler(text: str) -> str:
+    """"Um, my pottery class" -> "my pottery class" (keeps the words as said otherwise)."""
+    trimmed = _LEADING_FILLER.sub("", text.strip()).strip()
+    return trimmed or text.strip()
+
+
+def deal(deck: tuple[str, ...], had: list[str], tonight: set[str]) -> str:
+    """The next unasked item: in deck order, skipping what the couple had (the journal
+    knows) and what was asked tonight; when all were had, the least recent comes back."""
+    fresh = [q for q in deck if q not in had and q not in tonight]
+    if not fresh:
+        order = {q: i for i, q in enumerate(had)}
+        fresh = sorted((q for q in deck if q not in tonight), key=lambda q: order.get(q, -1)) or list(deck)
+    return fresh[0]
+
+
+class Capture(NodeType):
+    name = "capture"
+    schema = {
+        "type": "object",
+        "properties": {"slot": TEXT, "stuck": TEXT, "deck": TEXT, "keep": {"type": "boolean"}},
+        "required": ["slot"],
+        "additionalProperties": False,
+    }
+    listens = True
+    reprompts = "capture"
+
+    def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
+        if body.get("deck") and body["deck"] not in program.decks:
+            error(["deck"], f"unknown deck '{body['deck']}'")
+
+    def slots(self, node: Node) -> Mapping[str, bool]:
+        out = {node.body["slot"]: False}
+        if node.body.get("deck"):
+            out["question"] = False
+        return out
+
+    def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
+        return [(["stuck"], body["stuck"])] if body.get("stuck") else []
+
+    def free_text_slots(self, body: Any) -> set[str]:
+        return set() if body.get("keep") else {body["slot"]}
+
+    def on_enter(self, step: Step, node: Node) -> None:
+        if node.body.get("deck"):
+            had = list(step.memory.get("used_questions") or [])
+            question = deal(step.program.decks[node.body["deck"]], had, set(step.state.used))
+            step.took_item(question)
+            step.set_slots({"question": question}, answer=False)
+
+    def mode(self, step: Step, node: Node) -> str:
+        return "capture"
+
+    def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
+        body = node.body
+        if body.get("stuck") and is_stuck(answer.text):
+            step.say(body["stuck"])
+            step.listen()
+            return
+        step.set_slots({body["slot"]: trim_filler(answer.content)})
+        step.goto(node.get("next"))

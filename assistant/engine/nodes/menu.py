@@ -1,0 +1,81 @@
+"""``menu``: the exercises not done tonight, by name, plus "surprise us" and a few extra items."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ... import matching
+from ..state import Answer
+from ._schema import CHOICE_ITEM, TEXT, texts
+from .base import ErrorAt, NodeType, Path, Step
+from .choice import check_likes
+
+if TYPE_CHECKING:
+    from ...dialogs import Dialog, DialogSet, Node
+
+
+def remaining(step: Step) -> list[Dialog]:
+    return [d for d in step.program.exercises() if d.id not in step.state.done]
+
+
+def surprise(step: Step, left: list[Dialog]) -> Dialog:
+    """A fixed pick for this session and point: one not done in the last few sessions if any."""
+    recent = set(step.memory.get("recent_exercises") or [])
+    fresh = [d for d in left if d.id not in recent] or left
+    seed = int(hashlib.sha256(f"{step.state.session['id']}:{len(step.state.done)}".encode()).hexdigest(), 16)
+    return fresh[seed % len(fresh)]
+
+
+class Menu(NodeType):
+    name = "menu"
+    schema = {
+        "type": "object",
+        "properties": {"extra": {"type": "array", "items": CHOICE_ITEM}, "surprise": {"type": "array", "items": TEXT}},
+        "additionalProperties": False,
+    }
+    listens = True
+
+    def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
+        return [(["extra", i, "goto"], item["goto"]) for i, item in enumerate(body.get("extra", [])) if "goto" in item]
+
+    def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
+        check_likes(body.get("extra", []), ["extra"], program, error)
+
+    def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
+        for i, item in enumerate(body.get("extra", [])):
+            for j, text in enumerate(texts(item.get("say"))):
+                yield ["extra", i, "say"] + ([j] if isinstance(item.get("say"), list) else []), text
+
+    def template_vars(self, node: Node) -> Mapping[str, bool]:
+        return {"title": False}
+
+    def skipped(self, step: Step, node: Node) -> bool:
+        return not remaining(step)
+
+    def options(self, step: Step, node: Node) -> dict[str, list[str]]:
+        out = {d.title: [d.title, *d.names] for d in remaining(step)}
+        if node.body.get("surprise"):
+            out["surprise us"] = list(node.body["surprise"])
+        for item in node.body.get("extra", []):
+            out[item["label"]] = step.phrases(item)
+        return out
+
+    def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
+        match = matching.best_match(answer.content, self.options(step, node))
+        if match is None:
+            step.fail("nomatch")
+            return
+        left = remaining(step)
+        chosen = next((d for d in left if d.title == match.label), None)
+        if match.label == "surprise us":
+            chosen = surprise(step, left)
+            step.message("surprise", {"title": chosen.title})
+        if chosen is None:
+            item: Mapping[str, Any] = next(i for i in node.body.get("extra", []) if i["label"] == match.label)
+            step.say(item.get("say"))
+            step.goto(item.get("goto") or node.get("skip") or node.get("next"))
+            return
+        step.answered()
+        step.goto(step.call(chosen.id, return_to=node.get("next")))

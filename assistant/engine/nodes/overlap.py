@@ -1,0 +1,35 @@
+"""``overlap``: how much of one slot's sentence another caught (a paraphrase), into a slot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ... import matching
+from ._schema import TEXT
+from .base import NodeType, Step
+
+if TYPE_CHECKING:
+    from ...dialogs import Node
+
+
+class Overlap(NodeType):
+    name = "overlap"
+    schema = {
+        "type": "object",
+        "properties": {"source": TEXT, "target": TEXT, "slot": TEXT},
+        "required": ["source", "target", "slot"],
+        "additionalProperties": False,
+    }
+
+    def slots(self, node: Node) -> Mapping[str, bool]:
+        name = node.body["slot"]
+        return {name: False, f"{name}_words": True, f"{name}_caught": True}
+
+    def run(self, step: Step, node: Node) -> str:
+        body = node.body
+        result = matching.overlap(str(step.slots.get(body["source"]) or ""), str(step.slots.get(body["target"]) or ""))
+        name = body["slot"]
+        words = matching.spoken_list(list(result.caught[:3]), "and")
+        step.set_slots({name: result.score, f"{name}_words": words, f"{name}_caught": list(result.caught)}, answer=False)
+        return str(node.get("next"))

@@ -1,0 +1,52 @@
+"""Session records: which slots a dialog's record reads, one exercise entry, the whole record."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .render import fill
+from .state import Frame, State
+
+if TYPE_CHECKING:
+    from ..dialogs import Dialog
+
+
+def recorded_slots(dialog: Dialog) -> frozenset[str]:
+    """Slots an exercise's record reads ($slot references and {placeholders})."""
+    names: set[str] = set()
+    for spec in (dialog.record or {}).values():
+        if isinstance(spec, str) and spec.startswith("$"):
+            names.add(spec[1:])
+        elif isinstance(spec, str):
+            names.update(f.partition("|")[0] for _, f, _, _ in string.Formatter().parse(spec) if f)
+    return frozenset(names - {"partner", "other"})
+
+
+def entry(dialog: Dialog, frame: Frame, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The record entry of one run of ``dialog`` (its ``record:`` map filled in from ``frame``)."""
+    values = {**variables, **{k: v for k, v in frame.slots.items() if v is not None}}
+    out: dict[str, Any] = {}
+    for key, spec in (dialog.record or {}).items():
+        if isinstance(spec, str) and spec.startswith("$"):
+            out[key] = frame.slots.get(spec[1:], values.get(spec[1:]) if spec[1:] in values else None)
+        elif isinstance(spec, str):
+            out[key] = fill(spec, values)
+        else:
+            out[key] = spec
+    return out
+
+
+def session_record(state: State, unfinished: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The session record as it stands: committed entries, plus ``unfinished`` ones."""
+    return {
+        "id": state.session["id"],
+        "started_at": state.session["started_at"],
+        "ended_at": None,
+        "partners": list(state.session["partners"]),
+        "outcome": state.outcome or "in_progress",
+        "exercises": [dict(e) for e in state.entries] + [dict(e) for e in unfinished],
+        "speaking_seconds": dict(state.speaking),
+        "done": list(state.done),
+    }

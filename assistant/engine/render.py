@@ -1,0 +1,154 @@
+"""Prompt rendering: template variables, fallbacks, and each partner's style (brief, pace).
+
+Templates are Python format strings over named variables: ``"{partner}, what's one
+feeling you had today?"``.  A variable that may be empty when the prompt is spoken carries
+a fallback after a bar: ``"Some people say {examples|happy or worried}."`` says the
+fallback whenever ``examples`` is empty or unset.  An unknown name is an error when the
+dialogs load (:func:`assistant.dialogs.check_references`).
+
+Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
+``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
+balance of speaking time (``quieter``, ``louder``, ``lopsided``), the check-in count this
+month, ``summary``, ``count_done``, ``exercises``, ``exercises_left`` and ``options``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import matching
+from .state import State
+
+if TYPE_CHECKING:
+    from ..dialogs import DialogSet, Node
+
+BUILTINS: dict[str, bool] = {
+    "a": False, "b": False, "partner": False, "other": False, "turn": False,
+    "quieter": False, "louder": False, "lopsided": False,
+    "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
+    "summary": False, "count_done": False, "exercises": False,
+    "exercises_left": False,  # a menu with none left is skipped
+    "options": False,  # asked for only where there is a choice
+}
+"""Variables every template may use -> whether one may be empty when spoken."""
+
+PROMPT_VARS: dict[str, bool] = {"prompt": False}
+"""What re-prompts (noinput, nomatch, help) may use besides: the last question, the options."""
+
+PACE = {"slow": 0.85, "fast": 1.15}
+
+
+def fields(template: str) -> list[tuple[str, str | None]]:
+    """The variables of a template, each with its fallback (or None).  ValueError if it does not parse."""
+    out: list[tuple[str, str | None]] = []
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is None:
+            continue
+        name, bar, fallback = field.partition("|")
+        out.append((name, fallback if bar else None))
+    return out
+
+
+class Vars(dict):
+    """Template variables: an unknown name is empty, ``{name|fallback}`` falls back when empty."""
+
+    def __missing__(self, key: str) -> Any:
+        name, bar, fallback = key.partition("|")
+        if bar:
+            value = self.get(name)
+            return fallback if value is None or value == "" else value
+        return ""
+
+
+def fill(template: str, variables: Mapping[str, Any]) -> str:
+    """The template filled in, its spaces folded."""
+    values = variables if isinstance(variables, Vars) else Vars(variables)
+    return " ".join(template.format_map(values).split())
+
+
+def ordinal(number: int) -> str:
+    from num2words import num2words
+
+    return str(num2words(number, to="ordinal"))
+
+
+def balance(speaking: Mapping[str, float], partners: tuple[str, str]) -> dict[str, Any]:
+    """Who spoke less tonight, and whether the difference is worth a gentle word (never a score)."""
+    a, b = (float(speaking.get(p, 0.0)) for p in partners)
+    quieter, louder = (partners[0], partners[1]) if a <= b else (partners[1], partners[0])
+    low, high = min(a, b), max(a, b)
+    lopsided = high + low >= 30.0 and high >= 2.5 * max(low, 1.0)
+    return {"quieter": quieter, "louder": louder, "lopsided": lopsided}
+
+
+class Renderer:
+    """Fills in templates for a session state; knows the dialogs (titles, summaries) only."""
+
+    def __init__(self, program: DialogSet):
+        self.program = program
+        self.messages: Mapping[str, str] = program.common["messages"]
+
+    def variables(self, state: State, options: Sequence[str] = (), extra: Mapping[str, Any] | None = None) -> Vars:
+        session = state.session
+        a, b = session["partners"]
+        memory = session.get("memory") or {}
+        out = Vars(a=a, b=b)
+        for key, value in memory.items():
+            if isinstance(value, Mapping):
+                out.update({f"{key}_{k2}": v2 for k2, v2 in value.items()})
+            else:
+                out[key] = value
+        if state.frames:
+            out.update({k: v for k, v in state.frame.slots.items() if v is not None})
+        out.update(balance(state.speaking, (a, b)))
+        number = int(memory.get("sessions_this_month") or 0) + 1
+        out["checkin_number_this_month"] = number
+        out["checkin_ordinal_this_month"] = ordinal(number)
+        out["summary"] = self.summarise(state.entries)
+        out["count_done"] = len(state.entries)
+        out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
+        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
+        if state.frames:
+            out["options"] = matching.spoken_list(list(options)[:6])
+        if extra:
+            out.update(extra)
+        return out
+
+    def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
+        """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
+        parts = []
+        for entry in entries:
+            dialog = self.program.dialogs.get(str(entry.get("exercise")))
+            if dialog and dialog.summary and entry.get("complete", True):
+                parts.append(fill(dialog.summary, {k: v for k, v in entry.items() if v is not None}))
+        parts = list(dict.fromkeys(parts))
+        if not parts:
+            return self.messages.get("summary_none", "you took a quiet moment together")
+        return matching.spoken_list(parts, "and")
+
+    @staticmethod
+    def style(state: State, node: Node | None) -> Mapping[str, str]:
+        """The style of the partner ``node`` speaks to (``who``), if one."""
+        if node is None:
+            return {}
+        who = node.get("who", "partner")
+        if who == "both":
+            return {}
+        return (state.session.get("styles") or {}).get(state.frame.slots.get(who), {})
+
+    def rate(self, state: State, node: Node | None) -> float:
+        pace = PACE.get(self.style(state, node).get("pace", "normal"), 1.0)
+        return round(state.rate * pace, 3)
+
+    def node_say(self, state: State, node: Node) -> Any:
+        """A node's prompt: its ``brief`` form for a partner who prefers brief; ``once`` nodes speak once."""
+        if node.get("once") and node.get("once") in state.once:
+            return None
+        if node.get("brief") and self.style(state, node).get("verbosity") == "brief":
+            return node.get("brief")
+        return node.get("say")
+
+
+__all__ = ["BUILTINS", "PROMPT_VARS", "Renderer", "Vars", "balance", "fields", "fill", "ordinal"]

@@ -1,0 +1,97 @@
+"""The engine's plain data: what a session starts from (:class:`Context`), where it stands
+(:class:`State` and its :class:`Frame` stack) and what the couple did (:class:`Answer`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the session loop knows at the start and the engine may not look up itself."""
+
+    partners: tuple[str, str]
+    now: datetime
+    session_id: str
+    memory: Mapping[str, Any] = field(default_factory=dict)
+    """What the journal remembers (:mod:`assistant.memory`): ``last_plan``, ``recent_exercises``..."""
+    styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One running dialog (the check-in, or an exercise it called)."""
+
+    dialog: str
+    node: str
+    slots: Mapping[str, Any]
+    round: int = 1
+    history: tuple[str, ...] = ()
+    """Listening nodes visited in this frame, for "go back"."""
+    sub: Mapping[str, Any] = field(default_factory=dict)
+    """The current node handler's own progress (form field being asked, coaching...)."""
+    return_to: str | None = None
+    """The caller's node to continue at when this dialog ends."""
+    dirty: bool = False
+    """Answers were given since the last record entry was committed."""
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything about a session in progress.  Treated as immutable."""
+
+    session: Mapping[str, Any]
+    frames: tuple[Frame, ...]
+    entries: tuple[Mapping[str, Any], ...] = ()
+    done: tuple[str, ...] = ()
+    noinput: int = 0
+    nomatch: int = 0
+    paused: bool = False
+    rate: float = 1.0
+    last_said: tuple[str, ...] = ()
+    outcome: str | None = None
+    speaking: Mapping[str, float] = field(default_factory=dict)
+    once: tuple[str, ...] = ()
+    """Keys of ``once`` nodes already said this session."""
+    used: tuple[str, ...] = ()
+    """Deck items (questions) already asked this session."""
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the couple did in one turn, as the node handlers see it.
+
+    ``act`` is what the person did: ``answer`` (content to use), and, once a meaning layer
+    interprets the words, ``affirm``, ``deny``, ``decline``, ``stuck``, ``question``...
+    ``text`` is the words as heard; ``content`` the part that answers the question.
+    """
+
+    act: str
+    text: str
+    content: str
+    confidence: float | None = None
+
+
+Interpreter = Callable[[str, "float | None"], Answer]
+"""Heard text and the recogniser's confidence -> what the person did (the meaning layer's seat)."""
+
+
+def plain_answer(text: str, confidence: float | None = None) -> Answer:
+    """The default interpreter: every utterance is an ``answer`` whose content is its text
+    (the handlers do their own matching).  A meaning layer replaces this."""
+    return Answer(act="answer", text=text, content=text, confidence=confidence)
+
+
+__all__ = ["Answer", "Context", "Frame", "Interpreter", "State", "plain_answer"]
