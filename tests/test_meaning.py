@@ -275,3 +275,16 @@ def test_a_missing_table_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "meaning").mkdir()
     with pytest.raises(DialogError, match="meaning table not found"):
         load_tables(tmp_path)
+
+
+def test_checkin_validate_checks_the_meaning_tables(tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.dialogs import validate_dir
+
+    shutil.copytree(DIALOGS, tmp_path / "d")
+    assert validate_dir(tmp_path / "d") == []
+    safety = tmp_path / "d" / "meaning" / "safety.yaml"
+    safety.write_text(safety.read_text(encoding="utf-8").replace("  violence:\n", "  violense:\n"), encoding="utf-8")
+    errors = validate_dir(tmp_path / "d")
+    assert len(errors) == 1 and "safety.yaml" in str(errors[0]) and "violense" in str(errors[0])

@@ -150,9 +150,8 @@ def _open_act(words: list[str], hits: list[Hit], tables: Tables) -> Meaning | No
 def _feeling(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tables) -> Meaning:
     lexicon = tables.feelings
     if lexicon is not None:
-        t = normalise(text).split()
-        found = find_terms(text, [*lexicon.words, *lexicon.vague])
-        specific = [(i, term) for i, term in found if term in lexicon.words and not _negated(t, i, tables)]
+        found = find_terms(text, [*lexicon.words, *lexicon.vague])  # indices match ``words`` (same split)
+        specific = [(i, term) for i, term in found if term in lexicon.words and not _negated(words, i, tables)]
         if specific:
             word = specific[0][1]
             return Meaning(ANSWER, content=word, family=lexicon.words[word])
@@ -165,7 +164,7 @@ def _feeling(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tab
     if act is not None:
         return act
     own = [w for w in content_words(text) if w not in _REPORTING]
-    if 1 <= len(own) <= 2:
+    if 1 <= len(own) <= 2 and "like" not in words:  # "I feel like pizza" is a wish, not a feeling
         return Meaning(ANSWER, content=" ".join(own), issue="unknown_feeling", confidence=0.6)
     return Meaning(UNCLEAR, confidence=0.0)
 

@@ -86,7 +86,7 @@ def whole(words: Sequence[str], label: str, phrases: Iterable[Phrase], fuzzy: fl
     for p in phrases:
         if _same(core, p):
             return Hit(label, 0, len(words), 1.0)
-        if "*" in p or len(core) > 3 or len(text) < 3:
+        if "*" in p or len(core) > 3 or len(text) < 4:
             continue
         score = fuzz.ratio(text, " ".join(p))
         if score >= fuzzy and (best is None or score / 100 > best.score):
