@@ -288,3 +288,20 @@ def test_checkin_validate_checks_the_meaning_tables(tmp_path: Path) -> None:
     safety.write_text(safety.read_text(encoding="utf-8").replace("  violence:\n", "  violense:\n"), encoding="utf-8")
     errors = validate_dir(tmp_path / "d")
     assert len(errors) == 1 and "safety.yaml" in str(errors[0]) and "violense" in str(errors[0])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.sampled_from("yes no not sure i dont know he hits me kill myself stop help please the um maybe hug at eight sunday morning great tired".split())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORDS, max_size=8).map(" ".join) | st.text(max_size=40), st.sampled_from(["yes_no", "choice", "scale", "feeling", "activity", "paraphrase", "text", "when"]))
+def test_any_answer_gives_one_known_act_and_distress_keeps_nothing(said: str, kind: str) -> None:
+    got = interpret(said, Ask(kind, options={"hug": ("hug",)}, scale="energy", now=NOW), TABLES)
+    assert got.act in ACTS and 0.0 <= got.confidence <= 1.0
+    if got.act == "distress":
+        assert got.safety is not None and got.content is None and got.word is None
+    if got.act not in ("answer",) and kind != "choice":
+        assert got.content is None
