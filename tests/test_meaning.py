@@ -305,3 +305,10 @@ def test_any_answer_gives_one_known_act_and_distress_keeps_nothing(said: str, ki
         assert got.safety is not None and got.content is None and got.word is None
     if got.act not in ("answer",) and kind != "choice":
         assert got.content is None
+
+
+def test_an_ask_with_an_unknown_kind_or_act_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        Ask("essay")
+    with pytest.raises(ValueError, match="unknown act 'agree'"):
+        Ask("choice", options={"hug": ("hug",)}, acts={"agree": "hug"})

@@ -57,6 +57,9 @@ class Ask:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind of question {self.kind!r} (expected one of: {', '.join(KINDS)})")
+        unknown = sorted(set(self.acts) - ACTS)
+        if unknown:
+            raise ValueError(f"unknown act {unknown[0]!r} in a choice's acts (expected one of: {', '.join(PRECEDENCE)})")
 
 
 @dataclass(frozen=True)
