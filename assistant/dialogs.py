@@ -608,6 +608,13 @@ def validate_dir(path: str | Path) -> list[DialogError]:
             load_dir(root)
         except DialogError as exc:
             errors.append(exc)
+    if not errors and (root / "meaning").is_dir():
+        from .meaning import load_tables  # the meaning layer's tables (it imports this module)
+
+        try:
+            load_tables(root)
+        except DialogError as exc:
+            errors.append(exc)
     return errors
 
 

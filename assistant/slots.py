@@ -7,6 +7,7 @@ relative to a ``now`` passed in (never read from a clock here).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -222,3 +223,92 @@ def day_time_phrases() -> list[str]:
         for h in _HOURS:
             out += [f"{day} at {h}", f"{day} at {h} thirty"]
     return out
+
+
+# --------------------------------------------------------------------------- times that follow people
+
+_MARKED_AM = re.compile(r"\b(?:am|a m|morning)\b")
+_MARKED_PM = re.compile(r"\b(?:pm|p m|afternoon|evening|night|tonight)\b")
+_DAYPART_AT_END = re.compile(r"\b(morning|afternoon|evening|night|tonight)$")
+_DAYPART_RE = re.compile(r"\b(?:(?:in the|this|at|for) (morning|afternoon|evening|night|lunchtime)|(tonight|lunchtime))\b")
+
+
+@dataclass(frozen=True)
+class When:
+    """A day and/or time read from an answer, without inventing what was not said."""
+
+    day: date | None
+    time: time | None
+    daypart: str | None
+    """morning, afternoon, evening, night, tonight or lunchtime, when said."""
+    needs_hour: bool
+    """A daypart was said without an hour ("Sunday morning"): ask the hour rather than invent one."""
+    rest: str
+    """The answer without the day and time ("brunch")."""
+
+
+def _clock(phrase: str) -> tuple[int, int, str | None] | None:
+    """'half past 7 in the evening' -> (7, 30, 'pm'); the hour as said (0-23), minutes, marker."""
+    p = re.sub(r"^(?:at|around|about|by) ", "", phrase)
+    if p in ("noon", "midday"):
+        return 12, 0, "pm"
+    if p == "midnight":
+        return 0, 0, "am"
+    marker = "am" if _MARKED_AM.search(p) else ("pm" if _MARKED_PM.search(p) else None)
+    m = re.match(r"(half past|quarter past|quarter to) (\d{1,2})", p)
+    if m:
+        hour = int(m.group(2))
+        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[m.group(1)]
+        return (hour - 1 if m.group(1) == "quarter to" else hour), minute, marker
+    m = re.match(r"(\d{1,2})(?:(?::| )(\d{2}))?", p)
+    if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+        return None
+    return int(m.group(1)), int(m.group(2) or 0), marker
+
+
+def _in_window(hour: int, marker: str | None, window: tuple[int, int]) -> int:
+    """The 24-hour reading of a spoken hour: as marked (am/pm), else the one inside ``window``."""
+    if hour == 0 or hour > 12:
+        return hour % 24
+    if marker == "am":
+        return hour % 12
+    if marker == "pm":
+        return hour % 12 + 12
+    lo, hi = window
+    candidates = (hour % 12, hour % 12 + 12)
+    return min(candidates, key=lambda h: (0 if lo <= h <= hi else min(abs(h - lo), abs(h - hi)), -h))
+
+
+def resolve_when(text: str, now: datetime | None, activity: str | None = None, *, dayparts: Mapping[str, tuple[int, int]],
+                 activities: Mapping[str, tuple[int, int]], default: tuple[int, int] = (12, 23)) -> When:
+    """A day and time read the way people mean them: "brunch at eleven" is 11:00 and "dinner
+    at eight" 20:00 (an hour is placed in the daypart said, else in the activity's usual hours,
+    given or named in ``text``, else in ``default``); "Sunday morning" is a day and a daypart
+    with no hour (``needs_hour``).  ``now`` resolves days; without it days are left unresolved."""
+    t = _digits(text)
+    day, daypart = None, None
+    day_m = _DAY_RE.search(t)
+    if day_m:
+        phrase = day_m.group(0)
+        day = _resolve_day(phrase, now) if now is not None else None
+        part = _DAYPART_AT_END.search(phrase)
+        daypart = part.group(1) if part else ("tonight" if phrase == "tonight" else None)
+        t = (t[: day_m.start()] + " " + t[day_m.end():]).strip()
+    clock = None
+    time_m = _TIME_RE.search(t)
+    if time_m:
+        clock = _clock(time_m.group(0))
+        if clock is not None:
+            t = (t[: time_m.start()] + " " + t[time_m.end():]).strip()
+    part_m = _DAYPART_RE.search(t)
+    if part_m:
+        daypart = daypart or part_m.group(1) or part_m.group(2)
+        t = (t[: part_m.start()] + " " + t[part_m.end():]).strip()
+    if daypart is None and clock is not None and clock[2] is None and time_m is not None:
+        part = _DAYPART_AT_END.search(time_m.group(0))
+        daypart = part.group(1) if part else None
+    named = activity or next((w for w in normalise(text).split() if w in activities), None)
+    window = dayparts.get(daypart or "") or (activities.get(named.lower()) if named else None) or default
+    at = time(_in_window(clock[0], clock[2], window), clock[1]) if clock is not None else None
+    rest = re.sub(r"\s+", " ", re.sub(r"\b(?:on|at|for|this|next|in the)\s*$", "", t)).strip()
+    return When(day, at, daypart, at is None and daypart is not None, rest)
