@@ -23,6 +23,12 @@ def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Jo
     return Journal(path or settings.journal_file(), keep=settings.journal_keep, free_text=dset.free_text_fields())
 
 
+def journal_only(settings: Settings) -> Journal:
+    """The journal for reading and erasing (no dialogs needed: the export and ``forget``
+    work even when a dialog file is broken)."""
+    return Journal(settings.journal_file(), keep=settings.journal_keep)
+
+
 def synth(settings: Settings):
     """pyttsx3 (espeak-ng) behind the on-disk prompt cache."""
     from .tts import PromptCache, Pyttsx3Synth

@@ -1,15 +1,18 @@
 """The ``checkin`` command and its subcommands.  Parsing and exit codes only: the work is
 done by the modules it calls.
 
-Exit codes: 0 success; 1 a fault at run time (device, model, journal); 2 invalid input
-(a dialog, config, scenario or protocol line); 130 interrupted (Ctrl-C / SIGTERM).
-Every error is one line on stderr, never a traceback.
+Exit codes (:mod:`assistant.errors`): 0 success; 1 a fault at run time (device, model,
+journal); 2 invalid input (a dialog, config, scenario or protocol line); 3 a simulated
+scenario missed its ``expect``; 130 interrupted (Ctrl-C / SIGTERM).  Every error is one
+line on stderr, never a traceback.  A closed output pipe (``checkin history | head -1``)
+ends the command quietly with 0; a session cut short that way is saved as ``stopped``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -20,14 +23,10 @@ from typing import Any, Callable
 from . import app
 from . import config as config_mod
 from .dialogs import DialogError, validate_dir
-from .journal import JournalError
-from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, Session, TurnError
+from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_UNMET, CheckinError, UsageError
+from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, Session, TurnSource
 
-EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UsageError(Exception):
-    """A bad command-line value (one line)."""
+__all__ = ["EXIT_FAULT", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_UNMET", "UsageError", "build_parser", "main"]
 
 
 def _fail(message: str, code: int) -> int:
@@ -85,6 +84,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     journal.close_stale()
     clock = _clock(now)
     voice = app.voice(settings) if args.speak else None
+    turns: TurnSource
+    sinks: list[Any]
     if args.jsonl:
         turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
         sinks = [JsonlSink(sys.stdout)]
@@ -122,17 +123,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     problems = scenario_mod.check(scen, record, says)
     for problem in problems:
         print(f"checkin: {scen.source}: {problem}", file=sys.stderr)
-    return EXIT_FAULT if problems else EXIT_OK
+    checked = "expectations met" if scen.expect else "no expectations to check"
+    verdict = f"FAIL: {len(problems)} expectation(s) not met" if problems else f"pass: {checked}"
+    print(f"checkin: {scen.source}: {verdict} ({record['outcome']}, {len(record.get('exercises', []))} exercise entries)", file=sys.stderr)
+    return EXIT_UNMET if problems else EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
+    if args.json:  # the export: every record as stored, without needing the dialogs
+        print(json.dumps(app.journal_only(settings).records(), indent=2, ensure_ascii=False))
+        return EXIT_OK
     dset = app.dialogs(settings)
     journal = app.journal(settings, dset)
     records = journal.records()
-    if args.json:
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-        return EXIT_OK
     if not records:
         print("No check-ins yet. Start one with: checkin chat")
         return EXIT_OK
@@ -389,6 +393,17 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_stdout() -> None:
+    """The reader of our output went away: send what is left to /dev/null, so neither this
+    process nor the interpreter's last flush reports the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -397,20 +412,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return _fail("interrupted; what was said so far is saved", EXIT_INTERRUPTED)
-    except (DialogError, UsageError, TurnError) as exc:
-        return _fail(str(exc), EXIT_INVALID)
-    except JournalError as exc:
-        return _fail(f"journal: {exc}", EXIT_FAULT)
-    except Exception as exc:  # the speech edge: a missing model, a vanished device, TTS
-        name = type(exc).__name__
-        if name in ("RecogniserError", "AudioError", "TTSError"):
-            return _fail(str(exc).splitlines()[0] if str(exc) else name, EXIT_FAULT)
-        raise
     except BrokenPipeError:
-        return EXIT_FAULT
+        _quiet_stdout()
+        return EXIT_OK
+    except CheckinError as exc:
+        lines = str(exc).splitlines()
+        return _fail(lines[0] if lines else type(exc).__name__, exc.exit_code)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import Fault
+
 KEEP_LEVELS = ("none", "summary", "full")
 
 _SCHEMA = """
@@ -31,8 +33,11 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
-class JournalError(Exception):
+class JournalError(Fault):
     """The journal cannot be used at all (one line)."""
+
+    def __str__(self) -> str:
+        return f"journal: {super().__str__()}"
 
 
 def _warn(message: str) -> None:

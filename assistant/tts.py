@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
+from .errors import Fault
 
 MIN_WPM = 80
 """espeak-ng's slowest speaking rate (words per minute)."""
@@ -48,7 +49,7 @@ MAX_WPM = 450
 """espeak-ng's fastest speaking rate without its "sonic" speed-up."""
 
 
-class TTSError(Exception):
+class TTSError(Fault):
     """Speech could not be synthesised (one-line message)."""
 
 
