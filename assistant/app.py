@@ -165,14 +165,23 @@ class Reloadable:
         self.engine = engine(self.dialogs)
 
     def reload(self) -> bool:
-        from .dialogs import DialogError
+        from .errors import CheckinError
 
         try:
             settings = self._config_mod.load(self.config_path)
             dset = dialogs(settings)
-        except DialogError as exc:
+        except CheckinError as exc:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)
+            return False
+        except Exception as exc:  # a reload runs in a signal handler: it must never take the service down
+            print(f"checkin: reload refused, keeping the running version: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}", file=self.log, flush=True)
             return False
         self.settings, self.dialogs, self.engine = settings, dset, engine(dset)
         print(f"checkin: reloaded {len(dset.dialogs)} dialogs and {settings.source}", file=self.log, flush=True)
         return True
+
+    def reload_on_sighup(self) -> None:
+        """``systemctl reload checkin`` sends SIGHUP: reload then (between two sessions)."""
+        import signal
+
+        signal.signal(signal.SIGHUP, lambda signum, frame: self.reload())

@@ -210,7 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import Runner
 
     live = app.Reloadable(args.config)
-    signal.signal(signal.SIGHUP, lambda signum, frame: live.reload())
+    live.reload_on_sighup()
     settings = live.settings
     journal = app.journal(settings, live.dialogs)
     journal.close_stale()
