@@ -5,6 +5,12 @@ answer.  The folder is private to its owner (0700) and the files 0600.  ``keep``
 what is stored: ``full`` records, ``summary`` (no free-form sentences, the default) or
 ``none`` (nothing at all).  A corrupt database is moved aside and a fresh one started; a
 failed write (disk full) is kept in memory and retried on the next save.
+
+The database carries its schema version (SQLite's ``user_version``; 0.1.0 wrote none, which
+reads as 1) and is migrated forward on open, each step in one transaction, so an upgrade
+keeps every record or changes nothing.  A journal from a newer Check-in is refused, untouched.
+To change the layout or the records: add a step to :data:`MIGRATIONS` (``record_step``
+rewrites every stored record) and raise :data:`SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Fault
 
@@ -31,6 +37,45 @@ CREATE TABLE IF NOT EXISTS sessions (
     record TEXT NOT NULL
 )
 """
+
+
+def _add_started_index(db: sqlite3.Connection) -> None:
+    db.execute("CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_at)")
+
+
+def record_step(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[sqlite3.Connection], None]:
+    """A migration step that rewrites every stored record with ``change`` (for record changes)."""
+
+    def step(db: sqlite3.Connection) -> None:
+        for rid, text in db.execute("SELECT id, record FROM sessions").fetchall():
+            record = change(json.loads(text))
+            db.execute("UPDATE sessions SET outcome = ?, record = ? WHERE id = ?", (record["outcome"], json.dumps(record, ensure_ascii=False), rid))
+
+    return step
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _add_started_index,  # 0.2: history reads in order of start without a full sort
+}
+"""Step to version N from N-1.  Version 1 is the 0.1.0 layout (the ``sessions`` table)."""
+SCHEMA_VERSION = max(MIGRATIONS, default=1)
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> int:
+    """Bring an open journal to :data:`SCHEMA_VERSION`; the version it had."""
+    found = db.execute("PRAGMA user_version").fetchone()[0] or 1
+    if found > SCHEMA_VERSION:
+        raise JournalError(f"{path} was written by a newer Check-in (schema {found}, this one reads up to {SCHEMA_VERSION}); upgrade Check-in to open it")
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        try:  # one transaction a step (DDL included): all of it or nothing
+            db.execute("BEGIN IMMEDIATE")
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {int(version)}")
+            db.commit()
+        except sqlite3.Error as exc:
+            db.rollback()
+            raise JournalError(f"could not upgrade {path} to schema {version} ({exc}); it is unchanged") from None
+    return int(found)
 
 
 class JournalError(Fault):
@@ -68,6 +113,11 @@ class Journal:
         old_umask = os.umask(0o077)
         try:
             db = self._open()
+            try:
+                migrate(db, self.path)
+            except JournalError:
+                db.close()
+                raise
         finally:
             os.umask(old_umask)
         for suffix in ("", "-journal", "-wal", "-shm"):
