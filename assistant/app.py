@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from .config import Settings
@@ -29,16 +30,18 @@ def journal_only(settings: Settings) -> Journal:
     return Journal(settings.journal_file(), keep=settings.journal_keep)
 
 
-def synth(settings: Settings):
-    """pyttsx3 (espeak-ng) behind the on-disk prompt cache."""
+def synth(settings: Settings, static: Iterable[str] = ()):
+    """pyttsx3 (espeak-ng) behind the on-disk prompt cache, which stores only ``static``
+    prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
     from .tts import PromptCache, Pyttsx3Synth
 
-    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir)
+    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir, static=static)
 
 
-def voice(settings: Settings, speaker=None, log=None):
+def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()):
     """The prompts spoken through the configured output device (or ``speaker``).  Without
-    a usable output device: one line saying so, and None (the prompts are shown only)."""
+    a usable output device: one line saying so, and None (the prompts are shown only).
+    ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
     import sys
 
     from .audio import AudioError, SoundDeviceSpeaker, find_device
@@ -51,7 +54,7 @@ def voice(settings: Settings, speaker=None, log=None):
             print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
             return None
         speaker = SoundDeviceSpeaker(settings.output_device)
-    return SpeakingVoice(synth(settings), speaker)
+    return SpeakingVoice(synth(settings, static), speaker)
 
 
 def recogniser(settings: Settings):

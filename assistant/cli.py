@@ -52,6 +52,24 @@ def _partners(value: str | None, settings: config_mod.Settings) -> tuple[str, st
     return names[0], names[1]
 
 
+def default_log_dir() -> Path:
+    """Where ``--log`` with no file name writes (``~/.local/state/checkin/log``); ``forget`` empties it."""
+    from platformdirs import user_log_path
+
+    return user_log_path("checkin")
+
+
+def _log_sink(value: str, mode: str = "a") -> JsonlSink:
+    """A ``--log`` file: the named one, or a new 0600 file in the private default folder."""
+    if value:
+        return JsonlSink(open(value, mode, encoding="utf-8"))
+    folder = default_log_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    path = folder / f"events-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
+    return JsonlSink(os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"))
+
+
 def _clock(now: datetime | None) -> Callable[[], datetime]:
     return (lambda: now) if now is not None else datetime.now
 
@@ -83,7 +101,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     journal = app.journal(settings, dset)
     journal.close_stale()
     clock = _clock(now)
-    voice = app.voice(settings) if args.speak else None
+    voice = app.voice(settings, static=app.static_prompts(dset, partners)) if args.speak else None
     turns: TurnSource
     sinks: list[Any]
     if args.jsonl:
@@ -92,8 +110,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     else:
         turns = ConsoleTurns()
         sinks = [ConsoleSink(sys.stdout)]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log))
     session = Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock)
     session.run(partners, start, now=clock(), memory=journal.memory(clock()), styles=settings.styles)
     return EXIT_OK
@@ -114,8 +132,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
     says: list[str] = []
     sinks: list[Any] = [lambda e: says.append(e["text"]) if e["type"] == "say" else None]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "w", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log, "w"))
     journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
     session = Session(engine, turns, sinks, journal=journal, clock=_clock(now))
     record = session.run(scen.partners or settings.partners, start, now=now, memory=scen.memory, styles=scen.styles or settings.styles)
@@ -163,7 +181,7 @@ def _voice_session_parts(settings: config_mod.Settings, speaker=None, log=None):
     engine = app.engine(dset)
     journal = app.journal(settings, dset)
     journal.close_stale()
-    voice = app.voice(settings, speaker=speaker)
+    voice = app.voice(settings, speaker=speaker, static=app.static_prompts(dset, settings.partners))
     return dset, engine, journal, voice
 
 
@@ -175,7 +193,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
-    sinks: list[Any] = [JsonlSink(open(args.log, "w", encoding="utf-8"))] if args.log else []
+    sinks: list[Any] = [_log_sink(args.log, "w")] if args.log is not None else []
     wake = app.wake(settings)
     if args.wake_only:
         runner = Runner(source.chunks(), wake, turns=None, session=None, run_session=None, sinks=sinks, wake_only=True)  # type: ignore[arg-type]
@@ -214,12 +232,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = live.settings
     journal = app.journal(settings, live.dialogs)
     journal.close_stale()
-    voice = app.voice(settings)
+    voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.LazyRecogniser(settings)
     wake = app.wake(settings)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
     current: dict[str, MicSource] = {}
 
@@ -269,21 +287,29 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase the journal, the prompt cache and the default log folder."""
+    from .tts import clear_cache, default_cache_dir
+
     settings = config_mod.load(args.config)
-    dset = app.dialogs(settings)
-    journal = app.journal(settings, dset)
-    if not journal.path.exists():
-        print("Nothing to forget: the journal is empty.")
+    journal = app.journal_only(settings)
+    cache_dir = settings.tts_cache_dir or default_cache_dir()
+    logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
+    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs:
+        print("Nothing to forget: the journal, the prompt cache and the log folder are empty.")
         return EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("forget: add --yes to erase all history without asking")
-        answer = input(f"Erase every check-in in {journal.path}? This cannot be undone. [y/N] ")
+        answer = input(f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept everything.")
             return EXIT_OK
     count = journal.forget()
-    print(f"Erased {count} check-in(s). Nothing of them is left in {journal.path.name}.")
+    prompts = clear_cache(cache_dir)
+    for log in logs:
+        if log.is_file():
+            log.unlink()
+    print(f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left.")
     return EXIT_OK
 
 
@@ -338,13 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
     p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
     p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
-    p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--log", help="write every event to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
 
@@ -353,12 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
-    p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
     p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
-    p.add_argument("--log", help="write every event (wake, say, heard...) to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
     p.add_argument("--out", help="write the assistant's replies to this WAV file")
     p.add_argument("--now", help="fix the clock (ISO date-time)")

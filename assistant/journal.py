@@ -201,14 +201,22 @@ class Journal:
         return len(rows)
 
     def forget(self) -> int:
-        """Erase every record, leaving none of it readable in the database files."""
-        db = self._connect()
-        n = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        with db:
-            db.execute("DELETE FROM sessions")
-        db.execute("VACUUM")
+        """Erase every record, leaving none of it readable: the rows are deleted and vacuumed
+        (secure_delete), then the database files and any copies moved aside as corrupt are
+        removed.  How many records there were."""
+        n = 0
+        if self.path.exists():
+            db = self._connect()
+            n = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            with db:
+                db.execute("DELETE FROM sessions")
+            db.execute("VACUUM")
+            self.close()
         self.pending.clear()
-        return n
+        for file in [Path(str(self.path) + s) for s in ("", "-journal", "-wal", "-shm")] + list(self.path.parent.glob(self.path.name + ".corrupt-*")):
+            if file.exists():
+                file.unlink()
+        return int(n)
 
     # ------------------------------------------------------------------ reading
 
