@@ -45,7 +45,7 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     import sys
 
     from .audio import AudioError, SoundDeviceSpeaker, find_device
-    from .voice import SpeakingVoice
+    from .voice import SpeakingVoice, respell
 
     if speaker is None:
         try:
@@ -54,7 +54,8 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
             print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
             return None
         speaker = SoundDeviceSpeaker(settings.output_device)
-    return SpeakingVoice(synth(settings, static), speaker)
+    static = [respell(text, settings.pronunciations) for text in static]
+    return SpeakingVoice(synth(settings, static), speaker, say_as=settings.pronunciations)
 
 
 def recogniser(settings: Settings):

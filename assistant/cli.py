@@ -279,7 +279,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """Pre-render every static prompt so it starts at once."""
     settings = config_mod.load(args.config)
     dset = app.dialogs(settings)
-    texts = app.static_prompts(dset, settings.partners)
+    from .voice import respell
+
+    texts = [respell(text, settings.pronunciations) for text in app.static_prompts(dset, settings.partners)]
     cache = app.synth(settings)
     rendered = cache.prepare(texts)
     print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
@@ -310,6 +312,55 @@ def cmd_forget(args: argparse.Namespace) -> int:
         if log.is_file():
             log.unlink()
     print(f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left.")
+    return EXIT_OK
+
+
+def _setup_path(value: str | None) -> Path:
+    if value:
+        return Path(value)
+    for candidate in (Path.cwd() / "config.yaml", config_mod.PROJECT_DIR / "config.yaml"):
+        if candidate.is_file():
+            return candidate
+    return Path.cwd() / "config.yaml"
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:
+        raise UsageError("setup: the input ended before every question was answered; nothing was written") from None
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """The first run: names, how to say them, the country for the help line, a speaker and
+    microphone test; writes config.yaml (every other key kept) atomically."""
+    import dataclasses
+
+    from . import firstrun, safeyaml, setup_devices
+
+    path = _setup_path(args.config)
+    original = safeyaml.read_text(path) if path.is_file() else ""
+    settings = config_mod.from_yaml(original, str(path)) if original else config_mod.Settings()
+    existing, _ = safeyaml.compose(original, str(path)) if original else ({}, None)
+    voice = app.voice(dataclasses.replace(settings, pronunciations={})) if args.speak else None
+
+    def tell(line: str) -> None:
+        print(line, flush=True)
+        if voice is not None:
+            voice.speak(line)
+
+    ports = firstrun.Ports(
+        ask=_ask,
+        tell=tell,
+        speak=(lambda text: voice.speak(text) and None) if voice is not None else None,
+        test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
+        test_mic=None if args.skip_devices else lambda: setup_devices.test_mic(settings),
+    )
+    data = firstrun.run(existing or {}, ports)
+    text = firstrun.render_config(original, data)
+    config_mod.from_yaml(text, str(path))  # what is written must load
+    firstrun.write_config(path, text)
+    print(f"Saved to {path}. Start a check-in with: checkin chat (or say \"start check-in\" to the speaker).")
     return EXIT_OK
 
 
@@ -405,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forget", help="erase all history (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("setup", help="first run: your names, how to say them, your country, a speaker and microphone test")
+    p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
+    p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
+    p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
     p.set_defaults(func=cmd_doctor)
