@@ -396,6 +396,49 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _add_speech_commands(sub: Any) -> None:
+    """The commands that use audio devices, models or the journal beyond a chat."""
+    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
+    p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
+    p.add_argument("--out", help="write the assistant's replies to this WAV file")
+    p.add_argument("--now", help="fix the clock (ISO date-time)")
+    p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("bench", help="measure turn latency, recogniser speed, idle CPU, memory and cold start")
+    p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
+    p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
+    p.add_argument("--save", help="also write every figure to this JSON file")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("devices", help="list audio devices")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("forget", help="erase all history, the prompt cache and the default log folder (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("setup", help="first run: your names, how to say them, your country, a speaker and microphone test")
+    p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
+    p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("history", help="list past check-ins")
+    p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
+    p.set_defaults(func=cmd_history)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
     parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
@@ -429,45 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
-    p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
-    p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
-    p.add_argument("--out", help="write the assistant's replies to this WAV file")
-    p.add_argument("--now", help="fix the clock (ISO date-time)")
-    p.set_defaults(func=cmd_listen)
-
-    p = sub.add_parser("bench", help="measure turn latency, recogniser speed, idle CPU, memory and cold start")
-    p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
-    p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
-    p.add_argument("--save", help="also write every figure to this JSON file")
-    p.set_defaults(func=cmd_bench)
-
-    p = sub.add_parser("devices", help="list audio devices")
-    p.set_defaults(func=cmd_devices)
-
-    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
-    p.set_defaults(func=cmd_prepare)
-
-    p = sub.add_parser("forget", help="erase all history (asks first)")
-    p.add_argument("--yes", action="store_true", help="do not ask")
-    p.set_defaults(func=cmd_forget)
-
-    p = sub.add_parser("setup", help="first run: your names, how to say them, your country, a speaker and microphone test")
-    p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
-    p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
-    p.set_defaults(func=cmd_setup)
-
-    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
-    p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("history", help="list past check-ins")
-    p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
-    p.set_defaults(func=cmd_history)
+    _add_speech_commands(sub)
     return parser
 
 
