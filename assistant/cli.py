@@ -105,6 +105,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     turns: TurnSource
     sinks: list[Any]
     if args.jsonl:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8")  # the protocol is UTF-8 whatever the locale says
         turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
         sinks = [JsonlSink(sys.stdout)]
     else:
