@@ -629,7 +629,7 @@ def load_file(path: str | Path, kind: str = "dialog") -> Any:
 
 
 def _check_folder(root: Path) -> None:
-    files = [root / "common.yaml", *sorted(root.glob("*/*.yaml")), *sorted(root.glob("*.yaml"))]
+    files = [*sorted(root.glob("*.yaml")), *sorted(root.glob("*/*.yaml"))]
     try:
         safeyaml.check_folder(files, str(root))
     except safeyaml.YamlError as exc:

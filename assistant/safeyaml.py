@@ -10,6 +10,7 @@ limit               value      the largest shipped file uses
 ==================  =========  ==========================================================
 file size           1 MB       6 KB (``dialogs/check-in.yaml``)
 folder size         8 MB       41 KB (all of ``dialogs/``)
+files per folder    500        16
 nodes per file      5,000      about 420 (keys, values and list items)
 alias uses          100        none
 nesting depth       50         8
@@ -38,6 +39,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Limits:
     file_bytes: int = 1_000_000
     folder_bytes: int = 8_000_000
+    files: int = 500
     nodes: int = 5_000
     aliases: int = 100
     depth: int = 50
@@ -78,7 +80,9 @@ def read_text(path: str | Path, limits: Limits = LIMITS) -> str:
 
 
 def check_folder(files: list[Path], where: str, limits: Limits = LIMITS) -> None:
-    """Refuse a folder whose YAML files add up to more than ``limits.folder_bytes``."""
+    """Refuse a folder of more than ``limits.files`` YAML files or ``limits.folder_bytes`` bytes."""
+    if len(files) > limits.files:
+        raise YamlError(str(files[limits.files]), 1, f"the folder {where} holds more than the limit of {limits.files} YAML files")
     total = 0
     for file in files:
         try:

@@ -121,6 +121,17 @@ def test_a_folder_over_its_limit_is_refused(tmp_path):
         load_dir(root)
 
 
+def test_a_folder_of_too_many_files_is_refused(tmp_path):
+    from assistant.dialogs import validate_dir
+
+    root = tmp_path / "dialogs"
+    shutil.copytree(ROOT / "dialogs", root)
+    for i in range(safeyaml.LIMITS.files):
+        (root / "decks" / f"d{i:04}.yaml").write_text("id: x\n")
+    errors = validate_dir(root)
+    assert len(errors) == 1 and "more than the limit of 500 YAML files" in str(errors[0])
+
+
 def checkin(args, env, cwd=ROOT, timeout=60):
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd, timeout=timeout)
 
