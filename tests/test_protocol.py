@@ -37,6 +37,22 @@ def test_any_bytes_are_an_error_or_a_valid_turn(raw):
         (turn.text if isinstance(turn, Heard) else turn.path).encode("utf-8")
 
 
+@given(st.lists(st.binary(max_size=80) | st.sampled_from([b'{"text": "hi"}', b'{"silence": 2}', b"\n", b"\r\n", b"\xff"]), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_any_byte_stream_reads_as_turns_then_an_error_or_the_end(parts):
+    reader = protocol.LineReader(io.BytesIO(b"".join(parts)))
+    for _ in range(100):
+        try:
+            turn = reader.next_turn()
+        except TurnError as exc:
+            assert str(exc).startswith(f"input line {reader.number}: ")
+            return
+        if turn is None:
+            return
+        assert isinstance(turn, (Heard, Silence, AudioTurn))
+    raise AssertionError("the reader never reached the end")
+
+
 json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=20), lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3), max_leaves=8)
 
 
