@@ -49,8 +49,9 @@ HOSTILE: dict[str, bytes] = {
 
 EXPECT = {
     "alias-bomb": ("more than", 4),
-    "deep-brackets": ("nested more than 50 levels deep", 2),
-    "deep-mappings": ("nested more than 50 levels deep", 2),
+    # newer libyaml (PyYAML 6.0.2+ wheels) stops deep flow nesting itself while scanning ahead
+    "deep-brackets": (("nested more than 50 levels deep", "exceeded maximum nesting depth"), 2),
+    "deep-mappings": (("nested more than 50 levels deep", "exceeded maximum nesting depth"), 2),
     "deep-block": ("nested more than 50 levels deep", 51),
     "200k-nodes": ("larger than the 1 MB limit", None),
     "60k-nodes-under-1MB": ("more than 5000 values", None),
@@ -85,8 +86,8 @@ def test_the_reader_refuses_fast_and_small_in_one_line(corpus, name):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     message = str(caught.value)
-    fragment, line = EXPECT[name]
-    assert fragment in message and "\n" not in message
+    fragments, line = EXPECT[name]
+    assert any(f in message for f in ([fragments] if isinstance(fragments, str) else fragments)) and "\n" not in message, message
     assert message.startswith(f"{path}:") and caught.value.line is not None
     if line is not None:
         assert caught.value.line == line, message
