@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,20 +82,28 @@ def session(
     )
 
 
-def synth(settings: Settings):
-    """pyttsx3 (espeak-ng) behind the on-disk prompt cache."""
+def journal_only(settings: Settings) -> Journal:
+    """The journal for reading and erasing (no dialogs needed: the export and ``forget``
+    work even when a dialog file is broken)."""
+    return Journal(settings.journal_file(), keep=settings.journal_keep)
+
+
+def synth(settings: Settings, static: Iterable[str] = ()):
+    """pyttsx3 (espeak-ng) behind the on-disk prompt cache, which stores only ``static``
+    prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
     from .tts import PromptCache, Pyttsx3Synth
 
-    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir)
+    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir, static=static)
 
 
-def voice(settings: Settings, speaker=None, log=None):
+def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()):
     """The prompts spoken through the configured output device (or ``speaker``).  Without
-    a usable output device: one line saying so, and None (the prompts are shown only)."""
+    a usable output device: one line saying so, and None (the prompts are shown only).
+    ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
     import sys
 
     from .audio import AudioError, SoundDeviceSpeaker, find_device
-    from .voice import SpeakingVoice
+    from .voice import SpeakingVoice, respell
 
     if speaker is None:
         try:
@@ -104,7 +112,8 @@ def voice(settings: Settings, speaker=None, log=None):
             print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
             return None
         speaker = SoundDeviceSpeaker(settings.output_device)
-    return SpeakingVoice(synth(settings), speaker)
+    static = [respell(text, settings.pronunciations) for text in static]
+    return SpeakingVoice(synth(settings, static), speaker, say_as=settings.pronunciations)
 
 
 def recogniser(settings: Settings):
@@ -213,14 +222,23 @@ class Reloadable:
         self.engine = engine(self.dialogs)
 
     def reload(self) -> bool:
-        from .dialogs import DialogError
+        from .errors import CheckinError
 
         try:
             settings = self._config_mod.load(self.config_path)
             dset = dialogs(settings)
-        except DialogError as exc:
+        except CheckinError as exc:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)
+            return False
+        except Exception as exc:  # a reload runs in a signal handler: it must never take the service down
+            print(f"checkin: reload refused, keeping the running version: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}", file=self.log, flush=True)
             return False
         self.settings, self.dialogs, self.engine = settings, dset, engine(dset)
         print(f"checkin: reloaded {len(dset.dialogs)} dialogs and {settings.source}", file=self.log, flush=True)
         return True
+
+    def reload_on_sighup(self) -> None:
+        """``systemctl reload checkin`` sends SIGHUP: reload then (between two sessions)."""
+        import signal
+
+        signal.signal(signal.SIGHUP, lambda signum, frame: self.reload())

@@ -30,6 +30,7 @@ from typing import Literal, Protocol, Union
 
 import numpy as np
 
+from .errors import Fault
 from .events import AudioChunk
 
 RATE = 16000
@@ -39,7 +40,7 @@ DeviceKind = Literal["input", "output"]
 DeviceSpec = Union[int, str, None]
 
 
-class AudioError(Exception):
+class AudioError(Fault):
     """An audio file or device could not be read, opened or used (one-line message)."""
 
 

@@ -191,7 +191,7 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
     dset = app.dialogs(settings)
     engine = app.engine(dset)
     raw = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume)
-    synth = raw if naive else PromptCache(raw, cache_dir)
+    synth = raw if naive else PromptCache(raw, cache_dir, static=())  # as in a session: only what prepare renders is cached
     if not naive:
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
@@ -210,7 +210,7 @@ def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: 
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    synth = PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")))
+    synth = PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")), static=())
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):

@@ -1,15 +1,18 @@
 """The ``checkin`` command and its subcommands.  Parsing and exit codes only: the work is
 done by the modules it calls.
 
-Exit codes: 0 success; 1 a fault at run time (device, model, journal); 2 invalid input
-(a dialog, config, scenario or protocol line); 130 interrupted (Ctrl-C / SIGTERM).
-Every error is one line on stderr, never a traceback.
+Exit codes (:mod:`assistant.errors`): 0 success; 1 a fault at run time (device, model,
+journal); 2 invalid input (a dialog, config, scenario or protocol line); 3 a simulated
+scenario missed its ``expect``; 130 interrupted (Ctrl-C / SIGTERM).  Every error is one
+line on stderr, never a traceback.  A closed output pipe (``checkin history | head -1``)
+ends the command quietly with 0; a session cut short that way is saved as ``stopped``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,14 +23,10 @@ from typing import Any, Callable
 from . import app
 from . import config as config_mod
 from .dialogs import DialogError, DialogSet, validate_dir
-from .journal import JournalError
-from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnError
+from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_UNMET, CheckinError, UsageError
+from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
 
-EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UsageError(Exception):
-    """A bad command-line value (one line)."""
+__all__ = ["EXIT_FAULT", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_UNMET", "UsageError", "build_parser", "main"]
 
 
 def _fail(message: str, code: int) -> int:
@@ -51,6 +50,24 @@ def _partners(value: str | None, settings: config_mod.Settings) -> tuple[str, st
     if len(names) != 2:
         raise UsageError(f"--partners: give two names separated by a comma, like Maya,Sam (got {value!r})")
     return names[0], names[1]
+
+
+def default_log_dir() -> Path:
+    """Where ``--log`` with no file name writes (``~/.local/state/checkin/log``); ``forget`` empties it."""
+    from platformdirs import user_log_path
+
+    return user_log_path("checkin")
+
+
+def _log_sink(value: str, mode: str = "a") -> JsonlSink:
+    """A ``--log`` file: the named one, or a new 0600 file in the private default folder."""
+    if value:
+        return JsonlSink(open(value, mode, encoding="utf-8"))
+    folder = default_log_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    path = folder / f"events-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
+    return JsonlSink(os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"))
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:
@@ -80,17 +97,19 @@ def cmd_chat(args: argparse.Namespace) -> int:
     start = args.start or settings.start
     if start not in dset.dialogs:
         raise UsageError(f"--start: no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})")
-    voice = app.voice(settings) if args.speak else None
-    turns: Any
+    voice = app.voice(settings, static=app.static_prompts(dset, partners)) if args.speak else None
+    turns: TurnSource
     sinks: list[Any]
     if args.jsonl:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8")  # the protocol is UTF-8 whatever the locale says
         turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
         sinks = [JsonlSink(sys.stdout)]
     else:
         turns = ConsoleTurns()
         sinks = [ConsoleSink(sys.stdout)]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log))
     journal = app.journal(settings, dset)
     app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, voice=voice, clock=_clock(now), partners=partners, start=start).run()
     return EXIT_OK
@@ -110,8 +129,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
     says: list[str] = []
     sinks: list[Any] = [lambda e: says.append(e["text"]) if e["type"] == "say" else None]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "w", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log, "w"))
     journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
     checkin = app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, clock=_clock(now), partners=scen.partners, start=start, memory=scen.memory, styles=scen.styles or None)
     record = checkin.run()
@@ -119,16 +138,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     problems = scenario_mod.check(scen, record, says)
     for problem in problems:
         print(f"checkin: {scen.source}: {problem}", file=sys.stderr)
-    return EXIT_FAULT if problems else EXIT_OK
+    checked = "expectations met" if scen.expect else "no expectations to check"
+    verdict = f"FAIL: {len(problems)} expectation(s) not met" if problems else f"pass: {checked}"
+    print(f"checkin: {scen.source}: {verdict} ({record['outcome']}, {len(record.get('exercises', []))} exercise entries)", file=sys.stderr)
+    return EXIT_UNMET if problems else EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
+    if args.json:  # the export: every record as stored, without needing the dialogs
+        print(json.dumps(app.journal_only(settings).records(), indent=2, ensure_ascii=False))
+        return EXIT_OK
     dset = app.dialogs(settings)
     records = app.journal(settings, dset).records()
-    if args.json:
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-        return EXIT_OK
     if not records:
         print("No check-ins yet. Start one with: checkin chat")
         return EXIT_OK
@@ -169,7 +191,7 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
 def _voice_parts(settings: config_mod.Settings, speaker=None):
     """Dialogs, engine, journal and a voice for speech commands."""
     dset = app.dialogs(settings)
-    return dset, app.engine(dset), app.journal(settings, dset), app.voice(settings, speaker=speaker)
+    return dset, app.engine(dset), app.journal(settings, dset), app.voice(settings, speaker=speaker, static=app.static_prompts(dset, settings.partners))
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -180,7 +202,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
-    sinks: list[Any] = [JsonlSink(open(args.log, "w", encoding="utf-8"))] if args.log else []
+    sinks: list[Any] = [_log_sink(args.log, "w")] if args.log is not None else []
     wake = app.wake(settings)
     if args.wake_only:
         runner = Runner(source.chunks(), wake, turns=None, session=None, run_session=None, sinks=sinks, wake_only=True)  # type: ignore[arg-type]
@@ -215,15 +237,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import Runner
 
     live = app.Reloadable(args.config)
-    signal.signal(signal.SIGHUP, lambda signum, frame: live.reload())
+    live.reload_on_sighup()
     settings = live.settings
     journal = app.journal(settings, live.dialogs)
-    voice = app.voice(settings)
+    voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.LazyRecogniser(settings)
     wake = app.wake(settings)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
-    if args.log:
-        sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
+    if args.log is not None:
+        sinks.append(_log_sink(args.log))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
     current: dict[str, MicSource] = {}
 
@@ -265,7 +287,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """Pre-render every static prompt so it starts at once."""
     settings = config_mod.load(args.config)
     dset = app.dialogs(settings)
-    texts = app.static_prompts(dset, settings.partners)
+    from .voice import respell
+
+    texts = [respell(text, settings.pronunciations) for text in app.static_prompts(dset, settings.partners)]
     cache = app.synth(settings)
     rendered = cache.prepare(texts)
     print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
@@ -273,21 +297,78 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase the journal, the prompt cache and the default log folder."""
+    from .tts import clear_cache, default_cache_dir
+
     settings = config_mod.load(args.config)
-    dset = app.dialogs(settings)
-    journal = app.journal(settings, dset)
-    if not journal.path.exists():
-        print("Nothing to forget: the journal is empty.")
+    journal = app.journal_only(settings)
+    cache_dir = settings.tts_cache_dir or default_cache_dir()
+    logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
+    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs:
+        print("Nothing to forget: the journal, the prompt cache and the log folder are empty.")
         return EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("forget: add --yes to erase all history without asking")
-        answer = input(f"Erase every check-in in {journal.path}? This cannot be undone. [y/N] ")
+        answer = input(f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept everything.")
             return EXIT_OK
     count = journal.forget()
-    print(f"Erased {count} check-in(s). Nothing of them is left in {journal.path.name}.")
+    prompts = clear_cache(cache_dir)
+    for log in logs:
+        if log.is_file():
+            log.unlink()
+    print(f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left.")
+    return EXIT_OK
+
+
+def _setup_path(value: str | None) -> Path:
+    if value:
+        return Path(value)
+    for candidate in (Path.cwd() / "config.yaml", config_mod.PROJECT_DIR / "config.yaml"):
+        if candidate.is_file():
+            return candidate
+    return Path.cwd() / "config.yaml"
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:
+        raise UsageError("setup: the input ended before every question was answered; nothing was written") from None
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """The first run: names, how to say them, the country for the help line, a speaker and
+    microphone test; writes config.yaml (every other key kept) atomically."""
+    import dataclasses
+
+    from . import firstrun, safeyaml, setup_devices
+
+    path = _setup_path(args.config)
+    original = safeyaml.read_text(path) if path.is_file() else ""
+    settings = config_mod.from_yaml(original, str(path)) if original else config_mod.Settings()
+    existing, _ = safeyaml.compose(original, str(path)) if original else ({}, None)
+    voice = app.voice(dataclasses.replace(settings, pronunciations={})) if args.speak else None
+
+    def tell(line: str) -> None:
+        print(line, flush=True)
+        if voice is not None:
+            voice.speak(line)
+
+    ports = firstrun.Ports(
+        ask=_ask,
+        tell=tell,
+        speak=(lambda text: voice.speak(text) and None) if voice is not None else None,
+        test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
+        test_mic=None if args.skip_devices else lambda: setup_devices.test_mic(settings),
+    )
+    data = firstrun.run(existing or {}, ports)
+    text = firstrun.render_config(original, data)
+    config_mod.from_yaml(text, str(path))  # what is written must load
+    firstrun.write_config(path, text)
+    print(f"Saved to {path}. Start a check-in with: checkin chat (or say \"start check-in\" to the speaker).")
     return EXIT_OK
 
 
@@ -323,6 +404,49 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _add_speech_commands(sub: Any) -> None:
+    """The commands that use audio devices, models or the journal beyond a chat."""
+    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
+    p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
+    p.add_argument("--out", help="write the assistant's replies to this WAV file")
+    p.add_argument("--now", help="fix the clock (ISO date-time)")
+    p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("bench", help="measure turn latency, recogniser speed, idle CPU, memory and cold start")
+    p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
+    p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
+    p.add_argument("--save", help="also write every figure to this JSON file")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("devices", help="list audio devices")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("forget", help="erase all history, the prompt cache and the default log folder (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("setup", help="first run: your names, how to say them, your country, a speaker and microphone test")
+    p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
+    p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("history", help="list past check-ins")
+    p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
+    p.set_defaults(func=cmd_history)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
     parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
@@ -342,13 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
     p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
     p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
-    p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--log", help="write every event to this JSON-lines file")
+    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
 
@@ -356,45 +480,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
-    p.add_argument("--log", help="append every event to this JSON-lines file")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
-    p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
-    p.add_argument("--log", help="write every event (wake, say, heard...) to this JSON-lines file")
-    p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
-    p.add_argument("--out", help="write the assistant's replies to this WAV file")
-    p.add_argument("--now", help="fix the clock (ISO date-time)")
-    p.set_defaults(func=cmd_listen)
-
-    p = sub.add_parser("bench", help="measure turn latency, recogniser speed, idle CPU, memory and cold start")
-    p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
-    p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
-    p.add_argument("--save", help="also write every figure to this JSON file")
-    p.set_defaults(func=cmd_bench)
-
-    p = sub.add_parser("devices", help="list audio devices")
-    p.set_defaults(func=cmd_devices)
-
-    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
-    p.set_defaults(func=cmd_prepare)
-
-    p = sub.add_parser("forget", help="erase all history (asks first)")
-    p.add_argument("--yes", action="store_true", help="do not ask")
-    p.set_defaults(func=cmd_forget)
-
-    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
-    p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("history", help="list past check-ins")
-    p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
-    p.set_defaults(func=cmd_history)
+    _add_speech_commands(sub)
     return parser
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away: send what is left to /dev/null, so neither this
+    process nor the interpreter's last flush reports the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,20 +507,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return _fail("interrupted; what was said so far is saved", EXIT_INTERRUPTED)
-    except (DialogError, UsageError, TurnError) as exc:
-        return _fail(str(exc), EXIT_INVALID)
-    except JournalError as exc:
-        return _fail(f"journal: {exc}", EXIT_FAULT)
-    except Exception as exc:  # the speech edge: a missing model, a vanished device, TTS
-        name = type(exc).__name__
-        if name in ("RecogniserError", "AudioError", "TTSError"):
-            return _fail(str(exc).splitlines()[0] if str(exc) else name, EXIT_FAULT)
-        raise
     except BrokenPipeError:
-        return EXIT_FAULT
+        _quiet_stdout()
+        return EXIT_OK
+    except CheckinError as exc:
+        lines = str(exc).splitlines()
+        return _fail(lines[0] if lines else type(exc).__name__, exc.exit_code)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -38,6 +38,7 @@ SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "properties": {
                             "name": {"type": "string", "minLength": 1},
+                            "say": {"type": "string", "minLength": 1},
                             "pace": {"enum": ["slow", "normal", "fast"]},
                             "verbosity": {"enum": ["brief", "full"]},
                         },
@@ -74,6 +75,15 @@ SCHEMA: dict[str, Any] = {
             },
             "additionalProperties": False,
         },
+        "safety": {
+            "type": "object",
+            "properties": {
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "emergency": _nullable_str,
+                "helpline": _nullable_str,
+            },
+            "additionalProperties": False,
+        },
         "wake": {
             "type": "object",
             "properties": {
@@ -92,6 +102,12 @@ class Settings:
     partners: tuple[str, str] = ("Partner A", "Partner B")
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per partner name: pace (slow, normal, fast) and verbosity (brief, full)."""
+    pronunciations: Mapping[str, str] = field(default_factory=dict)
+    """Per partner name: how to say it (a respelling for the voice, from ``checkin setup``)."""
+    safety_country: str | None = None
+    """ISO 3166 alpha-2 code of the couple's country, for the help line."""
+    safety_emergency: str | None = None
+    safety_helpline: str | None = None
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     journal_path: Path | None = None
@@ -143,8 +159,12 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     defaults = Settings()
     people = [p if isinstance(p, dict) else {"name": p} for p in data.get("partners", defaults.partners)]
     return Settings(
-        partners=tuple(p["name"] for p in people),  # type: ignore[arg-type]
-        styles={p["name"]: {k: v for k, v in p.items() if k != "name"} for p in people if len(p) > 1},
+        partners=tuple(p["name"] for p in people),
+        styles={p["name"]: {k: v for k, v in p.items() if k not in ("name", "say")} for p in people if set(p) - {"name", "say"}},
+        pronunciations={p["name"]: p["say"] for p in people if "say" in p},
+        safety_country=(data.get("safety") or {}).get("country"),
+        safety_emergency=(data.get("safety") or {}).get("emergency"),
+        safety_helpline=(data.get("safety") or {}).get("helpline"),
         dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
         start=data.get("start", defaults.start),
         journal_path=path(journal.get("path")),

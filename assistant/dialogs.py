@@ -27,10 +27,13 @@ import jsonschema
 import yaml
 from rapidfuzz import fuzz, process
 
+from . import safeyaml
+from .errors import InvalidInput
+
 END = "end"
 """The special ``next``/``goto`` target that finishes the current dialog."""
 
-class DialogError(Exception):
+class DialogError(InvalidInput):
     """A dialog, lexicon or common file is invalid.  ``str()`` is one line."""
 
     def __init__(self, source: str, line: int | None, field_path: str, message: str):
@@ -345,16 +348,12 @@ def _duplicate_keys(node: yaml.Node | None, path: str = "") -> tuple[int, str] |
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, _Located]:
-    """Parse YAML safely; return the data and a locator for error lines."""
+    """Parse YAML safely and within :mod:`assistant.safeyaml`'s limits; return the data and
+    a locator for error lines."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise DialogError(source, line, "", f"not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise DialogError(source, None, "", f"not valid YAML: {exc}") from None
+        data, root = safeyaml.compose(text, source)
+    except safeyaml.YamlError as exc:
+        raise DialogError(source, exc.line, "", exc.message) from None
     dup = _duplicate_keys(root)
     if dup:
         raise DialogError(source, dup[0], dup[1], "key appears twice")
@@ -542,11 +541,13 @@ def read_source(path: str | Path, what: str = "file", error: type[DialogError] =
     """A YAML source file's text, or one clear line naming it."""
     p = Path(path)
     try:
-        return p.read_text(encoding="utf-8")
+        return safeyaml.read_text(p)
+    except safeyaml.YamlError as exc:
+        raise error(exc.source, exc.line, "", exc.message) from None
     except FileNotFoundError:
         raise error(str(p), None, "", f"{what} not found") from None
-    except UnicodeDecodeError:
-        raise error(str(p), None, "", "not UTF-8 text") from None
+    except IsADirectoryError:
+        raise error(str(p), None, "", f"{what} is a folder, not a file") from None
     except OSError as exc:
         raise error(str(p), None, "", f"cannot read: {exc.strerror}") from None
 
@@ -555,11 +556,20 @@ def load_file(path: str | Path, kind: str = "dialog") -> Any:
     return from_yaml(read_source(path), str(path), kind)
 
 
+def _check_folder(root: Path) -> None:
+    files = [*sorted(root.glob("*.yaml")), *sorted(root.glob("*/*.yaml"))]
+    try:
+        safeyaml.check_folder(files, str(root))
+    except safeyaml.YamlError as exc:
+        raise DialogError(exc.source, exc.line, "", exc.message) from None
+
+
 def load_dir(path: str | Path) -> DialogSet:
     """Load and cross-check a whole dialog directory."""
     root = Path(path)
     if not root.is_dir():
         raise DialogError(str(root), None, "", "not a directory of dialogs")
+    _check_folder(root)
     common_path = str(root / "common.yaml")
     common_data, common_where = parse_yaml(read_source(common_path), common_path)
     if common_data is None:
@@ -593,6 +603,10 @@ def validate_dir(path: str | Path) -> list[DialogError]:
     root = Path(path)
     if not root.is_dir():
         return [DialogError(str(root), None, "", "not a directory of dialogs")]
+    try:
+        _check_folder(root)
+    except DialogError as exc:
+        return [exc]
     errors: list[DialogError] = []
     files = [(root / "common.yaml", "common")]
     files += [(f, "lexicon") for f in sorted((root / "lexicons").glob("*.yaml"))]

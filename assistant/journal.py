@@ -5,6 +5,12 @@ answer.  The folder is private to its owner (0700) and the files 0600.  ``keep``
 what is stored: ``full`` records, ``summary`` (no free-form sentences, the default) or
 ``none`` (nothing at all).  A corrupt database is moved aside and a fresh one started; a
 failed write (disk full) is kept in memory and retried on the next save.
+
+The database carries its schema version (SQLite's ``user_version``; 0.1.0 wrote none, which
+reads as 1) and is migrated forward on open, each step in one transaction, so an upgrade
+keeps every record or changes nothing.  A journal from a newer Check-in is refused, untouched.
+To change the layout or the records: add a step to :data:`MIGRATIONS` (``record_step``
+rewrites every stored record) and raise :data:`SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from .errors import Fault
 
 KEEP_LEVELS = ("none", "summary", "full")
 
@@ -31,8 +39,50 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
-class JournalError(Exception):
+def _add_started_index(db: sqlite3.Connection) -> None:
+    db.execute("CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_at)")
+
+
+def record_step(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[sqlite3.Connection], None]:
+    """A migration step that rewrites every stored record with ``change`` (for record changes)."""
+
+    def step(db: sqlite3.Connection) -> None:
+        for rid, text in db.execute("SELECT id, record FROM sessions").fetchall():
+            record = change(json.loads(text))
+            db.execute("UPDATE sessions SET outcome = ?, record = ? WHERE id = ?", (record["outcome"], json.dumps(record, ensure_ascii=False), rid))
+
+    return step
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _add_started_index,  # 0.2: history reads in order of start without a full sort
+}
+"""Step to version N from N-1.  Version 1 is the 0.1.0 layout (the ``sessions`` table)."""
+SCHEMA_VERSION = max(MIGRATIONS, default=1)
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> int:
+    """Bring an open journal to :data:`SCHEMA_VERSION`; the version it had."""
+    found = db.execute("PRAGMA user_version").fetchone()[0] or 1
+    if found > SCHEMA_VERSION:
+        raise JournalError(f"{path} was written by a newer Check-in (schema {found}, this one reads up to {SCHEMA_VERSION}); upgrade Check-in to open it")
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        try:  # one transaction a step (DDL included): all of it or nothing
+            db.execute("BEGIN IMMEDIATE")
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {int(version)}")
+            db.commit()
+        except sqlite3.Error as exc:
+            db.rollback()
+            raise JournalError(f"could not upgrade {path} to schema {version} ({exc}); it is unchanged") from None
+    return int(found)
+
+
+class JournalError(Fault):
     """The journal cannot be used at all (one line)."""
+
+    def __str__(self) -> str:
+        return f"journal: {super().__str__()}"
 
 
 def _warn(message: str) -> None:
@@ -63,6 +113,11 @@ class Journal:
         old_umask = os.umask(0o077)
         try:
             db = self._open()
+            try:
+                migrate(db, self.path)
+            except JournalError:
+                db.close()
+                raise
         finally:
             os.umask(old_umask)
         for suffix in ("", "-journal", "-wal", "-shm"):
@@ -146,14 +201,22 @@ class Journal:
         return len(rows)
 
     def forget(self) -> int:
-        """Erase every record, leaving none of it readable in the database files."""
-        db = self._connect()
-        n = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        with db:
-            db.execute("DELETE FROM sessions")
-        db.execute("VACUUM")
+        """Erase every record, leaving none of it readable: the rows are deleted and vacuumed
+        (secure_delete), then the database files and any copies moved aside as corrupt are
+        removed.  How many records there were."""
+        n = 0
+        if self.path.exists():
+            db = self._connect()
+            n = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            with db:
+                db.execute("DELETE FROM sessions")
+            db.execute("VACUUM")
+            self.close()
         self.pending.clear()
-        return n
+        for file in [Path(str(self.path) + s) for s in ("", "-journal", "-wal", "-shm")] + list(self.path.parent.glob(self.path.name + ".corrupt-*")):
+            if file.exists():
+                file.unlink()
+        return int(n)
 
     # ------------------------------------------------------------------ reading
 

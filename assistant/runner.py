@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import protocol
 from .events import AudioChunk
 from .listener import AudioTurns
 from .session import Sink
@@ -54,14 +55,14 @@ class Runner:
         for chunk in shared:
             for t in self.wake.feed(chunk):
                 self.wakes.append(round(t, 2))
-                self.emit({"type": "wake", "time": round(t, 2)})
+                self.emit(protocol.wake(t))
                 if self.wake_only:
                     continue
                 turns = self.turns(shared)
                 turns.position = position
                 record = self.run_session(self.session(turns))
                 self.records.append(record)
-                self.emit({"type": "back_to_waiting", "time": round(turns.position, 2)})
+                self.emit(protocol.back_to_waiting(turns.position))
                 self.wake.reset()
                 if self.max_sessions is not None and len(self.records) >= self.max_sessions:
                     return

@@ -8,7 +8,6 @@ journal.  Everything comes in through the constructor.
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -16,15 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Callable, Protocol
 
+from . import protocol
 from .engine import Context, Engine, State
 from .events import Action, End, Event, Heard, Listen, Save, Say, Silence
+from .protocol import AudioTurn as AudioRequest
+from .protocol import EndOfInput, TurnError
+
+__all__ = ["ConsoleSink", "ConsoleTurns", "JsonlSink", "JsonlTurns", "ScriptedTurns", "Session", "Sink", "TurnError", "turn_event"]
 
 Sink = Callable[[Mapping[str, Any]], None]
 """Receives every session event as a JSON-ready dict (``say``, ``listen``, ``heard``...)."""
-
-
-class TurnError(Exception):
-    """A turn could not be read (bad JSON line, unreadable audio...).  One line."""
 
 
 class TurnSource(Protocol):
@@ -47,22 +47,15 @@ AudioTurn = Callable[[str, Listen], Event]
 
 def turn_event(item: Mapping[str, Any], listen: Listen, audio: AudioTurn | None = None, where: str = "turn") -> Event:
     """One scripted or JSON turn (``text``, ``silence`` or ``audio``) as an engine event."""
-    if not isinstance(item, Mapping):
-        raise TurnError(f"{where}: expected an object like {{\"text\": \"...\"}}, got {item!r}")
-    if "text" in item:
-        if not isinstance(item["text"], str):
-            raise TurnError(f"{where}: 'text' must be a string")
-        return Heard(item["text"], confidence=item.get("confidence"), seconds=float(item.get("seconds", 0.0) or 0.0))
-    if "silence" in item:
-        try:
-            return Silence(float(item["silence"]))
-        except (TypeError, ValueError):
-            raise TurnError(f"{where}: 'silence' must be a number of seconds") from None
-    if "audio" in item:
+    return _resolve(protocol.turn_from_dict(item, where), listen, audio, where)
+
+
+def _resolve(turn: protocol.Turn, listen: Listen, audio: AudioTurn | None, where: str) -> Event:
+    if isinstance(turn, AudioRequest):
         if audio is None:
             raise TurnError(f"{where}: audio turns need the speech layer (no recogniser configured)")
-        return audio(str(item["audio"]), listen)
-    raise TurnError(f"{where}: expected one of 'text', 'silence' or 'audio', got {sorted(item)}")
+        return audio(turn.path, listen)
+    return turn
 
 
 class ScriptedTurns:
@@ -78,31 +71,23 @@ class ScriptedTurns:
         item = next(self._turns, None)
         self._index += 1
         if item is None:
-            return Silence(listen.no_input_s)
+            return EndOfInput(listen.no_input_s)
         return turn_event(item, listen, self.audio, f"{self.where}: turn {self._index}")
 
 
 class JsonlTurns:
-    """One JSON object a line on a stream, one line per ``listen``; end of input is silence."""
+    """One JSON object a line on a stream (:mod:`assistant.protocol`), one line per
+    ``listen``; end of input is silence."""
 
-    def __init__(self, stream: IO[str], audio: AudioTurn | None = None):
-        self.stream = stream
+    def __init__(self, stream: IO[Any], audio: AudioTurn | None = None):
+        self.reader = protocol.LineReader(stream)
         self.audio = audio
-        self._line = 0
 
     def next_turn(self, listen: Listen, spoken_s: float) -> Event:
-        while True:
-            line = self.stream.readline()
-            self._line += 1
-            if not line:
-                return Silence(listen.no_input_s)
-            if line.strip():
-                break
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TurnError(f"input line {self._line}: not JSON ({exc.msg})") from None
-        return turn_event(item, listen, self.audio, f"input line {self._line}")
+        turn = self.reader.next_turn()
+        if turn is None:
+            return EndOfInput(listen.no_input_s)
+        return _resolve(turn, listen, self.audio, f"input line {self.reader.number}")
 
 
 class ConsoleTurns:
@@ -132,7 +117,7 @@ class JsonlSink:
         self.stream = stream
 
     def __call__(self, event: Mapping[str, Any]) -> None:
-        self.stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self.stream.write(protocol.encode(event))
         self.stream.flush()
 
 
@@ -152,23 +137,6 @@ class ConsoleSink:
 
 
 # --------------------------------------------------------------------------- the loop
-
-
-def listen_event(listen: Listen) -> dict[str, Any]:
-    return {
-        "type": "listen",
-        "node": listen.node,
-        "mode": listen.mode,
-        "choices": list(listen.choices),
-        "no_input_s": listen.no_input_s,
-        "expect_silence": listen.expect_silence,
-    }
-
-
-def heard_event(event: Event) -> dict[str, Any]:
-    if isinstance(event, Heard):
-        return {"type": "heard", "text": event.text, "confidence": event.confidence}
-    return {"type": "silence", "seconds": event.seconds}
 
 
 @dataclass
@@ -212,7 +180,7 @@ class Session:
                     return end
                 assert listen is not None, "the engine always listens or ends"
                 event = self.turns.next_turn(listen, spoken)
-                self.emit(heard_event(event))
+                self.emit(protocol.heard(event))
                 self.state, actions = self.engine.handle(self.state, event)
         except BaseException:
             self.interrupted()
@@ -231,17 +199,17 @@ class Session:
         spoken = 0.0
         for action in actions:
             if isinstance(action, Say):
-                self.emit({"type": "say", "text": action.text, "node": action.node, "rate": action.rate})
+                self.emit(protocol.say(action.text, action.node, action.rate))
                 if self.voice is not None:
                     spoken += self.voice.speak(action.text, action.rate)
             elif isinstance(action, Listen):
                 listen = action
-                self.emit(listen_event(action))
+                self.emit(protocol.listen(action))
             elif isinstance(action, Save):
                 self._save(action.record)
             elif isinstance(action, End):
                 record = {**action.record, "ended_at": self.clock().isoformat(timespec="seconds")}
                 self._save(record)
-                self.emit({"type": "session_end", "record": record})
+                self.emit(protocol.session_end(record))
                 return None, spoken, record
         return listen, spoken, None

@@ -33,7 +33,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
+from .errors import Fault
 
 MIN_WPM = 80
 """espeak-ng's slowest speaking rate (words per minute)."""
@@ -48,7 +48,7 @@ MAX_WPM = 450
 """espeak-ng's fastest speaking rate without its "sonic" speed-up."""
 
 
-class TTSError(Exception):
+class TTSError(Fault):
     """Speech could not be synthesised (one-line message)."""
 
 
@@ -142,7 +142,6 @@ class Pyttsx3Synth:
             engine = _engine()
             self._default_voice = engine.getProperty("voice")
             self.voice = self._resolve_voice(engine, voice) if voice else None
-        self._tmpdir = tempfile.mkdtemp(prefix="checkin-tts-")
         self._count = 0
 
     @staticmethod
@@ -177,9 +176,9 @@ class Pyttsx3Synth:
             return b""
         if rate_factor <= 0:
             raise TTSError(f"rate_factor must be positive, not {rate_factor}")
-        with _ENGINE_LOCK:
+        with _ENGINE_LOCK, tempfile.TemporaryDirectory(prefix="checkin-tts-", dir=render_base_dir()) as private:
             self._count += 1
-            path = os.path.join(self._tmpdir, f"render-{os.getpid()}-{self._count}.wav")
+            path = os.path.join(private, f"render-{self._count}.wav")  # mkdtemp: mode 0700, deleted on leaving
             engine = _engine()
             wpm = self.wpm(rate_factor)
             try:
@@ -214,14 +213,19 @@ class Pyttsx3Synth:
                     os.remove(path)
 
     def close(self) -> None:
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        """Nothing to release: every render cleans up after itself."""
 
     def __repr__(self) -> str:
         return f"Pyttsx3Synth(voice={self.voice!r}, rate={self.rate}, volume={self.volume})"
+
+
+def render_base_dir() -> str:
+    """Where a render's private folder goes: RAM-backed when possible (nothing the couple said
+    touches a disk), else the temp folder."""
+    for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm"):
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return tempfile.gettempdir()
 
 
 def _reset_engine_loop(engine) -> None:  # noqa: ANN001
@@ -245,8 +249,23 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("checkin")) / "prompts"
 
 
+def clear_cache(directory: Path) -> int:
+    """Delete every cached prompt in ``directory`` (``checkin forget``); how many files went."""
+    removed = 0
+    if directory.is_dir():
+        for entry in directory.iterdir():
+            if entry.is_file() and entry.suffix == ".wav":
+                entry.unlink()
+                removed += 1
+    return removed
+
+
 class PromptCache:
-    """Rendered prompts on disk, one 16 kHz WAV per key.
+    """Rendered static prompts on disk, one 16 kHz WAV per key, in a 0700 folder.
+
+    ``static`` lists the texts that may be stored (``checkin prepare``'s); any other text is
+    rendered by the synth each time and never written.  ``None`` stores every text (for
+    benchmarks and tests of the cache itself).
 
     The key is the sha256 of (text, synth name, voice, rate, rate_factor, volume).  A
     hit reads the file and never touches the synth; a miss renders and writes the file
@@ -256,11 +275,16 @@ class PromptCache:
 
     VERSION = 1
 
-    def __init__(self, synth: Synth, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, synth: Synth, cache_dir: str | os.PathLike[str] | None = None, static: Iterable[str] | None = None) -> None:
         self.synth = synth
         self.dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.static: set[str] | None = None if static is None else set(static)
         self.hits = 0
         self.misses = 0
+        self.uncached = 0
+
+    def cacheable(self, text: str) -> bool:
+        return self.static is None or text in self.static
 
     # Mirror the synth so a cache can be used as one (and wrapped in another).
     @property
@@ -299,7 +323,10 @@ class PromptCache:
         return self.path(text).exists()
 
     def render(self, text: str, rate_factor: float = 1.0) -> bytes:
-        """The prompt's PCM: from disk when cached, else rendered and stored."""
+        """The prompt's PCM: from disk when cached, else rendered (and stored if static)."""
+        if not self.cacheable(text):
+            self.uncached += 1
+            return self.synth.render(text, rate_factor)
         path = self.path(text, rate_factor)
         try:
             data = path.read_bytes()
@@ -322,7 +349,9 @@ class PromptCache:
 
     def _store(self, path: Path, pcm: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if path.parent.stat().st_mode & 0o077:
+                os.chmod(path.parent, 0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -344,14 +373,19 @@ class PromptCache:
         for text in dict.fromkeys(texts):  # unique, in order
             if not text or not text.strip():
                 continue
+            if self.static is not None:
+                self.static.add(text)  # what prepare is given is static by definition
             for factor in factors:
                 if not self.path(text, factor).exists():
                     self.render(text, factor)
                     rendered += 1
         return rendered
 
+    def clear(self) -> int:
+        return clear_cache(self.dir)
+
     def __repr__(self) -> str:
         return f"PromptCache({self.synth!r}, {str(self.dir)!r})"
 
 
-__all__ = ["MAX_WPM", "MIN_WPM", "PromptCache", "Pyttsx3Synth", "Synth", "TTSError", "default_cache_dir"]
+__all__ = ["MAX_WPM", "MIN_WPM", "PromptCache", "Pyttsx3Synth", "Synth", "TTSError", "clear_cache", "default_cache_dir", "render_base_dir"]

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import Fault
 from .events import AudioChunk
 from .vad import Endpointer, EnergyVAD, MaxLength, SpeechAudio, SpeechEnded, TurnParams, VADParams
 
@@ -88,7 +89,7 @@ WAKE_VAD = VADParams(floor_creep_db_s=5.0, stationary_db=8.0)
 within a few seconds (clatter and a fan switched on must not hold the gate open)."""
 
 
-class WakeError(Exception):
+class WakeError(Fault):
     """The wake detector could not be set up (no pocketsphinx, a word with no
     pronunciation...)."""
 

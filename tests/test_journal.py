@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from assistant.journal import Journal, JournalError
@@ -77,3 +82,74 @@ def test_forget_leaves_nothing_readable(tmp_path):
     for file in tmp_path.iterdir():
         assert b"unforgettable" not in file.read_bytes()
     assert Journal(path).records() == []
+
+
+# --------------------------------------------------------------------------- upgrades
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _old_journal(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(FIXTURES / "journal-v0.1.0.sqlite3", path)
+    return path
+
+
+def test_a_journal_written_by_0_1_0_opens_with_every_record(tmp_path):
+    from assistant.journal import SCHEMA_VERSION
+
+    expected = json.loads((FIXTURES / "journal-v0.1.0.json").read_text())["records"]
+    path = _old_journal(tmp_path)
+    journal = Journal(path, keep="summary")
+    assert journal.records() == expected
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    assert journal.close_stale() == 1, "the session 0.1.0 left in progress is closed as abandoned"
+    journal.save({"id": "new", "started_at": "2026-12-01T19:00:00", "outcome": "completed", "exercises": []})
+    journal.close()
+    again = Journal(path).records()
+    assert len(again) == len(expected) + 1
+    assert [r for r in again if r["id"] != "new"] == [r if r["outcome"] != "in_progress" else {**r, "outcome": "abandoned"} for r in expected]
+    assert sum(len(r["exercises"]) for r in expected) >= 18 and {"completed", "in_progress"} == {r["outcome"] for r in expected}
+
+
+def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
+    from assistant import journal as journal_mod
+
+    path = _old_journal(tmp_path)
+
+    def broken(db):
+        db.execute("DELETE FROM sessions")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setitem(journal_mod.MIGRATIONS, journal_mod.SCHEMA_VERSION + 1, broken)
+    monkeypatch.setattr(journal_mod, "SCHEMA_VERSION", journal_mod.SCHEMA_VERSION + 1)
+    with pytest.raises(JournalError, match="could not upgrade .* it is unchanged"):
+        Journal(path).records()
+    assert not list(tmp_path.glob("*.corrupt-*")), "a failed upgrade is not corruption"
+    expected = json.loads((FIXTURES / "journal-v0.1.0.json").read_text())["records"]
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == len(expected), "the rolled-back step kept every record"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == journal_mod.SCHEMA_VERSION - 1, "the steps before it stay done"
+
+
+def test_a_record_step_rewrites_every_record(tmp_path, monkeypatch):
+    from assistant import journal as journal_mod
+
+    path = _old_journal(tmp_path)
+    Journal(path).records()
+    step = journal_mod.record_step(lambda r: {**r, "schema": 3})
+    monkeypatch.setitem(journal_mod.MIGRATIONS, journal_mod.SCHEMA_VERSION + 1, step)
+    monkeypatch.setattr(journal_mod, "SCHEMA_VERSION", journal_mod.SCHEMA_VERSION + 1)
+    assert {r.get("schema") for r in Journal(path).records()} == {3}
+
+
+def test_a_journal_from_a_newer_release_is_refused_untouched(tmp_path):
+    path = _old_journal(tmp_path)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match="written by a newer Check-in"):
+        Journal(path).records()
+    assert path.read_bytes() == before

@@ -59,10 +59,17 @@ def test_a_wrong_expectation_fails(tmp_path, capsys):
         "turns: [{text: a picnic}, {text: saturday}, {text: noon}, {text: 'yes'}]\n"
         "expect: {outcome: completed, exercises: [{exercise: plan-a-date, date: '2026-11-29'}], says: [nothing like this]}\n"
     )
-    assert cli.main(["simulate", str(scenario)]) == 1
+    assert cli.main(["simulate", str(scenario)]) == 3, "unmet expectations have their own exit code"
     err = capsys.readouterr().err
     assert "'2026-11-29'" in err and "'2026-11-28'" in err
     assert "never said" in err
+    assert err.strip().splitlines()[-1].endswith("FAIL: 2 expectation(s) not met (completed, 1 exercise entries)")
+
+
+def test_a_passing_scenario_prints_one_pass_line(capsys):
+    assert cli.main(["simulate", str(Path(__file__).parent / "scenarios" / "date_corrections.yaml")]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pass: expectations met (completed" in err[0]
 
 
 def test_turns_that_run_out_are_silence(tmp_path, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import platformdirs
 import pytest
 
-from assistant.tts import PromptCache, Pyttsx3Synth, TTSError, default_cache_dir
+from assistant.tts import PromptCache, Pyttsx3Synth, TTSError, default_cache_dir, render_base_dir
 from assistant.vad import segments
 
 pytestmark = pytest.mark.speech
@@ -163,4 +164,25 @@ def test_default_cache_dir_is_the_user_cache() -> None:
 def test_render_does_not_print(synth: Pyttsx3Synth, capfd: pytest.CaptureFixture[str]) -> None:
     synth.render("Quietly now.")
     assert capfd.readouterr().out == ""
-    assert not any(name.startswith("render-") for name in os.listdir(synth._tmpdir))
+    assert not any(name.startswith("checkin-tts-") for name in os.listdir(render_base_dir())), "the private render folder is gone"
+
+
+def test_only_static_prompts_reach_the_cache_in_a_private_folder(synth: Pyttsx3Synth, tmp_path: Path) -> None:
+    counting = CountingSynth(synth)
+    cache = PromptCache(counting, tmp_path / "prompts", static={"Welcome back."})
+    cache.render("Welcome back.")
+    secret = cache.render("I heard Alex say: the move scares me.")
+    assert len(secret) > 3200 and cache.uncached == 1
+    assert [p.name for p in (tmp_path / "prompts").iterdir()] == [cache.path("Welcome back.").name]
+    assert (tmp_path / "prompts").stat().st_mode & 0o777 == 0o700
+    assert cache.path("Welcome back.").stat().st_mode & 0o777 == 0o600
+    cache.render("I heard Alex say: the move scares me.")
+    assert len(counting.calls) == 3, "a read-back is rendered every time, never read from disk"
+    assert cache.clear() == 1 and list((tmp_path / "prompts").iterdir()) == []
+
+
+def test_renders_go_through_a_ram_backed_folder_when_there_is_one(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert render_base_dir() == str(tmp_path)
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    assert render_base_dir() == ("/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir())

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from ..errors import Fault
+
 log = logging.getLogger("assistant.asr")
 
 
@@ -39,7 +41,7 @@ def whole_samples(carry: bytes, pcm: bytes) -> tuple[bytes, bytes]:
     return (data[:-1], data[-1:]) if len(data) % 2 else (data, b"")
 
 
-class RecogniserError(Exception):
+class RecogniserError(Fault):
     """A recogniser could not be loaded or used (missing or corrupt model...)."""
 
 

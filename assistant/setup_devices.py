@@ -1,0 +1,44 @@
+"""The speaker and microphone tests of ``checkin setup`` (the device edge, kept out of the questions)."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from .audio import AudioError, MicSource, SoundDeviceSpeaker, find_device
+from .config import Settings
+
+SENTENCE = "This is Check-in. If you can hear me, the speaker works."
+
+
+def test_speaker(settings: Settings) -> str:
+    from . import app
+
+    index = find_device(settings.output_device, "output")
+    pcm = app.synth(settings).render(SENTENCE)
+    SoundDeviceSpeaker(settings.output_device).play(pcm, 16000)
+    return f"played a test sentence on output device {index}"
+
+
+def test_mic(settings: Settings, seconds: float = 3.0) -> str:
+    """Record ``seconds`` and describe the loudest part heard."""
+    source = MicSource(settings.input_device)
+    chunks = source.chunks()
+    heard = 0.0
+    loudest = 0.0
+    try:
+        for chunk in chunks:
+            samples = array("h", chunk.pcm)
+            if samples:
+                loudest = max(loudest, math.sqrt(sum(s * s for s in samples) / len(samples)))
+            heard += chunk.seconds
+            if heard >= seconds:
+                break
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+    if heard == 0:
+        raise AudioError("the microphone gave no audio")
+    level = 20 * math.log10(max(loudest, 1.0) / 32768)
+    if level < -50:
+        return f"only silence ({level:.0f} dBFS): is it muted, or is audio.input_device the right one?"
+    return f"heard you (loudest {level:.0f} dBFS)"
