@@ -31,17 +31,19 @@ EXTRA_STOP = frozenset(
     """since really just also even still anymore any again now one someone something anything everything
     nothing much many more most less lots lot thing things whole only way yet already ago us let
     would could should will can do does did done not no nobody none nor being been gets getting
-    go goes went gone""".split()
+    go goes went gone because cause cos until till while though although unless whether""".split()
 )
 STOP = FILLER | ACKNOWLEDGE | ENDEARMENTS | ABSOLUTES | EXTRA_STOP
 """Words that never count as content."""
 
 NEVER_PRAISE = STOP | frozenset(
-    "want need wish like love time make keep take put come came feel like without after before same".split()
+    "want need wish like love time make keep take put come came feel like without after before same "
+    "up down out off over away back around through".split()
 )
 """Words never named in praise even when they carried meaning."""
 
 LIGHT = {w: 0.3 for w in "want need wish like would love make keep take put come use try know lot time day".split()}
+LIGHT.update({w: 0.4 for w in "after before without during".split()})
 """Stance and everyday words that weigh little in the score."""
 
 PHRASE_EDGE_STOP = frozenset(
@@ -102,7 +104,7 @@ ABSOLUTE = re.compile(r" (?:always|never|constantly|forever|every (?:single )?(?
 
 MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mocking", (
-        r" boo ?hoo", r" boohoo", r" poor (?:you|thing|baby|little|me|darling)\b", r" you poor\b", r" cry me a river",
+        r" boo ?hoo", r" boohoo", r" boo\b", r" bu+ ?hu+\b", r" wa+wa+h?\b", r" poor (?:you|thing|baby|little|me|darling)\b", r" you poor\b", r" cry me a river",
         r" wa+h(?: wa+h)*\b", r" here we go again", r" (?:big|such a|the) drama\b", r" drama queen", r" how terrible",
         r" whatever\b", r" yeah yeah", r" oh please", r" give me a break", r" aw+\b", r" so dramatic", r" little baby",
         r" diddums", r" get over it", r" you and your\b",

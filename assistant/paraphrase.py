@@ -100,7 +100,8 @@ class Judge:
             if n <= 3 and ws[i] not in lex.PHRASE_EDGE_STOP and ws[i + n - 1] not in lex.PHRASE_EDGE_STOP:
                 key = " ".join(self._stem(w) for w in ws[i : i + n])
                 sense = self.table.lookup(key)
-                if sense is not None:
+                # a phrase of filler words only ("sure thing") is filler too
+                if sense is not None and any(self._word(w) is not None for w in ws[i : i + n]):
                     return Token(surface, key, None, sense, _weight(sense)), n
         return None, 1
 
@@ -144,6 +145,7 @@ class Judge:
 
 
 def _similarity(a: Token, b: Token) -> float:
+    """How close two tokens are in meaning (0..1)."""
     if a.key == b.key or (a.group is not None and a.group == b.group):
         return 1.0
     sa, sb = a.sense, b.sense

@@ -125,7 +125,9 @@ def print_categories(title: str, right: Counter) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--typed", action="store_true", help="typed text only (no Piper, no Whisper)")
-    typed_only = parser.parse_args(argv).typed
+    parser.add_argument("--transcripts", type=Path, help="JSON file to reuse (or save) the Whisper transcripts in")
+    args = parser.parse_args(argv)
+    typed_only = args.typed
     held, tuning = load("heldout"), load("tuning")
     print(f"Pairs: {len(held)} held-out ({sum(p['category'] == 'faithful' for p in held)} faithful), {len(tuning)} tuning")
     print("ROC AUC, faithful against the rest (meaning judge / former word overlap):")
@@ -136,7 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     if not typed_only:
         sentences = sorted({p[k] for p in held + tuning for k in ("statement", "paraphrase")})
         t0 = time.perf_counter()
-        spoken = transcripts(sentences)
+        cache = args.transcripts
+        if cache is not None and cache.is_file():
+            spoken = json.loads(cache.read_text())
+        else:
+            spoken = transcripts(sentences)
+            if cache is not None:
+                cache.write_text(json.dumps(spoken, indent=1))
         took = time.perf_counter() - t0
         for name, pairs in (("held-out", held), ("tuning", tuning)):
             s = separation(pairs, spoken)
