@@ -54,6 +54,21 @@ def separation(pairs: list[dict], texts: dict[str, str] | None = None) -> dict[s
     return {"new": auc(pairs, new), "old": auc(pairs, old)}
 
 
+def praised(pairs: list[dict], texts: dict[str, str] | None = None) -> str:
+    """How many pairs each scorer would praise ("Nicely done", score >= 0.6 in paraphrase-back)."""
+    def said(s: str) -> str:
+        return texts[s] if texts is not None else s
+
+    out = []
+    for name, score in (("new", lambda a, b: judge(a, b).score), ("old", lambda a, b: matching.word_overlap(a, b).score)):
+        hit = [p for p in pairs if score(said(p["statement"]), said(p["paraphrase"])) >= 0.6]
+        n_faithful = sum(p["category"] == "faithful" for p in pairs)
+        good = sum(p["category"] == "faithful" for p in hit)
+        coached = sum(p["category"] in ("mocking", "rebuttal", "always_never", "fixing", "filler") for p in hit)
+        out.append(f"{name} {good}/{n_faithful} faithful, {len(hit) - good} others ({coached} mocking/rebuttal/absolutes/fixing/filler)")
+    return ";  ".join(out)
+
+
 def categories(pairs: list[dict], texts: dict[str, str] | None = None) -> Counter:
     right: Counter = Counter()
     for p in pairs:
@@ -150,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
             s = separation(pairs, spoken)
             print(f"  whisper  {name:9} new {s['new']:.3f}   old {s['old']:.3f}")
         print(f"  ({len(sentences)} sentences spoken by Piper joe, transcribed by Whisper tiny.en in {took:.0f} s)")
+    print("Praised at the dialog's 0.6 (held-out):")
+    print(f"  typed    {praised(held)}")
+    if spoken is not None:
+        print(f"  whisper  {praised(held, spoken)}")
     print("Categories (held-out):")
     print_categories("typed", categories(held))
     if spoken is not None:
