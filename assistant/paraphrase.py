@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicon_paraphrase as lex
 from .matching import normalise
-from .wordtable import Sense, WordTable
+from .wordtable import Sense, WordLookup, WordTable, WordTableError
 
 CATEGORIES = ("faithful", "partial", "unrelated", "mocking", "rebuttal", "always_never", "fixing", "filler")
 FAITHFUL_AT = 0.6
@@ -65,7 +66,7 @@ class Token:
 class Judge:
     """Paraphrase judge over a :class:`WordTable` (one per process is plenty)."""
 
-    def __init__(self, table: WordTable | None = None):
+    def __init__(self, table: WordLookup | None = None):
         self.table = table if table is not None else WordTable()
         import snowballstemmer
 
@@ -222,9 +223,23 @@ def coaching_category(statement: str, paraphrase: str) -> tuple[str | None, tupl
 # ---------------------------------------------------------------------- module-level API
 
 
+class _NoTable:
+    """Stands in for a missing word table: words then match by stem and the project's lists only."""
+
+    def lookup(self, key: str) -> Sense | None:
+        return None
+
+
 @lru_cache(maxsize=1)
 def default_judge() -> Judge:
-    return Judge()
+    """The shared judge.  A missing or unreadable word table (a broken install) costs the
+    synonyms, not the session: one line on stderr, then stems and the project's lists only
+    (``checkin doctor`` reports it too)."""
+    try:
+        return Judge()
+    except WordTableError as exc:
+        print(f"checkin: paraphrase: {exc}; judging by word stems only", file=sys.stderr)
+        return Judge(_NoTable())
 
 
 def judge(statement: str, paraphrase: str) -> Verdict:

@@ -11,6 +11,7 @@ import mmap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 DEFAULT_TABLE = Path(__file__).with_name("data") / "wordnet_table.tsv"
 
@@ -28,6 +29,12 @@ class Sense:
     synsets: frozenset[str]
     related: frozenset[str]
     antonyms: frozenset[str]
+
+
+class WordLookup(Protocol):
+    """What the paraphrase judge needs from a word table."""
+
+    def lookup(self, key: str) -> Sense | None: ...
 
 
 class WordTable:

@@ -143,3 +143,22 @@ def test_word_table_is_sorted_so_binary_search_finds_every_key():
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
     table = WordTable()
     assert all(table.has(k) for k in keys[:50] + keys[len(keys) // 2 : len(keys) // 2 + 50] + keys[-50:])
+
+
+def test_a_missing_word_table_costs_synonyms_not_the_session(monkeypatch, capsys):
+    from assistant import paraphrase
+
+    def broken(*_args, **_kwargs):
+        raise WordTableError("cannot read the word table /nowhere/wordnet_table.tsv: FileNotFoundError")
+
+    monkeypatch.setattr(paraphrase, "WordTable", broken)
+    paraphrase.default_judge.cache_clear()
+    try:
+        same = paraphrase.judge("I'm worried about money", "you're worried about money")
+        other = paraphrase.judge("I'm worried about money", "you're anxious about cash")
+    finally:
+        paraphrase.default_judge.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "judging by word stems only" in err
+    assert same.category == "faithful"
+    assert other.score < same.score  # no WordNet: "cash" is not "money" any more (groups still work)
