@@ -105,16 +105,16 @@ ABSOLUTE = re.compile(r" (?:always|never|constantly|forever|every (?:single )?(?
 MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mocking", (
         r" boo ?hoo", r" boohoo", r" boo\b", r" bu+ ?hu+\b", r" wa+wa+h?\b", r" poor (?:you|thing|baby|little|me|darling)\b", r" you poor\b", r" cry me a river",
-        r" wa+h(?: wa+h)*\b", r" here we go again", r" (?:big|such a|the) drama\b", r" drama queen", r" how terrible",
+        r" wa+h(?: wa+h)*\b", r" here we go again", r" (?:big|such a) drama\b", r" drama queen", r" how terrible",
         r" whatever\b", r" yeah yeah", r" oh please", r" give me a break", r" aw+\b", r" so dramatic", r" little baby",
-        r" diddums", r" get over it", r" you and your\b",
+        r" diddums", r" get over it",
     )),
     ("rebuttal", (
         r" you are (?:exaggerating|overreacting|being dramatic|too sensitive|wrong|paranoid|imagining)",
-        r"exaggerat\w*", r"overreact\w*", r" too sensitive", r" not (?:true|fair|my fault)", r" not what happened",
-        r"^ (?:but|well) ", r" what about you", r" you do (?:it|that) too", r" you too\b", r" only trying to help",
+        r"exaggerat\w*", r"overreact\w*", r" too sensitive", r" that (?:is )?not (?:true|fair)\b", r" not my fault", r" not what happened",
+        r"^ but ", r" what about you", r" you do (?:it|that) too", r" you too\b", r" only trying to help",
         r" i do (?:so|too|loads|plenty|a lot|my share)\b", r" i did (?:it|them|that|my share)\b", r" you started",
-        r" you are the one\b", r" i am not the (?:one|only)\b", r" that is not (?:right|how)",
+        r" i am not the (?:one|only)\b", r" that is not (?:right|how)",
     )),
     ("always_never", (
         r" you (?:are |were )?(?:always|never|constantly|forever)\b", r" every (?:single )?time you\b",
@@ -123,8 +123,8 @@ MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fixing", (
         r" you should\b", r" why (?:do not|not) (?:you|we)\b", r" have you tried", r" did you try",
         r" (?:you|we) could (?:just |always )?\w+", r"^ just \w+", r" let (?:us )?just\b",
-        r" (?:you|we) need to (?:make|buy|get|cut|start|stop|tell|sort|fix|try)\b", r" try (?:to|doing|writing|some)\b",
-        r" fix (?:it|that|this)\b", r" the (?:answer|solution|trick) is\b", r" how about\b", r" what if you\b",
+        r" (?:you|we) need to (?:make|buy|get|cut|start|stop|tell|sort|fix|try)\b", r"^ (?:maybe )?try\b", r" maybe try\b",
+        r" (?:will|would) fix (?:it|that|this)\b", r" the (?:answer|solution|trick) is\b", r" how about\b", r" what if you\b",
         r" i will (?:sort|fix|handle) (?:it|that|this)\b",
     )),
 )

@@ -99,9 +99,16 @@ def test_filler_is_never_praised(statement, paraphrase):
         ("I should call my mum more", "you should call your mum more", None),
         ("I'm stressed about work", "you should quit your job", "fixing"),
         ("I'm worried about the bills", "whatever", "mocking"),
+        ("I'm lonely in the evenings", "Well, it sounds like you're lonely in the evenings", None),
+        ("My mum and I had a fight", "You and your mum had a fight", None),
+        ("I'm tired of the fighting with your sister", "you're tired of the drama with my sister", None),
+        ("I always end up doing bedtime", "you're the one who always does bedtime", None),
+        ("I work hard to keep the house tidy and nobody notices", "you try to keep the house tidy and nobody notices", None),
+        ("I want you to fix the tap", "you want me to fix it", None),
+        ("I feel it's unfair that I cook every night", "you feel it's not fair that you cook every night", None),
     ],
 )
-def test_markers_count_only_when_the_statement_did_not_say_them(statement, paraphrase, category):
+def test_coaching_markers_both_ways_and_not_when_the_statement_said_them(statement, paraphrase, category):
     assert coaching_category(statement, paraphrase)[0] == category
 
 
