@@ -67,6 +67,16 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
 
+    def word_table() -> str:
+        from .paraphrase import judge
+        from .wordtable import WordTable
+
+        table = WordTable()
+        verdict = judge("I'm worn out in the evenings", "you're exhausted at night")
+        return f"{table.path.name} readable; paraphrase judge works ({verdict.category})"
+
+    yield _guard("word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table)
+
     def journal() -> str:
         path = settings.journal_file()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,5 +1,6 @@
 """Map noisy transcripts to choices, commands and lexicon words (rapidfuzz), and score
-how much of one sentence another caught.  Pure functions, no state."""
+how much of one sentence another caught (by meaning: assistant/paraphrase.py).  Pure
+functions, no state."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
+
+if TYPE_CHECKING:
+    from .paraphrase import Verdict
 
 _PUNCT = re.compile(r"[^\w\s']+")
 _SPACES = re.compile(r"\s+")
@@ -163,8 +168,19 @@ class Overlap:
     missed: tuple[str, ...]
 
 
-def overlap(statement: str, paraphrase: str, threshold: float = 80.0) -> Overlap:
-    """How much of ``statement`` the ``paraphrase`` said back, over content words.
+def overlap(statement: str, paraphrase: str) -> Verdict:
+    """How faithfully ``paraphrase`` says ``statement`` back, judged by meaning
+    (:func:`assistant.paraphrase.judge`): ``score``, ``caught`` (the listener's words worth
+    praising), ``missed``, plus ``category`` for mockery, rebuttal, "you always / never",
+    fixing and filler."""
+    from .paraphrase import judge
+
+    return judge(statement, paraphrase)
+
+
+def word_overlap(statement: str, paraphrase: str, threshold: float = 80.0) -> Overlap:
+    """The former scorer, kept for comparison in benchmarks: how much of ``statement`` the
+    ``paraphrase`` said back, over shared content words.
 
     A statement word counts as caught when a paraphrase word has the same crude stem or
     is close to it (rapidfuzz ratio >= ``threshold``), so "worried" matches "worrying".
