@@ -217,6 +217,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    satellites = _satellites(args.satellite, settings)
+    if satellites:
+        from .house import run_house
+
+        run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
+        return EXIT_OK
     current: dict[str, MicSource] = {}
 
     def open_mic():
@@ -240,6 +246,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             time.sleep(2)
             continue
         return EXIT_OK
+
+
+def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
+    """``--satellite`` addresses (they replace config.yaml's ``satellites``), parsed."""
+    from .wyoming_link import SatelliteError, parse_address
+
+    try:
+        return [parse_address(uri) for uri in (given or settings.satellites)]
+    except SatelliteError as exc:
+        raise UsageError(f"--satellite: {exc}") from None
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -350,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
     p.add_argument("--log", help="append every event to this JSON-lines file")
+    p.add_argument("--satellite", action="append", metavar="tcp://IP:PORT", help="also listen and speak through this Wyoming satellite (repeatable; replaces config.yaml's satellites)")
+    p.add_argument("--max-sessions", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
