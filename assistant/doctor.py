@@ -26,6 +26,16 @@ def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
         return Check(name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, fix)
 
 
+def _satellite_probe(uri: str) -> Callable[[], str]:
+    def probe() -> str:
+        from .wyoming_link import parse_address
+        from .wyoming_link import probe as describe
+
+        return describe(parse_address(uri))
+
+    return probe
+
+
 def run_checks(settings: Settings) -> Iterator[Check]:
     def dialogs() -> str:
         from .dialogs import load_dir
@@ -84,5 +94,8 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         if free < 50 * 1024 * 1024:
             raise OSError(f"only {free // (1024 * 1024)} MB free")
         return f"{free // (1024 * 1024)} MB free"
+
+    for uri in settings.satellites:
+        yield _guard(f"satellite {uri}", "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it", _satellite_probe(uri))
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)

@@ -470,3 +470,42 @@ def probe(address: SatelliteAddress, timeout: float = 3.0) -> str:
         raise SatelliteError(f"{address.uri} unreachable ({exc.strerror or type(exc).__name__})") from None
     except SatelliteError as exc:
         raise SatelliteError(f"{address.uri} {exc}") from None
+
+
+# --------------------------------------------------------------------------- the service's firewall
+
+
+def systemd_dropin(uris: list[str] | tuple[str, ...]) -> str:
+    """A systemd drop-in for checkin.service that lets it reach exactly these satellites
+    (the unit denies all IP traffic); empty when there are none."""
+    if not uris:
+        return ""
+    hosts = [ipaddress.ip_address(parse_address(u).host) for u in uris]
+    allow = " ".join(dict.fromkeys(f"{h}/{h.max_prefixlen}" for h in hosts))
+    families = "AF_UNIX AF_INET" + (" AF_INET6" if any(h.version == 6 for h in hosts) else "")
+    return (
+        "# Written by scripts/install.sh from config.yaml's satellites: Check-in may reach these\n"
+        "# Wyoming satellites and nothing else (checkin.service denies all other IP traffic).\n"
+        f"[Service]\nIPAddressAllow={allow}\nRestrictAddressFamilies={families}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant.wyoming_link --systemd CONFIG``: print the drop-in (install.sh)."""
+    from . import config
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "--systemd":
+        print("usage: python -m assistant.wyoming_link --systemd CONFIG", file=sys.stderr)
+        return 2
+    try:
+        settings = config.load(args[1])
+    except config.ConfigError as exc:
+        print(f"checkin: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(systemd_dropin(settings.satellites))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -334,3 +334,36 @@ def test_a_satellite_killed_mid_check_in_and_restarted_carries_on(tmp_path, caps
     assert [e["text"] for e in events if e["type"] == "heard"] == ANSWERS, log
     assert comparable(runner.records[0]) == comparable(_typed_record(tmp_path, capsys))
     assert "closed the connection" in log and "connected again" in log
+
+
+def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
+    fake = FakeSatellite([])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    cfg = _settings_file(tmp_path, satellites=f"[{fake.uri}, 'tcp://127.0.0.1:{closed}']")
+    try:
+        cli.main(["doctor", "--config", str(cfg)])
+    finally:
+        fake.close()
+    out = capsys.readouterr().out.splitlines()
+    ok = [line for line in out if line.startswith(f"ok   satellite {fake.uri}:")]
+    bad = [line for line in out if line.startswith(f"FAIL satellite tcp://127.0.0.1:{closed}:")]
+    assert ok and "answered: fake in kitchen" in ok[0], out
+    assert bad and "unreachable" in bad[0], out
+    assert fake.received == ["describe"], "a describe only: the satellite is not taken over"
+
+
+def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
+    from assistant.wyoming_link import main, systemd_dropin
+
+    assert systemd_dropin(()) == ""
+    text = systemd_dropin(("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700", "tcp://192.168.1.40:10701"))
+    assert "IPAddressAllow=192.168.1.40/32 192.168.1.41/32\n" in text
+    assert "RestrictAddressFamilies=AF_UNIX AF_INET\n" in text
+    assert "AF_INET6" in systemd_dropin(("tcp://[fd00::7]:10700",)) and "fd00::7/128" in systemd_dropin(("tcp://[fd00::7]:10700",))
+    unit = (ROOT / "scripts" / "checkin.service").read_text()
+    assert "IPAddressDeny=any" in unit and "IPAddressAllow" not in unit.split("IPAddressDeny=any")[1]
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("satellites: [tcp://kitchen:10700]\n")
+    assert main(["--systemd", str(cfg)]) == 2
