@@ -88,17 +88,22 @@ class HouseRunner:
         print(f"checkin: {message}", file=self.log, flush=True)
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self.serve, args=(room,), name=f"checkin-{room.name}", daemon=True) for room in self.rooms]
-        for thread in threads:
-            thread.start()
+        done = [threading.Event() for _ in self.rooms]
+        for room, finished in zip(self.rooms, done):
+            threading.Thread(target=self._serve_then_set, args=(room, finished), name=f"checkin-{room.name}", daemon=True).start()
         try:
-            while any(t.is_alive() for t in threads):
-                for thread in threads:
-                    thread.join(0.2)
+            while not all(d.is_set() for d in done):
+                time.sleep(0.2)  # not Thread.join: a Ctrl-C inside join can lose track of the thread
         finally:
             self.stop.set()  # Ctrl-C: each room's session saves what was said and ends
-            for thread in threads:
-                thread.join(5.0)
+            for finished in done:
+                finished.wait(15.0)
+
+    def _serve_then_set(self, room: Room, finished: threading.Event) -> None:
+        try:
+            self.serve(room)
+        finally:
+            finished.set()
 
     def _stoppable(self, chunks: Iterator[AudioChunk]) -> Iterator[AudioChunk]:
         for chunk in chunks:
@@ -222,11 +227,12 @@ def run_house(
         rooms.append(here)
     loop = LinkLoop()
     synth = app.synth(settings)
-    links = [SatelliteLink(a, loop, log=log, give_up_s=settings.device_wait_s).start() for a in addresses]
+    stop = threading.Event()
+    links = [SatelliteLink(a, loop, log=log, give_up_s=settings.device_wait_s, stopped=stop).start() for a in addresses]
     for link in links:
         voice = SpeakingVoice(synth, SatelliteSpeaker(link, margin_s=margin_s), log=log)
         rooms.append(Room(link.name, link.chunks, link.flush, voice=voice, sinks=[transcript_sink(link)], on_wake=partial(wake_sent, link)))
-    runner = HouseRunner(rooms, live, recogniser, sinks, log=log, max_sessions=max_sessions)
+    runner = HouseRunner(rooms, live, recogniser, sinks, log=log, max_sessions=max_sessions, stop=stop)
     try:
         runner.run()
     finally:

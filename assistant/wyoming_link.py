@@ -168,9 +168,12 @@ class LinkLoop:
         self.loop.close()
 
     def call(self, coro, timeout: float | None = None):  # noqa: ANN001, ANN201
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return self.submit(coro).result(timeout)
 
     def submit(self, coro):  # noqa: ANN001, ANN201
+        if self.loop.is_closed() or not self.thread.is_alive():
+            coro.close()
+            raise ConnectionError("the satellite links are shut down")
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def close(self) -> None:
@@ -215,6 +218,7 @@ class SatelliteLink:
         max_retry_s: float = 30.0,
         give_up_s: float = 120.0,
         queue_chunks: int = 400,
+        stopped: threading.Event | None = None,
     ) -> None:
         self.address = address
         self.name = f"satellite {address.uri}"
@@ -224,7 +228,8 @@ class SatelliteLink:
         self.retry_s, self.max_retry_s, self.give_up_s = retry_s, max_retry_s, give_up_s
         self.queue: queue.Queue[AudioChunk] = queue.Queue(maxsize=queue_chunks)
         self.connected = threading.Event()
-        self.stopped = threading.Event()
+        self.stopped = stopped or threading.Event()
+        """Set to shut down: the link closes, ``chunks()`` and prompts raise KeyboardInterrupt."""
         self.down_since: float | None = time.monotonic()
         self.mute_until = 0.0
         self.samples = 0
@@ -391,11 +396,10 @@ class SatelliteSpeaker:
     returns once the prompt has had time to play.  Mutes the satellite's microphone for
     the prompt's length plus ``margin_s`` (satellite 1.0.0 sends no ``played`` event)."""
 
-    def __init__(self, link: SatelliteLink, margin_s: float = 0.6, chunk_samples: int = 1024, sleep=time.sleep) -> None:
+    def __init__(self, link: SatelliteLink, margin_s: float = 0.6, chunk_samples: int = 1024) -> None:
         self.link = link
         self.margin_s = margin_s
         self.chunk_samples = chunk_samples
-        self.sleep = sleep
         self.played_s = 0.0
 
     def play(self, pcm: bytes, rate: int) -> None:
@@ -410,7 +414,8 @@ class SatelliteSpeaker:
         pieces = [WyomingChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + step]) for i in range(0, len(pcm), step)]
         self.link.send(AudioStart(rate=rate, width=2, channels=1), *pieces, AudioStop())
         self.played_s += seconds
-        self.sleep(max(0.0, seconds - (time.monotonic() - began)))
+        if self.link.stopped.wait(max(0.0, seconds - (time.monotonic() - began))):
+            raise KeyboardInterrupt  # shutting down: the session saves what was said
 
 
 def wake_sent(link: SatelliteLink, phrase: str) -> None:

@@ -367,3 +367,31 @@ def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("satellites: [tcp://kitchen:10700]\n")
     assert main(["--systemd", str(cfg)]) == 2
+
+
+@pytest.mark.speech
+@needs_piper
+def test_stopping_the_service_mid_check_in_on_a_satellite_keeps_what_was_said(tmp_path):
+    import signal
+
+    fake = FakeSatellite([piper_pcm("start check-in"), piper_pcm("low")], lead_s=1.0)
+    cfg = _settings_file(tmp_path)
+    log = tmp_path / "run.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "run", "--config", str(cfg), "--satellite", fake.uri, "--log", str(log)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (log.exists() and '"heard"' in log.read_text()):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        fake.close()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "checkin: interrupted; what was said so far is saved", err
+    assert "Traceback" not in err and "Warning" not in err, err
+    records = app.journal(config.load(cfg), app.dialogs(config.load(cfg))).records()
+    assert [r["outcome"] for r in records] == ["stopped"], err
+    assert sum(records[0]["speaking_seconds"].values()) > 0, "the answer heard before the stop is in the record"
