@@ -265,9 +265,9 @@ def _clips(tmp_path: Path, texts: list[str]) -> list[Path]:
     return paths
 
 
-def _typed_record(tmp_path: Path, capsys) -> dict:
+def _typed_record(tmp_path: Path, capsys, answers: list[str] = ANSWERS) -> dict:
     scen = tmp_path / "typed.json"
-    scen.write_text(json.dumps({"partners": ["Maya", "Sam"], "now": datetime.now().isoformat(timespec="seconds"), "turns": [{"text": t} for t in ANSWERS]}))
+    scen.write_text(json.dumps({"partners": ["Maya", "Sam"], "now": datetime.now().isoformat(timespec="seconds"), "turns": [{"text": t} for t in answers]}))
     assert cli.main(["simulate", str(scen), "--config", str(ROOT / "config.yaml")]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -310,7 +310,8 @@ def test_a_satellite_killed_mid_check_in_and_restarted_carries_on(tmp_path, caps
     played = tmp_path / "played.raw"
     played.touch()
     port = _free_port()
-    clips = _clips(tmp_path, ["start check-in", *ANSWERS])
+    answers = ["low", "plan a date", "stop"]
+    clips = _clips(tmp_path, ["start check-in", *answers])
     first = RealSatellite(satellite_python, port, played, clips[:1])
     restarted: list[RealSatellite] = []
     listening = threading.Event()
@@ -331,8 +332,8 @@ def test_a_satellite_killed_mid_check_in_and_restarted_carries_on(tmp_path, caps
         first.kill()
         for sat in restarted:
             sat.kill()
-    assert [e["text"] for e in events if e["type"] == "heard"] == ANSWERS, log
-    assert comparable(runner.records[0]) == comparable(_typed_record(tmp_path, capsys))
+    assert [e["text"] for e in events if e["type"] == "heard"] == answers, log
+    assert comparable(runner.records[0]) == comparable(_typed_record(tmp_path, capsys, answers))
     assert "closed the connection" in log and "connected again" in log
 
 
@@ -352,6 +353,8 @@ def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
     assert ok and "answered: fake in kitchen" in ok[0], out
     assert bad and "unreachable" in bad[0], out
     assert fake.received == ["describe"], "a describe only: the satellite is not taken over"
+    if any(line.startswith("ok   microphone: none on this board") for line in out):
+        assert any(line.startswith("ok   speaker: none on this board") for line in out), "no sound card: the satellites listen and speak"
 
 
 def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
