@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from .config import Settings
 
@@ -24,6 +24,21 @@ def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
         return Check(name, True, probe())
     except Exception as exc:  # each probe reports its own failure as one line
         return Check(name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, fix)
+
+
+def _device_probe(settings: Settings, kind: Literal["input", "output"], spec, satellites: str) -> Callable[[], str]:  # noqa: ANN001
+    def probe() -> str:
+        from .audio import AudioError, _devices, find_device
+
+        try:
+            index = find_device(spec, kind)
+        except AudioError as exc:
+            if settings.satellites:  # a board without its own microphone or speaker is fine then
+                return f"none on this board ({exc}); {satellites}"
+            raise
+        return f"{kind} device {index}: {_devices()[index]['name']}"
+
+    return probe
 
 
 def _satellite_probe(uri: str) -> Callable[[], str]:
@@ -45,31 +60,10 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
 
-    def microphone() -> str:
-        from .audio import AudioError, _devices, find_device
-
-        try:
-            index = find_device(settings.input_device, "input")
-        except AudioError as exc:
-            if settings.satellites:  # a board without a microphone of its own is fine then
-                return f"none on this board ({exc}); the satellites listen"
-            raise
-        return f"input device {index}: {_devices()[index]['name']}"
-
-    yield _guard("microphone", "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)", microphone)
-
-    def speaker() -> str:
-        from .audio import AudioError, _devices, find_device
-
-        try:
-            index = find_device(settings.output_device, "output")
-        except AudioError as exc:
-            if settings.satellites:
-                return f"none on this board ({exc}); the satellites speak"
-            raise
-        return f"output device {index}: {_devices()[index]['name']}"
-
-    yield _guard("speaker", "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)", speaker)
+    mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
+    yield _guard("microphone", mic_fix, _device_probe(settings, "input", settings.input_device, "the satellites listen"))
+    spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
+    yield _guard("speaker", spk_fix, _device_probe(settings, "output", settings.output_device, "the satellites speak"))
 
     def model() -> str:
         from .asr import load_recogniser
