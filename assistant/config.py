@@ -169,6 +169,8 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
 
 
 def _satellites(values: list[str], source: str, where: _Located) -> tuple[str, ...]:
+    if not values:
+        return ()
     from .wyoming_link import SatelliteError, parse_address
 
     uris = []

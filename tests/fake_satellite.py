@@ -25,8 +25,10 @@ RATE = 16000
 
 
 class FakeSatellite:
-    def __init__(self, clips: list[bytes], behaviours: tuple[str, ...] = (), lead_s: float = 1.0, gap_s: float = 0.8, at: list[float] | None = None):
+    def __init__(self, clips: list[bytes], behaviours: tuple[str, ...] = (), lead_s: float = 1.0, gap_s: float = 0.8, at: list[float] | None = None, echo: bool = False):
         self.clips = list(clips)
+        self.echo = echo
+        """The microphone hears what the satellite plays (its speaker is in the same room)."""
         self.at = at
         """Say clip i at ``at[i]`` seconds into the connection instead of after the prompts."""
         self.behaviours = list(behaviours)
@@ -86,7 +88,7 @@ class FakeSatellite:
             writer.close()
 
     async def _normal(self, reader, writer, drop_after: float | None) -> None:  # noqa: ANN001
-        state = {"prompt": b"", "playback_end": 0.0, "prompts": 0, "running": False}
+        state = {"prompt": b"", "playback_end": 0.0, "prompts": 0, "running": False, "echo": b""}
         listener = asyncio.ensure_future(self._listen(reader, writer, state))
         try:
             while not state["running"]:
@@ -113,6 +115,8 @@ class FakeSatellite:
                 state["prompt"] += event.payload or b""
             elif AudioStop.is_type(event.type):
                 self.played.append(state["prompt"])
+                if self.echo:
+                    state["echo"] += state["prompt"]
                 now = time.monotonic()
                 state["playback_end"] = max(state["playback_end"], now) + len(state["prompt"]) / (2 * RATE)
                 state["prompts"] += 1
@@ -132,7 +136,10 @@ class FakeSatellite:
             if not speaking and clips and say_at is not None and now >= say_at:
                 speaking, clips = clips[0], clips[1:]
                 say_at, state["prompts"] = None, 0
-            block, speaking = speaking[: 2 * CHUNK], speaking[2 * CHUNK :]
+            if speaking:
+                block, speaking = speaking[: 2 * CHUNK], speaking[2 * CHUNK :]
+            else:
+                block, state["echo"] = state["echo"][: 2 * CHUNK], state["echo"][2 * CHUNK :]
             chunk = AudioChunk(rate=RATE, width=2, channels=1, audio=block.ljust(2 * CHUNK, b"\x00"))
             await async_write_event(chunk.event(), writer)
             sent += CHUNK

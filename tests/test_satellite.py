@@ -398,3 +398,41 @@ def test_stopping_the_service_mid_check_in_on_a_satellite_keeps_what_was_said(tm
     records = app.journal(config.load(cfg), app.dialogs(config.load(cfg))).records()
     assert [r["outcome"] for r in records] == ["stopped"], err
     assert sum(records[0]["speaking_seconds"].values()) > 0, "the answer heard before the stop is in the record"
+
+
+@pytest.mark.speech
+@needs_piper
+def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays():
+    from wyoming.audio import AudioChunk as WyomingChunk
+    from wyoming.audio import AudioStart, AudioStop
+
+    from assistant.wyoming_link import SatelliteSpeaker
+
+    prompt = piper_pcm("start check-in")  # the worst prompt to overhear
+    fake = FakeSatellite([], echo=True, lead_s=1000)
+    loop, link, _ = _link(fake.uri)
+    heard: list[bytes] = []
+
+    def listen() -> None:
+        try:
+            for chunk in link.chunks():
+                heard.append(chunk.pcm)
+        except KeyboardInterrupt:
+            pass
+
+    try:
+        assert link.connected.wait(5)
+        threading.Thread(target=listen, daemon=True).start()
+        SatelliteSpeaker(link, margin_s=0.6).play(prompt, 16000)
+        time.sleep(1.0)
+        muted = b"".join(heard)
+        link.send(AudioStart(rate=16000, width=2, channels=1), WyomingChunk(rate=16000, width=2, channels=1, audio=prompt), AudioStop())
+        time.sleep(len(prompt) / 32000 + 1.0)  # the same prompt sent without the speaker's mute
+        unmuted = b"".join(heard)[len(muted) :]
+    finally:
+        link.stop()
+        loop.close()
+        fake.close()
+    assert fake.played == [prompt, prompt]
+    assert muted.strip(b"\x00") == b"", "the echo of the prompt was dropped"
+    assert prompt[4000:8000] in unmuted, "without the mute the satellite's microphone hears the prompt"
