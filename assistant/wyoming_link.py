@@ -18,6 +18,7 @@ clock) and a speaker (:class:`SatelliteSpeaker`, the ``play(pcm, rate)`` port).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import json
 import queue
@@ -113,14 +114,19 @@ class CappedReader:
             raise SatelliteError(f"not a Wyoming event: {line[:40]!r}") from None
         if not isinstance(header, dict) or not isinstance(header.get("type"), str):
             raise SatelliteError(f"not a Wyoming event (no type): {line[:40]!r}")
-        data_length = header.get("data_length") or 0
-        payload_length = header.get("payload_length") or 0
-        for name, value, cap in (("data", data_length, self.max_data), ("payload", payload_length, self.max_payload)):
-            if not isinstance(value, int) or value < 0:
-                raise SatelliteError(f"{header['type']}: invalid {name}_length {value!r}")
+        lengths = {}
+        for name, cap in (("data", self.max_data), ("payload", self.max_payload)):
+            value = header.get(f"{name}_length")
+            if value is None:
+                value = 0
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise SatelliteError(f"{header['type']}: invalid {name}_length {str(value)[:20]!r}")
             if value > cap:
                 raise SatelliteError(f"{header['type']}: {name} of {value} bytes is over the {cap}-byte limit")
-        self._expect_data = data_length > 0
+            lengths[name] = value
+        if "data" in header and not isinstance(header["data"], dict):
+            raise SatelliteError(f"{header['type']}: event data is not a JSON object")
+        self._expect_data = lengths["data"] > 0
         return line
 
     async def readexactly(self, n: int) -> bytes:
@@ -271,7 +277,7 @@ class SatelliteLink:
             raise AudioError(f"{self.name} is not connected")
         try:
             self.loop.call(self._write([e.event() for e in events]), timeout)
-        except (OSError, ConnectionError, TimeoutError, RuntimeError) as exc:
+        except (OSError, ConnectionError, TimeoutError, concurrent.futures.TimeoutError, RuntimeError) as exc:
             raise AudioError(f"{self.name}: cannot send ({type(exc).__name__}: {exc})") from None
 
     def chunks(self) -> Iterator[AudioChunk]:
@@ -316,6 +322,8 @@ class SatelliteLink:
                 problem = "closed the connection in the middle of an event"
             except OSError as exc:
                 problem = f"unreachable ({exc.strerror or type(exc).__name__})"
+            except Exception as exc:  # anything else from the network: one line, and reconnect
+                problem = f"failed ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
             was_up = self.connected.is_set()
             self.connected.clear()
             self._writer = None
@@ -357,10 +365,11 @@ class SatelliteLink:
                 chunk = WyomingChunk.from_event(event)
             except (KeyError, TypeError, ValueError) as exc:
                 raise SatelliteError(f"audio-chunk without {exc}") from None
-            rate = chunk.rate if isinstance(chunk.rate, int) else 0
-            if rate not in resamplers and 8000 <= rate <= 96000 and rate != RATE:
-                resamplers[rate] = StreamResampler(rate, RATE)
-            self._audio(to_mono16k(chunk, resamplers.get(rate)))
+            if not all(isinstance(v, int) for v in (chunk.rate, chunk.width, chunk.channels)) or not isinstance(chunk.audio, bytes):
+                raise SatelliteError(f"audio-chunk with a malformed format: {str(event.data)[:80]}")
+            if chunk.rate not in resamplers and 8000 <= chunk.rate <= 96000 and chunk.rate != RATE:
+                resamplers[chunk.rate] = StreamResampler(chunk.rate, RATE)
+            self._audio(to_mono16k(chunk, resamplers.get(chunk.rate)))
         elif RunPipeline.is_type(event.type):
             if not self.connected.is_set():
                 self.connections += 1

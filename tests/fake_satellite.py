@@ -75,6 +75,9 @@ class FakeSatellite:
                 writer.write(b"\x00\xff\xfe this is not an event\n" * 3)
             elif behaviour == "oversized":
                 writer.write(b'{"type": "audio-chunk", "data": {"rate": 16000, "width": 2, "channels": 1}, "payload_length": 1000000000}\n')
+            elif behaviour == "bad-format":
+                await async_write_event(RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer)
+                writer.write(b'{"type": "audio-chunk", "data": {"rate": "fast", "width": 2, "channels": [1]}, "payload_length": 4}\n\x00\x00\x00\x00')
             elif behaviour == "long-line":
                 writer.write(b"{" + b"a" * 200_000)
             else:

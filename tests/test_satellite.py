@@ -100,7 +100,7 @@ def _link(uri: str, **kw) -> tuple[LinkLoop, SatelliteLink, io.StringIO]:
     return loop, SatelliteLink(parse_address(uri), loop, log=log, **kw).start(), log
 
 
-@pytest.mark.parametrize("behaviour, message", [("garbage", "not a Wyoming event"), ("oversized", "over the 262144-byte limit"), ("long-line", "event header longer than")])
+@pytest.mark.parametrize("behaviour, message", [("garbage", "not a Wyoming event"), ("oversized", "over the 262144-byte limit"), ("long-line", "event header longer than"), ("bad-format", "malformed format")])
 def test_garbage_and_oversized_events_are_one_logged_line_then_the_link_reconnects(behaviour, message):
     fake = FakeSatellite([b"\x10\x00" * 16000], behaviours=(behaviour,), lead_s=0.2)
     loop, link, log = _link(fake.uri, retry_s=0.05)
@@ -436,3 +436,41 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
     assert fake.played == [prompt, prompt]
     assert muted.strip(b"\x00") == b"", "the echo of the prompt was dropped"
     assert prompt[4000:8000] in unmuted, "without the mute the satellite's microphone hears the prompt"
+
+
+def _read_all(data: bytes) -> list:
+    import asyncio
+
+    from assistant.wyoming_link import MAX_LINE, read_event
+
+    async def go() -> list:
+        reader = asyncio.StreamReader(limit=MAX_LINE)
+        reader.feed_data(data)
+        reader.feed_eof()
+        events = []
+        while True:
+            event = await read_event(reader)
+            if event is None:
+                return events
+            events.append(event)
+
+    return asyncio.run(go())
+
+
+def test_hostile_bytes_are_refused_with_one_line_never_anything_else():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    header = st.fixed_dictionaries({"type": st.sampled_from(["audio-chunk", "run-pipeline", "x"])}, optional={"data_length": st.integers(-5, 10**7), "payload_length": st.one_of(st.integers(-5, 10**9), st.text(max_size=3)), "data": st.one_of(st.none(), st.integers(), st.dictionaries(st.text(max_size=5), st.integers()))})
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.binary(max_size=300), st.builds(lambda h, tail: json.dumps(h).encode() + b"\n" + tail, header, st.binary(max_size=64))))
+    def check(data: bytes) -> None:
+        try:
+            _read_all(data)
+        except SatelliteError as exc:
+            assert "\n" not in str(exc) and str(exc)
+        except EOFError:
+            pass  # a truncated event: the link reports "closed the connection in the middle of an event"
+
+    check()
