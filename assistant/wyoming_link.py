@@ -85,6 +85,17 @@ def parse_address(text: str) -> SatelliteAddress:
     return SatelliteAddress(str(ip), port)
 
 
+def _why(exc: OSError) -> str:
+    """"Connection refused" rather than "Connect call failed ('10.0.0.5', 10700)"."""
+    import os
+
+    if exc.errno:
+        return os.strerror(exc.errno)
+    if exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 # --------------------------------------------------------------------------- guarded reading
 
 
@@ -321,7 +332,7 @@ class SatelliteLink:
             except EOFError:
                 problem = "closed the connection in the middle of an event"
             except OSError as exc:
-                problem = f"unreachable ({exc.strerror or type(exc).__name__})"
+                problem = f"unreachable ({_why(exc)})"
             except Exception as exc:  # anything else from the network: one line, and reconnect
                 problem = f"failed ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
             was_up = self.connected.is_set()
@@ -481,7 +492,7 @@ def probe(address: SatelliteAddress, timeout: float = 3.0) -> str:
     except asyncio.TimeoutError:
         raise SatelliteError(f"{address.uri} did not answer within {timeout:g} s") from None
     except OSError as exc:
-        raise SatelliteError(f"{address.uri} unreachable ({exc.strerror or type(exc).__name__})") from None
+        raise SatelliteError(f"{address.uri} unreachable ({_why(exc)})") from None
     except SatelliteError as exc:
         raise SatelliteError(f"{address.uri} {exc}") from None
 
