@@ -213,11 +213,11 @@ def satellite_python() -> Path:
     """wyoming-satellite 1.0.0 in its own venv (cached between runs)."""
     python = SAT_VENV / "bin" / "python"
     if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(SAT_VENV)], check=True, capture_output=True)
-        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "wyoming-satellite==1.0.0"], capture_output=True, text=True)
-        if done.returncode != 0:
-            shutil.rmtree(SAT_VENV, ignore_errors=True)
-            pytest.skip(f"cannot install wyoming-satellite 1.0.0: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        for step in ([sys.executable, "-m", "venv", str(SAT_VENV)], [str(python), "-m", "pip", "install", "-q", "wyoming-satellite==1.0.0"]):
+            done = subprocess.run(step, capture_output=True, text=True)
+            if done.returncode != 0:
+                shutil.rmtree(SAT_VENV, ignore_errors=True)
+                pytest.skip(f"cannot install wyoming-satellite 1.0.0 in a venv: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
     return python
 
 
