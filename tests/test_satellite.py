@@ -234,9 +234,10 @@ class RealSatellite:
         mic = f"{python} {MIC} {played} 16000 {' '.join(str(c) for c in clips)}"
         cmd = [
             str(python), "-m", "wyoming_satellite", "--uri", f"tcp://127.0.0.1:{port}", "--no-zeroconf",
-            "--mic-command", mic, "--snd-command", f"sh -c 'cat >> {played}'", "--snd-command-rate", "16000",
+            "--mic-command", mic, "--snd-command", f"sh -c 'cat >> {played}'", "--snd-command-rate", "16000", "--debug",
         ]  # fmt: skip
-        self.log = open(played.with_suffix(f".{port}.{time.monotonic_ns()}.log"), "w")
+        self.log_path = played.with_suffix(f".{port}.{time.monotonic_ns()}.log")
+        self.log = open(self.log_path, "w")
         env = {**os.environ, "SATELLITE_MIC_LEAD": str(lead_s)}
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + 20
@@ -301,6 +302,9 @@ def test_a_check_in_on_a_real_wyoming_satellite_matches_the_same_check_in_typed(
     assert says and all(synth.render(e["text"], e.get("rate", 1.0)) in sound for e in says), "every prompt was played on the satellite"
     assert len(sound) == sum(len(synth.render(e["text"], e.get("rate", 1.0))) for e in says), "and nothing else"
     assert [e["text"] for e in events if e["type"] == "heard"] == ANSWERS, "the coach never heard itself"
+    satellite_log = sat.log_path.read_text()
+    assert "Wake word detected" in satellite_log, "the satellite was told of the wake (its awake sound and LEDs)"
+    assert satellite_log.count("Event(type='transcript', data={'text': ''}") == len(ANSWERS), "an empty transcript cue after each answer"
 
 
 @pytest.mark.speech
