@@ -247,6 +247,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.log is not None:
         sinks.append(_log_sink(args.log))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    satellites = _satellites(args.satellite, settings)
+    if satellites:
+        from .house import run_house
+
+        run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
+        return EXIT_OK
     current: dict[str, MicSource] = {}
 
     def open_mic():
@@ -270,6 +276,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             time.sleep(2)
             continue
         return EXIT_OK
+
+
+def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
+    """``--satellite`` addresses (they replace config.yaml's ``satellites``), parsed."""
+    from .wyoming_link import SatelliteError, parse_address
+
+    try:
+        return [parse_address(uri) for uri in (given or settings.satellites)]
+    except SatelliteError as exc:
+        raise UsageError(f"--satellite: {exc}") from None
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -408,6 +424,8 @@ def _add_speech_commands(sub: Any) -> None:
     """The commands that use audio devices, models or the journal beyond a chat."""
     p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
     p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument("--satellite", action="append", metavar="tcp://IP:PORT", help="also listen and speak through this Wyoming satellite (repeatable; replaces config.yaml's satellites)")
+    p.add_argument("--max-sessions", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")

@@ -84,6 +84,8 @@ SCHEMA: dict[str, Any] = {
             },
             "additionalProperties": False,
         },
+
+        "satellites": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "wake": {
             "type": "object",
             "properties": {
@@ -125,6 +127,8 @@ class Settings:
     tts_cache_dir: Path | None = None
     wake_phrases: tuple[str, ...] = ("start check-in",)
     wake_threshold: float = 1e-20
+    satellites: tuple[str, ...] = ()
+    """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT``."""
     source: str = "(defaults)"
 
     def journal_file(self) -> Path:
@@ -180,8 +184,25 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         tts_cache_dir=path(tts.get("cache_dir")),
         wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
         wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
+        satellites=_satellites(data.get("satellites") or [], source, where),
         source=source,
     )
+
+
+def _satellites(values: list[str], source: str, where: _Located) -> tuple[str, ...]:
+    if not values:
+        return ()
+    from .wyoming_link import SatelliteError, parse_address
+
+    uris = []
+    for i, value in enumerate(values):
+        try:
+            uris.append(parse_address(value).uri)
+        except SatelliteError as exc:
+            raise ConfigError(source, where.line(["satellites", i]), f"satellites[{i}]", str(exc)) from None
+    if len(set(uris)) != len(uris):
+        raise ConfigError(source, where.line(["satellites"]), "satellites", "the same satellite is listed twice")
+    return tuple(uris)
 
 
 def from_yaml(text: str, source: str) -> Settings:

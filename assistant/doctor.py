@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from .config import Settings
 
@@ -26,6 +26,31 @@ def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
         return Check(name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, fix)
 
 
+def _device_probe(settings: Settings, kind: Literal["input", "output"], spec, satellites: str) -> Callable[[], str]:  # noqa: ANN001
+    def probe() -> str:
+        from .audio import AudioError, _devices, find_device
+
+        try:
+            index = find_device(spec, kind)
+        except AudioError as exc:
+            if settings.satellites:  # a board without its own microphone or speaker is fine then
+                return f"none on this board ({exc}); {satellites}"
+            raise
+        return f"{kind} device {index}: {_devices()[index]['name']}"
+
+    return probe
+
+
+def _satellite_probe(uri: str) -> Callable[[], str]:
+    def probe() -> str:
+        from .wyoming_link import parse_address
+        from .wyoming_link import probe as describe
+
+        return describe(parse_address(uri))
+
+    return probe
+
+
 def run_checks(settings: Settings) -> Iterator[Check]:
     def dialogs() -> str:
         from .dialogs import load_dir
@@ -35,21 +60,10 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
 
-    def microphone() -> str:
-        from .audio import _devices, find_device
-
-        index = find_device(settings.input_device, "input")
-        return f"input device {index}: {_devices()[index]['name']}"
-
-    yield _guard("microphone", "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)", microphone)
-
-    def speaker() -> str:
-        from .audio import _devices, find_device
-
-        index = find_device(settings.output_device, "output")
-        return f"output device {index}: {_devices()[index]['name']}"
-
-    yield _guard("speaker", "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)", speaker)
+    mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
+    yield _guard("microphone", mic_fix, _device_probe(settings, "input", settings.input_device, "the satellites listen"))
+    spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
+    yield _guard("speaker", spk_fix, _device_probe(settings, "output", settings.output_device, "the satellites speak"))
 
     def model() -> str:
         from .asr import load_recogniser
@@ -94,5 +108,8 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         if free < 50 * 1024 * 1024:
             raise OSError(f"only {free // (1024 * 1024)} MB free")
         return f"{free // (1024 * 1024)} MB free"
+
+    for uri in settings.satellites:
+        yield _guard(f"satellite {uri}", "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it", _satellite_probe(uri))
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)

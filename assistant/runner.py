@@ -34,6 +34,9 @@ class Runner:
     sinks: Sequence[Sink] = ()
     wake_only: bool = False
     max_sessions: int | None = None
+    admit: Callable[[float], bool] | None = None
+    """Asked on each wake whether a session may start here (one check-in at a time in a
+    house with several rooms, :mod:`assistant.house`); None: always."""
     wakes: list[float] = field(default_factory=list)
     records: list[Mapping[str, Any]] = field(default_factory=list)
 
@@ -57,6 +60,9 @@ class Runner:
                 self.wakes.append(round(t, 2))
                 self.emit(protocol.wake(t))
                 if self.wake_only:
+                    continue
+                if self.admit is not None and not self.admit(t):
+                    self.wake.reset()
                     continue
                 turns = self.turns(shared)
                 turns.position = position

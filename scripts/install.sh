@@ -50,6 +50,23 @@ if [ "$SERVICE" = 1 ]; then
   else
     sed -e "s|@USER@|$RUN_USER|g" -e "s|@DIR@|$DIR|g" "$DIR/scripts/checkin.service" > "$unit"
   fi
+  # The unit denies all IP traffic; config.yaml's satellites (and nothing else) are allowed.
+  dropin_dir=/etc/systemd/system/checkin.service.d
+  if [ "$DRY" = 1 ]; then
+    allow="$(PYTHONPATH="$DIR" python3 -m assistant.wyoming_link --systemd "$DIR/config.yaml" 2>/dev/null || true)"
+  else
+    allow="$(sudo -u "$RUN_USER" "$DIR/.venv/bin/python" -m assistant.wyoming_link --systemd "$DIR/config.yaml")"
+  fi
+  if [ -n "$allow" ]; then
+    if [ "$DRY" = 1 ]; then
+      echo "would write $dropin_dir/satellites.conf:"; echo "$allow"
+    else
+      mkdir -p "$dropin_dir" && printf '%s\n' "$allow" > "$dropin_dir/satellites.conf"
+    fi
+    did+=("allowed network traffic to exactly the satellites in config.yaml: $(echo "$allow" | sed -n 's/^IPAddressAllow=//p')")
+  else
+    run rm -f "$dropin_dir/satellites.conf"
+  fi
   run systemctl daemon-reload
   run systemctl enable --now checkin.service
   did+=("installed and started the systemd service checkin.service (starts on boot, restarts on failure; reload with: systemctl reload checkin)")
