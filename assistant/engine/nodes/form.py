@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from ... import matching, slots
 from ...events import Listen
+from ...meaning import Ask
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step, with_grammar
 from .capture import is_stuck
+from .choice import yes_no_acts
 
 if TYPE_CHECKING:
     from ...dialogs import Node
@@ -78,21 +80,33 @@ def ask(step: Step, node: Node, first: bool = False) -> list[str]:
     return said
 
 
+def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool]:
+    """The day, time, rest of ``text`` and whether an hour is still needed ("Sunday
+    morning"): read by the meaning layer's times (placed by the activity and daypart)."""
+    tables = step.program.meaning
+    if tables is None:
+        found = slots.extract(text, step.now)
+        return found.date, found.time, found.rest, False
+    activity = next((step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None)
+    when = slots.resolve_when(text, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)
+    return when.day, when.time, when.rest, when.needs_hour
+
+
 def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
     """Put any day/time in ``text`` into the date/time fields; the rest goes to text field ``only``."""
-    found = slots.extract(text, step.now)
+    day, at, rest_text, _ = _when(step, node, text)
     values: dict[str, Any] = {}
     for name, spec in fields(node).items():
-        if spec["kind"] == "date" and found.date is not None:
-            values[name] = found.date.isoformat()
-            values[f"{name}_spoken"] = slots.spoken_date(found.date, step.now)
-            values[f"{name}_day"] = slots.spoken_date(found.date, None)
-        elif spec["kind"] == "time" and found.time is not None:
-            values[name] = found.time.strftime("%H:%M")
-            values[f"{name}_spoken"] = slots.spoken_time(found.time)
+        if spec["kind"] == "date" and day is not None:
+            values[name] = day.isoformat()
+            values[f"{name}_spoken"] = slots.spoken_date(day, step.now)
+            values[f"{name}_day"] = slots.spoken_date(day, None)
+        elif spec["kind"] == "time" and at is not None:
+            values[name] = at.strftime("%H:%M")
+            values[f"{name}_spoken"] = slots.spoken_time(at)
             values[f"{name}_at"] = f" at {values[f'{name}_spoken']}"
     if only is not None and fields(node)[only]["kind"] == "text":
-        rest = strip_leads(matching.normalise(found.rest if (found.date or found.time) else matching.normalise(text)))
+        rest = strip_leads(matching.normalise(rest_text if (day or at) else matching.normalise(text)))
         if rest:
             values[only] = rest
     if values:
@@ -178,9 +192,32 @@ class Form(NodeType):
             listen = replace(listen, complete_silence_s=None)
         return listen
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        options = {k: tuple(v) for k, v in self.options(step, node).items()}
+        if options:
+            return Ask("choice", options=options, acts=yes_no_acts(options))
+        kind = fields(node)[step.sub["asking"]]["kind"] if step.sub.get("asking") else "text"
+        return Ask("activity" if kind == "text" else "when", now=step.now)
+
+    def on_back(self, step: Step, node: Node) -> bool:
+        """"Go back" at a field: to the field asked before it (the day -> the activity)."""
+        asked = [a for a in step.sub.get("asked", []) if a != step.sub.get("asking")]
+        if step.sub.get("confirming") or step.sub.get("changing") or not asked:
+            return False
+        previous = asked[-1]
+        step.set_sub({**step.sub, "asked": asked})
+        reask(step, node, previous)
+        return True
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        text = answer.content
+        text = answer.text
         if step.sub.get("confirming"):
+            if answer.act in ("unsure", "dont_know", "question"):
+                # "hmm, not sure" is not a yes: nothing kept as agreed
+                step.set_slots({"confirmed": False})
+                step.message("not_confirmed")
+                step.goto(node.get("next"))
+                return
             self._confirm(step, node, text)
         elif step.sub.get("changing"):
             choice = matching.best_match(text, self.options(step, node))
@@ -197,7 +234,7 @@ class Form(NodeType):
     def _answer_field(self, step: Step, node: Node, answer: Answer) -> None:
         name = step.sub["asking"]
         spec = fields(node)[name]
-        if spec["kind"] == "text" and is_stuck(answer.text):
+        if spec["kind"] == "text" and (is_stuck(answer.text) or answer.act in ("dont_know", "you_pick", "unsure")):
             ideas = node.body.get("ideas") or []
             offset = int(step.sub.get("ideas_offered", 0))
             picks = [ideas[(offset * 3 + i) % len(ideas)] for i in range(min(3, len(ideas)))] if ideas else []
@@ -206,9 +243,12 @@ class Form(NodeType):
             step.set_prompt(said)
             step.listen()
             return
-        filled = fill(step, node, answer.content, only=name)
+        if spec["kind"] == "text" and not answer.is_content:
+            step.fail("nomatch")  # "I don't think so", "what?": never an activity
+            return
+        filled = fill(step, node, answer.text, only=name)
         if spec["kind"] == "time" and step.slots.get(name) is None and spec.get("optional"):
-            if matching.best_match(answer.content, {"none": NO_TIME}, threshold=85):
+            if matching.best_match(answer.text, {"none": NO_TIME}, threshold=85):
                 step.set_slots({name: None})
                 filled = True
         if not filled or (step.slots.get(name) is None and not spec.get("optional")):
