@@ -86,7 +86,7 @@ class Engine:
     def record(self, state: State) -> dict[str, Any]:
         """The session record as it stands: committed entries, plus unfinished ones."""
         unfinished = [
-            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False}
+            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False, **({"outcome": f.outcome} if f.outcome else {})}
             for f in state.frames
             if self.dialogs.dialogs[f.dialog].record and f.dirty
         ]
@@ -242,10 +242,16 @@ class Engine:
     def leave(self, step: Turn, complete: bool, outcome: str | None = None) -> None:
         """Out of the current dialog early: answers so far kept (as ``complete`` or not);
         an ``outcome`` (declined, withdrawn...) is recorded, with an entry of its own if need be."""
+        dialog = self.dialog(step.state)
         if outcome is not None:
-            step.update_frame(outcome=outcome, dirty=step.state.frame.dirty or endings.recorded(self.dialog(step.state), outcome))
+            step.update_frame(outcome=outcome)
         if step.state.frame.dirty:
             self.commit(step, complete=complete)
+        elif outcome is not None and dialog.record and endings.recorded(dialog, outcome):
+            # nothing was said yet: an entry that says only how it ended
+            entry = {"exercise": dialog.record.get("exercise", dialog.id), "complete": False, "outcome": outcome}
+            step.update(entries=step.state.entries + (entry,))
+            step.answered()
         nxt = self.pop(step, completed=complete)
         if nxt is not None:
             self.enter(step, nxt)

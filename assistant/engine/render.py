@@ -137,7 +137,7 @@ class Renderer:
                 parts.append(fill(dialog.summary, {k: v for k, v in entry.items() if v is not None}))
         parts = list(dict.fromkeys(parts))
         if not parts:
-            return self.messages.get("summary_none", "you took a quiet moment together")
+            return self.messages.get("summary_none", "you checked in with each other")
         return matching.spoken_list(parts, "and")
 
     @staticmethod
