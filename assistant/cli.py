@@ -297,10 +297,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     problems = 0
     for check in doctor.run_checks(settings):
-        mark = "ok  " if check.ok else "FAIL"
+        mark = "ok  " if check.ok else ("warn" if check.warning else "FAIL")
         print(f"{mark} {check.name}: {check.detail}")
         if not check.ok:
-            problems += 1
+            problems += 0 if check.warning else 1
             print(f"     fix: {check.fix}")
     print(f"{problems} problem(s) found." if problems else "Everything looks ready.")
     return EXIT_FAULT if problems else EXIT_OK

@@ -49,6 +49,11 @@ SCHEMA: dict[str, Any] = {
         },
         "dialogs": {"type": "string"},
         "start": {"type": "string"},
+        "safety": {
+            "type": "object",
+            "properties": {"country": _nullable_str, "helpline": _nullable_str, "emergency": _nullable_str},
+            "additionalProperties": False,
+        },
         "journal": {
             "type": "object",
             "properties": {"path": _nullable_str, "keep": {"enum": ["none", "summary", "full"]}},
@@ -109,6 +114,9 @@ class Settings:
     tts_cache_dir: Path | None = None
     wake_phrases: tuple[str, ...] = ("start check-in",)
     wake_threshold: float = 1e-20
+    safety: Mapping[str, str] = field(default_factory=dict)
+    """Where help is, said after a safety pause: ``country``, ``helpline``, ``emergency``
+    (``checkin setup`` asks the country).  Without a country only "your local emergency number"."""
     source: str = "(defaults)"
 
     def journal_file(self) -> Path:
@@ -160,6 +168,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         tts_cache_dir=path(tts.get("cache_dir")),
         wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
         wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
+        safety={k: str(v) for k, v in (data.get("safety") or {}).items() if v},
         source=source,
     )
 

@@ -645,5 +645,6 @@ def check_references(dset: DialogSet) -> None:
         for nid, node in dialog.nodes.items():
             if node.kind:
                 types[node.kind].check_refs(node.body, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))
+                types[node.kind].check_node_refs(node, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))
     for problem in templates.problems(dset):
         raise problem

@@ -17,6 +17,8 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
+    """Not ok, but a check-in still works (shown as a warning, not counted as a problem)."""
 
 
 def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
@@ -24,6 +26,16 @@ def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
         return Check(name, True, probe())
     except Exception as exc:  # each probe reports its own failure as one line
         return Check(name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, fix)
+
+
+def safety_check(settings: Settings) -> Check:
+    """Where help is, for the line said after a safety pause: a warning when no country is set."""
+    info = settings.safety
+    if not info.get("country"):
+        return Check("safety", False, "no country set: after a heavy moment the coach can only say 'your local emergency number'",
+                     "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)", warning=True)
+    where = ", ".join(f"{k} {info[k]}" for k in ("helpline", "emergency") if info.get(k))
+    return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
@@ -66,6 +78,8 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"espeak-ng renders ({len(pcm) / 32000:.1f} s for 'Hello.')"
 
     yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
+
+    yield safety_check(settings)
 
     def journal() -> str:
         path = settings.journal_file()

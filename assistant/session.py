@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import IO, Any, Callable, Protocol
 
 from .engine import Context, Engine, State
-from .events import Action, End, Event, Heard, Listen, Save, Say, Silence
+from .events import Action, End, EndOfInput, Event, Heard, Listen, Save, Say, Silence
 
 Sink = Callable[[Mapping[str, Any]], None]
 """Receives every session event as a JSON-ready dict (``say``, ``listen``, ``heard``...)."""
@@ -83,7 +83,7 @@ class ScriptedTurns:
 
 
 class JsonlTurns:
-    """One JSON object a line on a stream, one line per ``listen``; end of input is silence."""
+    """One JSON object a line on a stream, one line per ``listen``; end of input ends the session."""
 
     def __init__(self, stream: IO[str], audio: AudioTurn | None = None):
         self.stream = stream
@@ -95,7 +95,7 @@ class JsonlTurns:
             line = self.stream.readline()
             self._line += 1
             if not line:
-                return Silence(listen.no_input_s)
+                return EndOfInput()
             if line.strip():
                 break
         try:
@@ -106,7 +106,7 @@ class JsonlTurns:
 
 
 class ConsoleTurns:
-    """Typed answers.  An empty line is silence; end of input (Ctrl-D) says "stop"."""
+    """Typed answers.  An empty line is silence; end of input (Ctrl-D) ends the session."""
 
     def __init__(self, read: Callable[[str], str] = input, out: IO[str] | None = None):
         self.read = read
@@ -118,7 +118,7 @@ class ConsoleTurns:
             text = self.read(f"{hint}\n> " if hint else "> ")
         except EOFError:
             print(file=self.out)
-            return Heard("stop")
+            return EndOfInput()
         return Heard(text) if text.strip() else Silence(listen.no_input_s)
 
 
@@ -165,9 +165,16 @@ def listen_event(listen: Listen) -> dict[str, Any]:
     }
 
 
-def heard_event(event: Event) -> dict[str, Any]:
+NOT_KEPT = "[not kept]"
+"""What the ``heard`` event and logs show for an answer the safety screen caught."""
+
+
+def heard_event(event: Event, screened: bool = False) -> dict[str, Any]:
+    """The event as shown and logged; a screened answer's words are never shown or kept."""
     if isinstance(event, Heard):
-        return {"type": "heard", "text": event.text, "confidence": event.confidence}
+        return {"type": "heard", "text": NOT_KEPT if screened else event.text, "confidence": event.confidence}
+    if isinstance(event, EndOfInput):
+        return {"type": "end_of_input"}
     return {"type": "silence", "seconds": event.seconds}
 
 
@@ -201,9 +208,10 @@ class Session:
         memory: Mapping[str, Any] | None = None,
         session_id: str | None = None,
         styles: Mapping[str, Mapping[str, str]] | None = None,
+        safety: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
-        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {})
+        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {}, safety=safety or {})
         self.state, actions = self.engine.start(context, dialog)
         try:
             while True:
@@ -212,7 +220,8 @@ class Session:
                     return end
                 assert listen is not None, "the engine always listens or ends"
                 event = self.turns.next_turn(listen, spoken)
-                self.emit(heard_event(event))
+                screened = isinstance(event, Heard) and self.engine.screen(event.text) is not None
+                self.emit(heard_event(event, screened))
                 self.state, actions = self.engine.handle(self.state, event)
         except BaseException:
             self.interrupted()

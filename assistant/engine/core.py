@@ -96,6 +96,13 @@ class Engine:
         """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
         return self.render.summarise(entries)
 
+    def screen(self, text: str) -> str | None:
+        """The safety category of an answer (None: nothing found), before anything shows,
+        logs or keeps its words; None without meaning tables."""
+        from ..meaning import screen
+
+        return screen(text, self.tables) if self.tables is not None else None
+
     def listen_action(self, state: State) -> Listen:
         """The :class:`Listen` for where ``state`` stands (also used to re-listen)."""
         return listening.listen_action(self, state)

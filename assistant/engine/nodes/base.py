@@ -142,6 +142,9 @@ class NodeType:
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         """Checks against other files: lexicons, decks, dialogs, phrase sets."""
 
+    def check_node_refs(self, node: Node, program: DialogSet, error: ErrorAt) -> None:
+        """Checks of the node's own node-level keys (``node_fields``) against other files."""
+
     def slots(self, node: Node) -> Mapping[str, bool]:
         """Slots this node sets -> whether one may be empty when a later template reads it."""
         return {}

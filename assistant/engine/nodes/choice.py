@@ -77,6 +77,17 @@ class Choice(NodeType):
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         check_likes(body, [], program, error)
 
+    def check_node_refs(self, node: Node, program: DialogSet, error: ErrorAt) -> None:
+        scale = node.get("scale")
+        tables = program.meaning
+        if scale and tables is not None and scale not in tables.scales:
+            error([], f"scale: no scale '{scale}' in meaning/scales.yaml (expected one of: {', '.join(tables.scales)})")
+        elif scale and tables is not None:
+            levels = set(tables.scales[scale].levels)
+            labels = [item["label"] for item in node.body if item["label"] not in levels]
+            if labels:
+                error([], f"scale: '{labels[0]}' is not a level of scale '{scale}' ({', '.join(tables.scales[scale].levels)})")
+
     def ask(self, step: Step, node: Node) -> Ask:
         options = {k: tuple(v) for k, v in self.options(step, node).items()}
         acts = {**yes_no_acts(options), **(node.get("acts") or {})}
