@@ -37,7 +37,7 @@ def pick(step: Step, answer: Answer, options: Mapping[str, list[str]]) -> str | 
     """The option an answer picks: the meaning layer's content, else an option said as the
     whole answer even though it reads as an act ("surprise us"); without a meaning layer,
     the closest option."""
-    if answer.content in options:
+    if answer.content in options or answer.content == DECLINE:
         return answer.content
     if answer.meaning is None:
         match = matching.best_match(answer.content, options)

@@ -80,22 +80,29 @@ def ask(step: Step, node: Node, first: bool = False) -> list[str]:
     return said
 
 
-def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool]:
+def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool, str | None]:
     """The day, time, rest of ``text`` and whether an hour is still needed ("Sunday
     morning"): read by the meaning layer's times (placed by the activity and daypart)."""
     tables = step.program.meaning
     if tables is None:
         found = slots.extract(text, step.now)
-        return found.date, found.time, found.rest, False
+        return found.date, found.time, found.rest, False, None
     activity = next((step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None)
-    when = slots.resolve_when(text, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)
-    return when.day, when.time, when.rest, when.needs_hour
+    read = lambda said: slots.resolve_when(said, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)  # noqa: E731
+    when = read(text)
+    daypart = step.sub.get("daypart")
+    if when.time is not None and when.daypart is None and daypart in ("morning", "afternoon", "evening"):
+        when = read(f"{text} in the {daypart}")  # "Sunday morning", then "half past nine": 9:30
+    return when.day, when.time, when.rest, when.needs_hour and when.time is None, when.daypart
 
 
 def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
     """Put any day/time in ``text`` into the date/time fields; the rest goes to text field ``only``."""
-    day, at, rest_text, _ = _when(step, node, text)
+    day, at, rest_text, needs_hour, daypart = _when(step, node, text)
     values: dict[str, Any] = {}
+    if needs_hour:  # "Sunday morning": the hour is asked, never invented (nor kept from before)
+        step.set_sub({**step.sub, "daypart": daypart, "asked": [a for a in step.sub.get("asked", []) if fields(node).get(a, {}).get("kind") != "time"]})
+        values.update({f"{n}{end}": None for n, s in fields(node).items() if s["kind"] == "time" for end in ("", "_spoken", "_at")})
     for name, spec in fields(node).items():
         if spec["kind"] == "date" and day is not None:
             values[name] = day.isoformat()
@@ -111,7 +118,7 @@ def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
             values[only] = rest
     if values:
         step.set_slots(values)
-    return bool(values)
+    return any(v is not None for v in values.values())
 
 
 def reask(step: Step, node: Node, name: str) -> None:
