@@ -136,6 +136,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PAUSED_LINE = "an exercise was paused"
+"""What history says of a safety pause: words both partners can see."""
+
+
 def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine: Any, now: datetime) -> str:
     """Counts, when each dialog that is remembered by how long ago it ran last ran, then one
     line per session: its summary, with the asides of dialogs that declare a ``history`` line."""
@@ -161,6 +165,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
             else:
                 summed.append(e)
         summary = engine.summarise(summed) if entries else "no exercises"
+        if any(e.get("outcome") == "paused_for_safety" for e in rec.get("exercises", [])):
+            asides.append(PAUSED_LINE)  # never what was said, nor which exercise
         extra = f" ({'; '.join(asides)})" if asides else ""
         lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return "\n".join(lines)

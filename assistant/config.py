@@ -151,7 +151,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     defaults = Settings()
     people = [p if isinstance(p, dict) else {"name": p} for p in data.get("partners", defaults.partners)]
     return Settings(
-        partners=tuple(p["name"] for p in people),  # type: ignore[arg-type]
+        partners=tuple(p["name"] for p in people),
         styles={p["name"]: {k: v for k, v in p.items() if k != "name"} for p in people if len(p) > 1},
         dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
         start=data.get("start", defaults.start),

@@ -80,7 +80,6 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
 
     yield safety_check(settings)
-
     def journal() -> str:
         path = settings.journal_file()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

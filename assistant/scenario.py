@@ -98,7 +98,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario
             turn["audio"] = str(base / turn["audio"])
         turns.append(turn)
     partners = tuple(data["partners"]) if "partners" in data else None
-    return Scenario(source, partners, data.get("start"), now, tuple(turns), data.get("memory") or {}, data.get("expect") or {}, data.get("styles") or {})  # type: ignore[arg-type]
+    return Scenario(source, partners, data.get("start"), now, tuple(turns), data.get("memory") or {}, data.get("expect") or {}, data.get("styles") or {})
 
 
 def load(path: str | Path) -> Scenario:

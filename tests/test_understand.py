@@ -222,6 +222,16 @@ def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
     assert final["outcome"] == "completed"
 
 
+def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
+    from assistant.cli import history_lines
+
+    state, _ = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks", "go on", "wrap up"])
+    rec = {**engine.record(state), "started_at": "2026-11-25T18:00:00"}
+    line = history_lines([rec], dialog_set, engine, NOW).splitlines()[-1]
+    assert line.endswith("no exercises (an exercise was paused)")
+    assert "feeling" not in line and "hits" not in line
+
+
 def test_safety_config_and_doctor(tmp_path):
     from assistant import config, doctor
 
