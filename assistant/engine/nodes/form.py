@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import matching, slots
 from ...events import Listen
-from ...meaning import Ask
+from ...meaning import Ask, interpret
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step, with_grammar
@@ -121,6 +121,12 @@ def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
     return any(v is not None for v in values.values())
 
 
+def an_activity(step: Step, text: str) -> bool:
+    """``text`` names something to do ("a movie"), not "I don't think so" (meaning layer)."""
+    tables = step.program.meaning
+    return tables is None or interpret(text, Ask("activity", now=step.now), tables).is_content
+
+
 def reask(step: Step, node: Node, name: str) -> None:
     """Clear one field and ask for it again (the others stay)."""
     step.set_slots({name: None, f"{name}_spoken": None}, answer=False)
@@ -225,7 +231,7 @@ class Form(NodeType):
                 step.message("not_confirmed")
                 step.goto(node.get("next"))
                 return
-            self._confirm(step, node, text)
+            self._confirm(step, node, "no" if answer.act == "deny" else text)  # "I don't think so" is a no
         elif step.sub.get("changing"):
             choice = matching.best_match(text, self.options(step, node))
             if choice is not None:
@@ -291,7 +297,7 @@ class Form(NodeType):
         named = matching.best_match(rest, {n: [n, f"the {n}"] for n in fields(node)}, threshold=90) if rest else None
         if named is not None:  # "the time": ask that one again
             reask(step, node, named.label)
-        elif rest and text_fields and (yes_no is None or (correcting and len(rest) > 2)):
+        elif rest and text_fields and (yes_no is None or (correcting and len(rest) > 2)) and an_activity(step, rest):
             # neither yes nor a day or time: a new activity ("no, a movie")
             step.set_slots({text_fields[0]: rest})
             ask(step, node)
