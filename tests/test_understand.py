@@ -257,3 +257,15 @@ def test_help_more_than_twice_moves_on(engine):
 def test_help_count_starts_again_at_each_question(engine):
     state, said = play(engine, ["help", "help", "high", "help", "help"])
     assert state.frame.node == "menu" and state.helps == 2
+
+
+def test_declining_the_check_ins_own_quiet_moment_simply_ends_it(engine):
+    state, said = play(engine, ["high", "leave the day", "stop, I don't want this"])
+    assert said[-2] == "Of course. Let's stop right there. Thank you for saying so."
+    assert state.frame.node == "menu" and state.outcome is None
+
+
+def test_a_day_said_for_the_activity_is_kept_and_the_activity_asked(engine):
+    state, said = play(engine, ["sunday morning"], dialog="plan-a-date")
+    assert state.frame.slots["date"] == "2026-11-29" and state.frame.slots.get("time") is None
+    assert said[-1] == "What would you like to do together?"

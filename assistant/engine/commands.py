@@ -84,6 +84,10 @@ def skip(engine: Engine, step: Turn, name: str) -> None:
     """To the node's ``skip``; else out of the exercise (kept as incomplete); else nothing to skip."""
     node = step.node
     timed = engine.handler(step.state).timed
+    if timed and not endings.in_exercise(engine, step) and engine.dialog(step.state).kind != "exercise":
+        step.message("withdrawn")  # a quiet moment of the check-in itself: it simply ends
+        engine.enter(step, node.get("next"))
+        return
     if node.get("skip") and not timed:
         step.message(name if name == "pass" else "skipped")
         engine.enter(step, node.get("skip"))

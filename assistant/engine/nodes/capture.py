@@ -95,6 +95,9 @@ class Capture(NodeType):
         if answer.act == "nothing":
             nothing(step, node)
             return
+        if answer.act == "question":
+            step.command("help")  # "what do you mean?": the node's help, counted
+            return
         if not usable(answer, body.get("asks", "text")):
             step.fail("nomatch")  # a bare "yes" is no paraphrase; "what?" no answer to keep
             return

@@ -257,7 +257,11 @@ class Form(NodeType):
             step.listen()
             return
         if spec["kind"] == "text" and not answer.is_content:
-            step.fail("nomatch")  # "I don't think so", "what?": never an activity
+            if answer.act == "unclear" and fill(step, node, answer.text):  # "Sunday morning": the day, then the activity
+                ask(step, node)
+                step.listen()
+            else:
+                step.fail("nomatch")  # "I don't think so", "what?": never an activity
             return
         filled = fill(step, node, answer.text, only=name)
         if spec["kind"] == "time" and step.slots.get(name) is None and spec.get("optional"):
