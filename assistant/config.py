@@ -51,7 +51,11 @@ SCHEMA: dict[str, Any] = {
         "start": {"type": "string"},
         "safety": {
             "type": "object",
-            "properties": {"country": _nullable_str, "helpline": _nullable_str, "emergency": _nullable_str},
+            "properties": {
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "emergency": _nullable_str,
+                "helpline": _nullable_str,
+            },
             "additionalProperties": False,
         },
         "journal": {
@@ -114,10 +118,17 @@ class Settings:
     tts_cache_dir: Path | None = None
     wake_phrases: tuple[str, ...] = ("start check-in",)
     wake_threshold: float = 1e-20
-    safety: Mapping[str, str] = field(default_factory=dict)
-    """Where help is, said after a safety pause: ``country``, ``helpline``, ``emergency``
-    (``checkin setup`` asks the country).  Without a country only "your local emergency number"."""
+    safety_country: str | None = None
+    """ISO 3166 alpha-2 code of the couple's country, for the help line."""
+    safety_emergency: str | None = None
+    safety_helpline: str | None = None
     source: str = "(defaults)"
+
+    @property
+    def safety(self) -> dict[str, str]:
+        """Where help is, for the line said after a safety pause (only what is set)."""
+        values = {"country": self.safety_country, "emergency": self.safety_emergency, "helpline": self.safety_helpline}
+        return {k: v for k, v in values.items() if v}
 
     def journal_file(self) -> Path:
         if self.journal_path is not None:
@@ -168,7 +179,9 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         tts_cache_dir=path(tts.get("cache_dir")),
         wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
         wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
-        safety={k: str(v) for k, v in (data.get("safety") or {}).items() if v},
+        safety_country=(data.get("safety") or {}).get("country"),
+        safety_emergency=(data.get("safety") or {}).get("emergency"),
+        safety_helpline=(data.get("safety") or {}).get("helpline"),
         source=source,
     )
 

@@ -20,7 +20,7 @@ from assistant.events import EndOfInput, Heard, Listen, Say, Silence
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 18, 0)
-UK = {"country": "UK", "helpline": "Samaritans on 116 123", "emergency": "999"}
+UK = {"country": "GB", "helpline": "Samaritans on 116 123", "emergency": "999"}
 
 
 def start(engine, dialog="check-in", safety=None):
@@ -235,13 +235,13 @@ def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
 def test_safety_config_and_doctor(tmp_path):
     from assistant import config, doctor
 
-    settings = config.from_yaml("safety: {country: UK, helpline: Samaritans on 116 123, emergency: '999'}\n", "c.yaml")
+    settings = config.from_yaml("safety: {country: GB, helpline: Samaritans on 116 123, emergency: '999'}\n", "c.yaml")
     assert settings.safety == UK
     assert doctor.safety_check(settings).ok
     unset = doctor.safety_check(config.Settings())
     assert not unset.ok and unset.warning and "local emergency number" in unset.detail
     with pytest.raises(config.ConfigError) as err:
-        config.from_yaml("safety: {contry: UK}\n", "c.yaml")
+        config.from_yaml("safety: {contry: GB}\n", "c.yaml")
     assert "safety" in str(err.value) and "\n" not in str(err.value)
 
 
