@@ -101,6 +101,10 @@ class Settings:
     partners: tuple[str, str] = ("Partner A", "Partner B")
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per partner name: pace (slow, normal, fast) and verbosity (brief, full)."""
+    safety_country: str | None = None
+    """ISO 3166 alpha-2 code of the couple's country, for the help line."""
+    safety_emergency: str | None = None
+    safety_helpline: str | None = None
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     journal_path: Path | None = None
@@ -118,10 +122,6 @@ class Settings:
     tts_cache_dir: Path | None = None
     wake_phrases: tuple[str, ...] = ("start check-in",)
     wake_threshold: float = 1e-20
-    safety_country: str | None = None
-    """ISO 3166 alpha-2 code of the couple's country, for the help line."""
-    safety_emergency: str | None = None
-    safety_helpline: str | None = None
     source: str = "(defaults)"
 
     @property
@@ -164,6 +164,9 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     return Settings(
         partners=tuple(p["name"] for p in people),
         styles={p["name"]: {k: v for k, v in p.items() if k != "name"} for p in people if len(p) > 1},
+        safety_country=(data.get("safety") or {}).get("country"),
+        safety_emergency=(data.get("safety") or {}).get("emergency"),
+        safety_helpline=(data.get("safety") or {}).get("helpline"),
         dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
         start=data.get("start", defaults.start),
         journal_path=path(journal.get("path")),
@@ -179,9 +182,6 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         tts_cache_dir=path(tts.get("cache_dir")),
         wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
         wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
-        safety_country=(data.get("safety") or {}).get("country"),
-        safety_emergency=(data.get("safety") or {}).get("emergency"),
-        safety_helpline=(data.get("safety") or {}).get("helpline"),
         source=source,
     )
 
