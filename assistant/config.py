@@ -49,15 +49,6 @@ SCHEMA: dict[str, Any] = {
         },
         "dialogs": {"type": "string"},
         "start": {"type": "string"},
-        "safety": {
-            "type": "object",
-            "properties": {
-                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-                "emergency": _nullable_str,
-                "helpline": _nullable_str,
-            },
-            "additionalProperties": False,
-        },
         "journal": {
             "type": "object",
             "properties": {"path": _nullable_str, "keep": {"enum": ["none", "summary", "full"]}},
@@ -80,6 +71,15 @@ SCHEMA: dict[str, Any] = {
                 "rate": {"type": "integer", "minimum": 60, "maximum": 400},
                 "volume": {"type": "number", "minimum": 0, "maximum": 1},
                 "cache_dir": _nullable_str,
+            },
+            "additionalProperties": False,
+        },
+        "safety": {
+            "type": "object",
+            "properties": {
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "emergency": _nullable_str,
+                "helpline": _nullable_str,
             },
             "additionalProperties": False,
         },
