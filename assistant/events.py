@@ -62,6 +62,9 @@ class EndOfInput:
     """The turn source has nothing more (end of a JSON-lines stream, Ctrl-D): the session
     ends, with what was said so far kept.  Not a silence: nobody is thinking."""
 
+    seconds: float = 0.0
+    """How long the turn waited (the listen's timeout), as the protocol reports it."""
+
 
 Event = Union[Heard, Silence, EndOfInput]
 

@@ -95,7 +95,7 @@ class JsonlTurns:
             line = self.stream.readline()
             self._line += 1
             if not line:
-                return EndOfInput()
+                return EndOfInput(listen.no_input_s)
             if line.strip():
                 break
         try:
@@ -118,7 +118,7 @@ class ConsoleTurns:
             text = self.read(f"{hint}\n> " if hint else "> ")
         except EOFError:
             print(file=self.out)
-            return EndOfInput()
+            return EndOfInput(listen.no_input_s)
         return Heard(text) if text.strip() else Silence(listen.no_input_s)
 
 
@@ -174,7 +174,7 @@ def heard_event(event: Event, screened: bool = False) -> dict[str, Any]:
     if isinstance(event, Heard):
         return {"type": "heard", "text": NOT_KEPT if screened else event.text, "confidence": event.confidence}
     if isinstance(event, EndOfInput):
-        return {"type": "end_of_input"}
+        return {"type": "end_of_input", "seconds": event.seconds}
     return {"type": "silence", "seconds": event.seconds}
 
 

@@ -184,12 +184,12 @@ def test_end_of_input_ends_the_session_and_is_not_a_silence(engine):
     from assistant.session import ConsoleTurns, JsonlTurns
 
     listen = Listen("x", "capture")
-    assert JsonlTurns(io.StringIO("")).next_turn(listen, 0.0) == EndOfInput()
+    assert JsonlTurns(io.StringIO("")).next_turn(listen, 0.0) == EndOfInput(8.0)
 
     def eof(prompt):
         raise EOFError
 
-    assert ConsoleTurns(read=eof, out=io.StringIO()).next_turn(listen, 0.0) == EndOfInput()
+    assert ConsoleTurns(read=eof, out=io.StringIO()).next_turn(listen, 0.0) == EndOfInput(8.0)
 
 
 # --------------------------------------------------------------------------- safety
