@@ -43,6 +43,8 @@ class CheckIn:
     journal: Journal | None = None
     memory: Mapping[str, Any] | None = None
     """None: computed from the journal when the session starts."""
+    safety: Mapping[str, str] | None = None
+    """Where help is (config.yaml ``safety:``), said after a safety pause."""
 
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
@@ -51,7 +53,7 @@ class CheckIn:
             self.journal.close_stale()
             if memory is None:
                 memory = memory_mod.compute(self.journal.records(), self.program, now)
-        return self.session.run(self.partners, self.start, now=now, memory=memory or {}, styles=self.styles)
+        return self.session.run(self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety)
 
 
 def session(
@@ -79,6 +81,7 @@ def session(
         styles if styles is not None else settings.styles,
         journal,
         memory,
+        settings.safety,
     )
 
 

@@ -158,6 +158,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PAUSED_LINE = "an exercise was paused"
+"""What history says of a safety pause: words both partners can see."""
+
+
 def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine: Any, now: datetime) -> str:
     """Counts, when each dialog that is remembered by how long ago it ran last ran, then one
     line per session: its summary, with the asides of dialogs that declare a ``history`` line."""
@@ -183,6 +187,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
             else:
                 summed.append(e)
         summary = engine.summarise(summed) if entries else "no exercises"
+        if any(e.get("outcome") == "paused_for_safety" for e in rec.get("exercises", [])):
+            asides.append(PAUSED_LINE)  # never what was said, nor which exercise
         extra = f" ({'; '.join(asides)})" if asides else ""
         lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return "\n".join(lines)
@@ -394,10 +400,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     problems = 0
     for check in doctor.run_checks(settings):
-        mark = "ok  " if check.ok else "FAIL"
+        mark = "ok  " if check.ok else ("warn" if check.warning else "FAIL")
         print(f"{mark} {check.name}: {check.detail}")
         if not check.ok:
-            problems += 1
+            problems += 0 if check.warning else 1
             print(f"     fix: {check.fix}")
     print(f"{problems} problem(s) found." if problems else "Everything looks ready.")
     return EXIT_FAULT if problems else EXIT_OK

@@ -131,6 +131,12 @@ class Settings:
     """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT``."""
     source: str = "(defaults)"
 
+    @property
+    def safety(self) -> dict[str, str]:
+        """Where help is, for the line said after a safety pause (only what is set)."""
+        values = {"country": self.safety_country, "emergency": self.safety_emergency, "helpline": self.safety_helpline}
+        return {k: v for k, v in values.items() if v}
+
     def journal_file(self) -> Path:
         if self.journal_path is not None:
             return self.journal_path

@@ -129,6 +129,9 @@ class DialogSet:
     common_source: str = "common.yaml"
     common_where: Any = field(repr=False, compare=False, default=None)
     """Locates fields of common.yaml (for template errors found across files)."""
+    meaning: Any = field(repr=False, compare=False, default=None)
+    """The meaning layer's tables (:class:`assistant.meaning.Tables`) from ``dialogs/meaning/``;
+    None for a directory without them (every answer is then plain text)."""
 
     def free_text_fields(self) -> set[str]:
         """``exercise:field`` for every record field that holds a free-form sentence (a
@@ -194,7 +197,10 @@ NODE_FIELDS: dict[str, Any] = {
 
 def node_schema() -> dict[str, Any]:
     """The JSON Schema of one node: the common fields plus one key per node type."""
-    properties = {**NODE_FIELDS, **{name: dict(t.schema) for name, t in _node_types().items()}}
+    types = _node_types()
+    properties = {**NODE_FIELDS, **{name: dict(t.schema) for name, t in types.items()}}
+    for t in types.values():
+        properties.update({key: dict(schema) for key, schema in t.node_fields.items()})
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
@@ -219,6 +225,7 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "start": _target,
         "rounds": {"enum": ["once", "each_partner"]},
         "menu": {"type": "boolean"},
+        "invitation": {"type": "boolean"},
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
         "history": _text,
@@ -440,6 +447,10 @@ def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: _L
         raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}", f"has more than one capability: {', '.join(kinds)}")
     kind = kinds[0] if kinds else None
     node_type = types[kind] if kind else None
+    for other, t in types.items():
+        stray = [key for key in t.node_fields if key in data and other != kind and key not in (node_type.node_fields if node_type else {})]
+        if stray:
+            raise DialogError(source, where.line(["nodes", node_id, stray[0]]), f"nodes.{node_id}.{stray[0]}", f"belongs to a '{other}' node")
     if (node_type is None or node_type.needs_next) and "next" not in data:
         raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}.next", "is missing (where to go after this node)")
     if node_type is not None:
@@ -593,7 +604,12 @@ def load_dir(path: str | Path) -> DialogSet:
         dialogs[dialog.id] = dialog
     if not dialogs:
         raise DialogError(str(root), None, "", "no dialog files (*.yaml) found")
-    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where)
+    tables = None
+    if (root / "meaning").is_dir():
+        from .meaning import load_tables  # the meaning layer's tables (it imports this module)
+
+        tables = load_tables(root)
+    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where, meaning=tables)
     check_references(dset)
     return dset
 
@@ -643,5 +659,6 @@ def check_references(dset: DialogSet) -> None:
         for nid, node in dialog.nodes.items():
             if node.kind:
                 types[node.kind].check_refs(node.body, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))
+                types[node.kind].check_node_refs(node, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))
     for problem in templates.problems(dset):
         raise problem

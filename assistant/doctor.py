@@ -17,6 +17,8 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
+    """Not ok, but a check-in still works (shown as a warning, not counted as a problem)."""
 
 
 def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
@@ -49,6 +51,15 @@ def _satellite_probe(uri: str) -> Callable[[], str]:
         return describe(parse_address(uri))
 
     return probe
+
+def safety_check(settings: Settings) -> Check:
+    """Where help is, for the line said after a safety pause: a warning when no country is set."""
+    info = settings.safety
+    if not info.get("country"):
+        return Check("safety", False, "no country set: after a heavy moment the coach can only say 'your local emergency number'",
+                     "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)", warning=True)
+    where = ", ".join(f"{k} {info[k]}" for k in ("helpline", "emergency") if info.get(k))
+    return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
@@ -91,6 +102,8 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield _guard("word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table)
 
+
+    yield safety_check(settings)
     def journal() -> str:
         path = settings.journal_file()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -57,7 +57,16 @@ class Silence:
     """How long the silence lasted."""
 
 
-Event = Union[Heard, Silence]
+@dataclass(frozen=True)
+class EndOfInput:
+    """The turn source has nothing more (end of a JSON-lines stream, Ctrl-D): the session
+    ends, with what was said so far kept.  Not a silence: nobody is thinking."""
+
+    seconds: float = 0.0
+    """How long the turn waited (the listen's timeout), as the protocol reports it."""
+
+
+Event = Union[Heard, Silence, EndOfInput]
 
 # --------------------------------------------------------------------------- engine output
 
@@ -134,6 +143,7 @@ __all__ = [
     "Action",
     "AudioChunk",
     "End",
+    "EndOfInput",
     "Event",
     "Heard",
     "Listen",

@@ -39,9 +39,7 @@ class TurnError(InvalidInput):
     """A turn could not be read (bad JSON line, unreadable audio...).  One line."""
 
 
-@dataclass(frozen=True)
-class EndOfInput(Silence):
-    """The input ended.  The engine takes it as silence, so every session ends."""
+from .events import EndOfInput  # noqa: E402  the input ended: the engine ends the session
 
 
 @dataclass(frozen=True)
@@ -95,9 +93,12 @@ def listen(action: Listen) -> dict[str, Any]:
     }
 
 
-def heard(event: Heard | Silence) -> dict[str, Any]:
+NOT_KEPT = "[not kept]"
+
+
+def heard(event: Heard | Silence | EndOfInput, screened: bool = False) -> dict[str, Any]:
     if isinstance(event, Heard):
-        return {"type": "heard", "text": event.text, "confidence": event.confidence}
+        return {"type": "heard", "text": NOT_KEPT if screened else event.text, "confidence": event.confidence}
     kind = "end_of_input" if isinstance(event, EndOfInput) else "silence"
     return {"type": kind, "seconds": event.seconds}
 

@@ -71,7 +71,7 @@ class ScriptedTurns:
         item = next(self._turns, None)
         self._index += 1
         if item is None:
-            return EndOfInput(listen.no_input_s)
+            return Silence(listen.no_input_s)  # a scenario that runs out: the couple went quiet
         return turn_event(item, listen, self.audio, f"{self.where}: turn {self._index}")
 
 
@@ -91,7 +91,7 @@ class JsonlTurns:
 
 
 class ConsoleTurns:
-    """Typed answers.  An empty line is silence; end of input (Ctrl-D) says "stop"."""
+    """Typed answers.  An empty line is silence; end of input (Ctrl-D) ends the session."""
 
     def __init__(self, read: Callable[[str], str] = input, out: IO[str] | None = None):
         self.read = read
@@ -103,7 +103,7 @@ class ConsoleTurns:
             text = self.read(f"{hint}\n> " if hint else "> ")
         except EOFError:
             print(file=self.out)
-            return Heard("stop")
+            return EndOfInput(listen.no_input_s)
         return Heard(text) if text.strip() else Silence(listen.no_input_s)
 
 
@@ -169,9 +169,10 @@ class Session:
         memory: Mapping[str, Any] | None = None,
         session_id: str | None = None,
         styles: Mapping[str, Mapping[str, str]] | None = None,
+        safety: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
-        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {})
+        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {}, safety=safety or {})
         self.state, actions = self.engine.start(context, dialog)
         try:
             while True:
@@ -180,7 +181,8 @@ class Session:
                     return end
                 assert listen is not None, "the engine always listens or ends"
                 event = self.turns.next_turn(listen, spoken)
-                self.emit(protocol.heard(event))
+                screened = isinstance(event, Heard) and self.engine.screen(event.text) is not None
+                self.emit(protocol.heard(event, screened))
                 self.state, actions = self.engine.handle(self.state, event)
         except BaseException:
             self.interrupted()

@@ -41,11 +41,13 @@ def test_jsonl_protocol_runs_a_check_in(home):
     heard = [e for e in events if e["type"] == "heard"]
     assert heard[0] == {"type": "heard", "text": "medium", "confidence": None}
     assert {"type": "silence", "seconds": 5.0} in events
-    # after the answers run out, input EOF counts as silence until the session ends politely
+    # after the answers run out, the end of input is its own event (not a silence) and ends the session
+    assert events[-2] == {"type": "end_of_input", "seconds": 8.0}
+    assert [e for e in events if e["type"] == "silence"] == [{"type": "silence", "seconds": 5.0}]
     record = events[-1]["record"]
     assert record["partners"] == ["Maya", "Sam"]
     assert record["exercises"][0]["date"] == "2026-11-28" and record["exercises"][0]["time"] == "12:00"
-    assert record["outcome"] == "abandoned"
+    assert record["outcome"] == "stopped"
     for e in events:
         if e["type"] == "say":
             assert set(e) >= {"text", "node"}

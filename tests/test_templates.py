@@ -51,7 +51,7 @@ def test_fallbacks_fill_in_only_when_empty():
 def test_a_feeling_not_caught_gets_examples(engine):
     """The bug this module exists for: "Some people say . What fits for you?"."""
     state, _ = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1"), "name-a-feeling")
-    for event in (Heard("about the move"), Heard("", seconds=1.5)):
+    for event in (Heard("the car parked outside"), Heard("", seconds=1.5)):
         _, actions = engine.handle(state, event)
         said = [a.text for a in actions if isinstance(a, Say)]
         assert said == ["I didn't catch a feeling word there. Some people say happy, calm, grateful, or loving. What fits for you?"]

@@ -6,18 +6,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import matching
+from . import endings
 
 if TYPE_CHECKING:
     from .core import Engine
     from .step import Turn
 
 MIN_RATE = 0.6
+HELPS = 2
+"""Help said this often at one question; once more moves on."""
 SLOWER = 0.85
 
 
 def run(engine: Engine, step: Turn, name: str) -> None:
     """Carry out command ``name`` (a key of common.yaml's ``commands``)."""
     if name == "stop":
+        if engine.handler(step.state).timed and engine.dialog(step.state).record:
+            step.update_frame(outcome="withdrawn", dirty=True)  # a timed exercise stopped is not complete
         step.message("stop")
         engine.end(step, "stopped")
     elif name == "pause":
@@ -33,9 +38,7 @@ def run(engine: Engine, step: Turn, name: str) -> None:
         step.repeat_prompt()
         step.listen()
     elif name == "help":
-        options = matching.spoken_list(list(engine.options(step).keys())[:6])
-        step.say(step.node.get("help") or engine.messages["help"], {"options": options or "your answer"})
-        step.listen()
+        help_once(engine, step)
     elif name == "back":
         back(engine, step)
     elif name in ("skip", "pass"):
@@ -44,8 +47,29 @@ def run(engine: Engine, step: Turn, name: str) -> None:
         raise AssertionError(name)
 
 
+def help_once(engine: Engine, step: Turn) -> None:
+    """The node's help; asked more than twice at one question: the options once more, then
+    on (out of the exercise, or to the node's ``skip``), so a misheard phrase never loops."""
+    options = matching.spoken_list(list(engine.options(step).keys())[:6])
+    helps = step.state.helps + 1
+    step.update(helps=helps)
+    step.say(step.node.get("help") or engine.messages["help"], {"options": options or "your answer"})
+    if helps <= HELPS:
+        step.listen()
+        return
+    step.message("help_move_on")
+    if step.node.get("skip"):
+        engine.enter(step, step.node.get("skip"))
+    elif endings.in_exercise(engine, step):
+        engine.leave(step, complete=False, outcome="not_understood")
+    else:
+        step.listen()
+
+
 def back(engine: Engine, step: Turn) -> None:
     """To the previous question of this dialog (or say it is the first)."""
+    if engine.handler(step.state).on_back(step, step.node):
+        return
     history = step.state.frame.history
     if len(history) < 2:
         step.message("at_start")
@@ -59,13 +83,19 @@ def back(engine: Engine, step: Turn) -> None:
 def skip(engine: Engine, step: Turn, name: str) -> None:
     """To the node's ``skip``; else out of the exercise (kept as incomplete); else nothing to skip."""
     node = step.node
-    if node.get("skip"):
+    timed = engine.handler(step.state).timed
+    if timed and not endings.in_exercise(engine, step) and engine.dialog(step.state).kind != "exercise":
+        step.message("withdrawn")  # a quiet moment of the check-in itself: it simply ends
+        engine.enter(step, node.get("next"))
+        return
+    if node.get("skip") and not timed:
         step.message(name if name == "pass" else "skipped")
         engine.enter(step, node.get("skip"))
         return
     if len(step.state.frames) > 1 or engine.dialog(step.state).kind == "exercise":
-        step.message(name if name == "pass" else "skipped")
-        engine.leave(step, complete=False)
+        outcome = "withdrawn" if timed else ("declined" if name == "pass" else None)
+        step.message("withdrawn" if timed else (name if name == "pass" else "skipped"))
+        engine.leave(step, complete=False, outcome=outcome)
         return
     step.message("nothing_to_skip")
     step.repeat_prompt()

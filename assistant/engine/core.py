@@ -9,11 +9,11 @@ from typing import Any
 
 from .. import matching
 from ..dialogs import END, Dialog, DialogSet, Node
-from ..events import Action, End, Event, Heard, Listen, Save, Silence
-from . import commands, listening, records
+from ..events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
+from . import endings, hearing, listening, records
 from .nodes import NodeType, handler_for
 from .render import Renderer, Vars, fill
-from .state import Answer, Context, Frame, Interpreter, State, plain_answer
+from .state import Context, Frame, Interpreter, State, plain_answer
 from .step import Turn
 
 MAX_HOPS = 500
@@ -22,7 +22,7 @@ MAX_HOPS = 500
 class Engine:
     """Runs dialogs.  Holds only immutable program data (the loaded dialogs)."""
 
-    def __init__(self, dialogs: DialogSet, interpret: Interpreter = plain_answer):
+    def __init__(self, dialogs: DialogSet, interpret: Interpreter | None = None):
         self.dialogs = dialogs
         common = dialogs.common
         self.commands: dict[str, list[str]] = {k: list(v) for k, v in common["commands"].items()}
@@ -31,8 +31,11 @@ class Engine:
         self.defaults: Mapping[str, Any] = common["defaults"]
         self.recorded: dict[str, frozenset[str]] = {d.id: records.recorded_slots(d) for d in dialogs.dialogs.values()}
         self.render = Renderer(dialogs)
-        self.interpret = interpret
-        """Heard text -> :class:`Answer` (``text, confidence``); the meaning layer plugs in here."""
+        self.tables = None if interpret is not None else dialogs.meaning
+        """The meaning layer's tables: answers are read in the context of each question
+        (:mod:`.hearing`); None when an ``interpret`` is given or the dialogs have none."""
+        self.interpret: Interpreter = interpret or plain_answer
+        """Heard text -> :class:`Answer` without the meaning layer (``text, confidence``)."""
 
     # ------------------------------------------------------------------ public
 
@@ -49,6 +52,7 @@ class Engine:
             "partners": [a, b],
             "memory": dict(context.memory),
             "styles": {k: dict(v) for k, v in context.styles.items()},
+            "safety": dict(context.safety),
         }
         first = self.dialogs.dialogs[dialog]
         frame = Frame(dialog=dialog, node=first.start, slots={"partner": a, "other": b, "turn": 1})
@@ -61,13 +65,16 @@ class Engine:
         if state.ended:
             return state, []
         step = Turn(self, state)
-        if isinstance(event, Heard) and matching.normalise(event.text):
+        if isinstance(event, EndOfInput):
+            self.end(step, "stopped")
+        elif isinstance(event, Heard) and matching.normalise(event.text):
             self._count_speaking(step, event)
-            self._on_heard(step, self.interpret(event.text, event.confidence))
+            step.update(quiet_s=0.0)
+            hearing.on_heard(self, step, hearing.interpret(self, step, event))
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
-            self._on_silence(step)
+            self._on_silence(step, event.seconds if isinstance(event, Silence) else 0.0)
         else:
             raise TypeError(f"not an engine event: {event!r}")
         if step.was_answered and not step.state.ended:
@@ -79,7 +86,7 @@ class Engine:
     def record(self, state: State) -> dict[str, Any]:
         """The session record as it stands: committed entries, plus unfinished ones."""
         unfinished = [
-            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False}
+            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False, **({"outcome": f.outcome} if f.outcome else {})}
             for f in state.frames
             if self.dialogs.dialogs[f.dialog].record and f.dirty
         ]
@@ -88,6 +95,13 @@ class Engine:
     def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
         """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
         return self.render.summarise(entries)
+
+    def screen(self, text: str) -> str | None:
+        """The safety category of an answer (None: nothing found), before anything shows,
+        logs or keeps its words; None without meaning tables."""
+        from ..meaning import screen
+
+        return screen(text, self.tables) if self.tables is not None else None
 
     def listen_action(self, state: State) -> Listen:
         """The :class:`Listen` for where ``state`` stands (also used to re-listen)."""
@@ -182,7 +196,7 @@ class Engine:
         step.set_prompt(said)
         history = step.state.frame.history
         step.update_frame(history=history if history[-1:] == (node.id,) else history + (node.id,))
-        step.update(noinput=0, nomatch=0)
+        step.update(noinput=0, nomatch=0, helps=0)
         step.listen()
 
     def _effects(self, step: Turn, node: Node) -> None:
@@ -223,6 +237,8 @@ class Engine:
 
     def pop(self, step: Turn, completed: bool) -> str | None:
         frame = step.state.frame
+        if completed:
+            step.update(quiet_exits=0)
         done = step.state.done + ((frame.dialog,) if completed and frame.dialog not in step.state.done else ())
         step.update(frames=step.state.frames[:-1], done=done)
         if not step.state.frames:
@@ -230,10 +246,19 @@ class Engine:
             return None
         return frame.return_to or END
 
-    def leave(self, step: Turn, complete: bool) -> None:
-        """Out of the current dialog early: answers so far kept (as ``complete`` or not)."""
+    def leave(self, step: Turn, complete: bool, outcome: str | None = None) -> None:
+        """Out of the current dialog early: answers so far kept (as ``complete`` or not);
+        an ``outcome`` (declined, withdrawn...) is recorded, with an entry of its own if need be."""
+        dialog = self.dialog(step.state)
+        if outcome is not None:
+            step.update_frame(outcome=outcome)
         if step.state.frame.dirty:
             self.commit(step, complete=complete)
+        elif outcome is not None and dialog.record and endings.recorded(dialog, outcome):
+            # nothing was said yet: an entry that says only how it ended
+            entry = {"exercise": dialog.record.get("exercise", dialog.id), "complete": False, "outcome": outcome}
+            step.update(entries=step.state.entries + (entry,))
+            step.answered()
         nxt = self.pop(step, completed=complete)
         if nxt is not None:
             self.enter(step, nxt)
@@ -243,6 +268,8 @@ class Engine:
         if not dialog.record:
             return
         entry = {**records.entry(dialog, step.state.frame, self.variables(step.state)), "complete": complete}
+        if step.state.frame.outcome:
+            entry["outcome"] = step.state.frame.outcome
         step.update(entries=step.state.entries + (entry,))
         step.update_frame(dirty=False)
         step.answered()
@@ -253,33 +280,12 @@ class Engine:
 
     # ------------------------------------------------------------------ turns
 
-    def _on_silence(self, step: Turn) -> None:
-        if step.state.paused:
+    def _on_silence(self, step: Turn, seconds: float) -> None:
+        if step.state.paused or step.state.held is not None:
             step.listen()
         elif not self.handler(step.state).on_silence(step, step.node):
+            step.update(quiet_s=step.state.quiet_s + seconds)  # a timed pause's silence is not "nobody spoke"
             self.fail(step, "noinput")
-
-    def _on_heard(self, step: Turn, answer: Answer) -> None:
-        if step.state.paused:
-            command = matching.best_match(answer.text, {k: self.commands[k] for k in ("resume", "stop")})
-            if command is None:
-                step.listen()
-            else:
-                commands.run(self, step, command.label)
-            return
-        if self.mode(step) == "choice":
-            options = self.options(step)
-            best_option = matching.best_match(answer.text, options) if options else None
-            command = matching.best_match(answer.text, self.commands)
-            if command and (best_option is None or command.score > best_option.score):
-                commands.run(self, step, command.label)
-                return
-        else:
-            command = matching.whole_utterance_match(answer.text, self.commands)
-            if command:
-                commands.run(self, step, command.label)
-                return
-        self.handler(step.state).on_answer(step, step.node, answer)
 
     def fail(self, step: Turn, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         """A noinput or nomatch: the count-indexed re-prompt, or the polite end after too many."""
@@ -287,9 +293,8 @@ class Engine:
         node = step.node
         count = (state.noinput if kind == "noinput" else state.nomatch) + 1
         step.update(**{kind: count})
-        if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)):
-            step.message("give_up")
-            self.end(step, "abandoned")
+        if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)) or (kind == "noinput" and endings.too_quiet(step)):
+            endings.give_up(self, step, kind)
             return
         defaults = self.handler(state).reprompts
         handlers = node.get(kind) or (self.defaults.get(defaults) or {}).get(kind) or (self.defaults.get("choice") or {}).get(kind) or ["{prompt}"]

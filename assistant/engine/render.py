@@ -31,6 +31,7 @@ BUILTINS: dict[str, bool] = {
     "summary": False, "count_done": False, "exercises": False,
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
+    "help_where": False,  # where help is (config.yaml's safety:), said after a safety pause
 }
 """Variables every template may use -> whether one may be empty when spoken."""
 
@@ -66,6 +67,16 @@ def fill(template: str, variables: Mapping[str, Any]) -> str:
     """The template filled in, its spaces folded."""
     values = variables if isinstance(variables, Vars) else Vars(variables)
     return " ".join(template.format_map(values).split())
+
+
+def help_where(safety: Mapping[str, Any]) -> str:
+    """One calm line on where help is, from config.yaml's ``safety:`` (country, helpline,
+    emergency); without a country, only "your local emergency number"."""
+    emergency, helpline = safety.get("emergency"), safety.get("helpline")
+    if not safety.get("country") or not (emergency or helpline):
+        return "If anyone is in danger, please call your local emergency number."
+    line = f"If anyone is in danger, please call {emergency or 'your local emergency number'}."
+    return line + (f" You can also talk to {helpline}, any time." if helpline else "")
 
 
 def ordinal(number: int) -> str:
@@ -112,6 +123,7 @@ class Renderer:
         out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
+        out["help_where"] = help_where(session.get("safety") or {})
         if extra:
             out.update(extra)
         return out
@@ -125,7 +137,7 @@ class Renderer:
                 parts.append(fill(dialog.summary, {k: v for k, v in entry.items() if v is not None}))
         parts = list(dict.fromkeys(parts))
         if not parts:
-            return self.messages.get("summary_none", "you took a quiet moment together")
+            return self.messages.get("summary_none", "you checked in with each other")
         return matching.spoken_list(parts, "and")
 
     @staticmethod

@@ -20,6 +20,8 @@ class Context:
     """What the journal remembers (:mod:`assistant.memory`): ``last_plan``, ``recent_exercises``..."""
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
+    safety: Mapping[str, str] = field(default_factory=dict)
+    """Where help is (config.yaml ``safety:``): ``country``, ``helpline``, ``emergency``."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Frame:
     """The caller's node to continue at when this dialog ends."""
     dirty: bool = False
     """Answers were given since the last record entry was committed."""
+    outcome: str | None = None
+    """How the exercise ended early, for its record: declined, withdrawn, paused_for_safety,
+    silence or not_understood (None: as planned)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,14 @@ class State:
     """Keys of ``once`` nodes already said this session."""
     used: tuple[str, ...] = ()
     """Deck items (questions) already asked this session."""
+    helps: int = 0
+    """"help" asked at the current question (more than twice moves on)."""
+    quiet_exits: int = 0
+    """Exercises in a row that ended in silence (two end the check-in)."""
+    quiet_s: float = 0.0
+    """Seconds of silence since anyone last spoke."""
+    held: str | None = None
+    """After a safety pause: where the session goes on if the couple wants to ("" ends it)."""
 
     @property
     def ended(self) -> bool:
@@ -82,6 +95,14 @@ class Answer:
     text: str
     content: str
     confidence: float | None = None
+    meaning: Any = None
+    """The meaning layer's full reading (:class:`assistant.meaning.Meaning`: ``family``,
+    ``issue``, ``word``, ``when``), or None when the dialogs have no meaning tables."""
+
+    @property
+    def is_content(self) -> bool:
+        """Something to keep: an ``answer`` the meaning layer found usable (acts and non-answers never are)."""
+        return self.act == "answer" and (self.meaning is None or self.meaning.is_content)
 
 
 Interpreter = Callable[[str, "float | None"], Answer]

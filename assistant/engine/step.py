@@ -132,8 +132,8 @@ class Turn:
     def fail(self, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         self._engine.fail(self, kind, extra)
 
-    def leave(self, complete: bool = False) -> None:
-        self._engine.leave(self, complete)
+    def leave(self, complete: bool = False, outcome: str | None = None) -> None:
+        self._engine.leave(self, complete, outcome)
 
     def command(self, name: str) -> None:
         commands.run(self._engine, self, name)

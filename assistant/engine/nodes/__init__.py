@@ -8,6 +8,7 @@ from .branch import Branch
 from .call import Call
 from .capture import Capture
 from .choice import Choice
+from .consent import Consent
 from .form import Form
 from .lexicon import LexiconNode
 from .menu import Menu
@@ -26,6 +27,7 @@ REGISTRY: dict[str, NodeType] = {
         Menu(),
         Call(),
         Pause(),
+        Consent(),
     )
 }
 """YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 from ...dialogs import END
 from ...events import Listen
+from ...meaning.model import Ask
 from ..state import Answer, State
 
 if TYPE_CHECKING:
@@ -102,9 +103,10 @@ class Step(Protocol):
     def fail(self, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         """A ``noinput`` or ``nomatch``: the counted re-prompt, or the polite end after too many."""
 
-    def leave(self, complete: bool = False) -> None:
-        """End the current exercise here (its answers so far recorded, ``complete`` or not)
-        and go on with the dialog that called it (or end the session)."""
+    def leave(self, complete: bool = False, outcome: str | None = None) -> None:
+        """End the current exercise here (its answers so far recorded, ``complete`` or not,
+        with ``outcome``: declined, withdrawn...) and go on with the dialog that called it
+        (or end the session)."""
 
     def command(self, name: str) -> None:
         """Carry out a global command (``pass``, ``back``, ``repeat``...) as if it was said."""
@@ -123,6 +125,10 @@ class NodeType:
     """The node must say where to go next (``next:``)."""
     reprompts: ClassVar[str] = "choice"
     """Which of common.yaml's default re-prompts (``defaults.choice``/``defaults.capture``) it uses."""
+    node_fields: ClassVar[Mapping[str, Any]] = {}
+    """Schemas of node-level keys only this node type may have (a choice's ``acts:``)."""
+    timed: ClassVar[bool] = False
+    """A timed moment: leaving it early is a withdrawal, not a decline."""
 
     # ------------------------------------------------------------------ loading
 
@@ -135,6 +141,9 @@ class NodeType:
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         """Checks against other files: lexicons, decks, dialogs, phrase sets."""
+
+    def check_node_refs(self, node: Node, program: DialogSet, error: ErrorAt) -> None:
+        """Checks of the node's own node-level keys (``node_fields``) against other files."""
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         """Slots this node sets -> whether one may be empty when a later template reads it."""
@@ -173,6 +182,12 @@ class NodeType:
         """``choice`` (a known set of phrases) or ``capture`` (free speech)."""
         return "choice"
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        """What kind of question the node asks, for the meaning layer to read answers in."""
+        if self.mode(step, node) == "choice":
+            return Ask("choice", options={k: tuple(v) for k, v in self.options(step, node).items()})
+        return Ask("text", now=step.now)
+
     def options(self, step: Step, node: Node) -> dict[str, list[str]]:
         """Label -> phrases the couple can say here (without global commands)."""
         return {}
@@ -188,6 +203,10 @@ class NodeType:
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         """What an answer does (it was not a global command)."""
         step.fail("nomatch")
+
+    def on_back(self, step: Step, node: Node) -> bool:
+        """"Go back" within the node (a form's previous field); False: to the previous node."""
+        return False
 
     def on_silence(self, step: Step, node: Node) -> bool:
         """What silence does here; False: the usual noinput."""

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ... import matching
+from ...meaning import Ask
 from ..state import Answer
 from ._schema import TEXT
 from .base import ErrorAt, NodeType, Path, Step
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 STUCK = ("i don't know", "i dont know", "no idea", "not sure", "you pick", "you choose", "any ideas", "ideas", "give us ideas", "we're stuck", "help us", "surprise us", "dunno")
 """Answers that ask for help rather than give one."""
+ASKS = ("text", "paraphrase", "activity")
+"""What a capture may ask for (``asks:``, default text): the meaning layer checks the content."""
+STUCK_ACTS = ("dont_know", "you_pick", "question", "unsure")
 
 _LEADING_FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hmm+|well|so|like|okay so|you know)\b[\s,.]*)+", re.IGNORECASE)
 
@@ -45,7 +49,7 @@ class Capture(NodeType):
     name = "capture"
     schema = {
         "type": "object",
-        "properties": {"slot": TEXT, "stuck": TEXT, "deck": TEXT, "keep": {"type": "boolean"}},
+        "properties": {"slot": TEXT, "stuck": TEXT, "deck": TEXT, "keep": {"type": "boolean"}, "asks": {"enum": list(ASKS)}},
         "required": ["slot"],
         "additionalProperties": False,
     }
@@ -78,11 +82,42 @@ class Capture(NodeType):
     def mode(self, step: Step, node: Node) -> str:
         return "capture"
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        return Ask(node.body.get("asks", "text"), now=step.now)
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         body = node.body
-        if body.get("stuck") and is_stuck(answer.text):
+        stuck = is_stuck(answer.text) or answer.act in STUCK_ACTS
+        if body.get("stuck") and stuck:
             step.say(body["stuck"])
             step.listen()
             return
-        step.set_slots({body["slot"]: trim_filler(answer.content)})
+        if answer.act == "nothing":
+            nothing(step, node)
+            return
+        if answer.act == "question":
+            step.command("help")  # "what do you mean?": the node's help, counted
+            return
+        if not usable(answer, body.get("asks", "text")):
+            step.fail("nomatch")  # a bare "yes" is no paraphrase; "what?" no answer to keep
+            return
+        step.set_slots({body["slot"]: trim_filler(answer.text)})
         step.goto(node.get("next"))
+
+
+def usable(answer: Answer, asks: str) -> bool:
+    """An answer to keep: a paraphrase or an activity must say something (the meaning layer
+    checks); a plain text answer is anything said but a question back or "I don't know"."""
+    if asks != "text":
+        return answer.is_content
+    return answer.act not in STUCK_ACTS
+
+
+def nothing(step: Step, node: Node) -> None:
+    """"I don't have any hobbies": a real answer, met warmly, never with "Lovely."  The node's
+    ``skip`` if it has one, else out of the exercise."""
+    step.message("nothing")
+    if node.get("skip"):
+        step.goto(node.get("skip"))
+    else:
+        step.leave(complete=False, outcome="declined")

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ... import matching
+from ...meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, texts
 from .base import ErrorAt, NodeType, Path, Step
@@ -22,6 +23,36 @@ def check_likes(items: list[Mapping[str, Any]], base: Path, program: DialogSet, 
             error(base + [i, "like"], f"no phrase set '{item['like']}' in common.yaml")
 
 
+ACTS = {
+    "type": "object",
+    "propertyNames": {"enum": ["affirm", "deny", "unsure", "dont_know", "you_pick", "question", "nothing"]},
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
+"""A choice's ``acts:``: what an act picks ("How about a long hug?" -> ``{affirm: hug}``);
+an option's label, or ``decline`` (the act declines, like saying pass)."""
+DECLINE = "decline"
+
+
+def pick(step: Step, answer: Answer, options: Mapping[str, list[str]]) -> str | None:
+    """The option an answer picks: the meaning layer's content, else an option said as the
+    whole answer even though it reads as an act ("surprise us"); without a meaning layer,
+    the closest option."""
+    if answer.content in options or answer.content == DECLINE:
+        return answer.content
+    if answer.meaning is None:
+        match = matching.best_match(answer.content, options)
+        return match.label if match else None
+    if answer.act in ("answer", "unclear", "deny", "affirm", "unsure"):
+        return None
+    said = matching.normalise(answer.text)
+    return next((label for label, phrases in options.items() if said in {matching.normalise(p) for p in phrases}), None)
+
+
+def yes_no_acts(options: Mapping[str, Any]) -> dict[str, str]:
+    """A choice with "yes" and "no" options is picked by any yes or no ("I don't think so")."""
+    return {act: label for act, label in (("affirm", "yes"), ("deny", "no")) if label in options}
+
+
 def item_values(step: Step, item: Mapping[str, Any]) -> dict[str, Any]:
     """An item's ``set:`` with its templates filled in."""
     return {k: (step.render(v) if isinstance(v, str) else v) for k, v in (item.get("set") or {}).items()}
@@ -30,6 +61,7 @@ def item_values(step: Step, item: Mapping[str, Any]) -> dict[str, Any]:
 class Choice(NodeType):
     name = "choice"
     schema = {"type": "array", "items": CHOICE_ITEM, "minItems": 1}
+    node_fields = {"acts": ACTS, "scale": {"type": "string", "minLength": 1}}
     listens = True
     needs_next = False
 
@@ -37,12 +69,33 @@ class Choice(NodeType):
         for i, item in enumerate(spec[self.name]):
             if "goto" not in item and "next" not in spec:
                 error([i, "goto"], "is missing (and the node has no 'next')")
-
-    def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
-        return [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
+        labels = [item["label"] for item in spec[self.name]]
+        for act, label in (spec.get("acts") or {}).items():
+            if label not in labels and label != DECLINE:
+                error([], f"acts.{act}: '{label}' is not an option of this choice (expected one of: {', '.join(labels)}, decline)")
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         check_likes(body, [], program, error)
+
+    def check_node_refs(self, node: Node, program: DialogSet, error: ErrorAt) -> None:
+        scale = node.get("scale")
+        tables = program.meaning
+        if scale and tables is not None and scale not in tables.scales:
+            error([], f"scale: no scale '{scale}' in meaning/scales.yaml (expected one of: {', '.join(tables.scales)})")
+        elif scale and tables is not None:
+            levels = set(tables.scales[scale].levels)
+            labels = [item["label"] for item in node.body if item["label"] not in levels]
+            if labels:
+                error([], f"scale: '{labels[0]}' is not a level of scale '{scale}' ({', '.join(tables.scales[scale].levels)})")
+
+    def ask(self, step: Step, node: Node) -> Ask:
+        options = {k: tuple(v) for k, v in self.options(step, node).items()}
+        acts = {**yes_no_acts(options), **(node.get("acts") or {})}
+        scale = node.get("scale")
+        return Ask("scale" if scale else "choice", options=options, acts=acts, scale=scale)
+
+    def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
+        return [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         out = {"choice": False, node.id: False}
@@ -59,12 +112,23 @@ class Choice(NodeType):
         return {item["label"]: step.phrases(item) for item in node.body}
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        match = matching.best_match(answer.content, self.options(step, node))
-        if match is None:
-            step.fail("nomatch")
+        label = pick(step, answer, self.options(step, node))
+        if label == DECLINE:
+            step.command("pass")
             return
-        item = next(i for i in node.body if i["label"] == match.label)
-        step.set_slots({"choice": match.label, node.id: match.label, **item_values(step, item)})
+        if label is None:
+            unpicked(step, node, answer)
+            return
+        item = next(i for i in node.body if i["label"] == label)
+        step.set_slots({"choice": label, node.id: label, **item_values(step, item)})
         step.say(item.get("say"))
         step.goto(item.get("goto") or node.get("next"))
+
+
+def unpicked(step: Step, node: Node, answer: Answer) -> None:
+    """An answer that picks no option: a question back gets the help; anything else is a nomatch."""
+    if answer.act == "question":
+        step.command("help")
+    else:
+        step.fail("nomatch")
 

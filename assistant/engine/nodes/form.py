@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from ... import matching, slots
 from ...events import Listen
+from ...meaning import Ask, interpret
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step, with_grammar
 from .capture import is_stuck
+from .choice import yes_no_acts
 
 if TYPE_CHECKING:
     from ...dialogs import Node
@@ -78,26 +80,51 @@ def ask(step: Step, node: Node, first: bool = False) -> list[str]:
     return said
 
 
+def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool, str | None]:
+    """The day, time, rest of ``text`` and whether an hour is still needed ("Sunday
+    morning"): read by the meaning layer's times (placed by the activity and daypart)."""
+    tables = step.program.meaning
+    if tables is None:
+        found = slots.extract(text, step.now)
+        return found.date, found.time, found.rest, False, None
+    activity = next((step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None)
+    read = lambda said: slots.resolve_when(said, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)  # noqa: E731
+    when = read(text)
+    daypart = step.sub.get("daypart")
+    if when.time is not None and when.daypart is None and daypart in ("morning", "afternoon", "evening"):
+        when = read(f"{text} in the {daypart}")  # "Sunday morning", then "half past nine": 9:30
+    return when.day, when.time, when.rest, when.needs_hour and when.time is None, when.daypart
+
+
 def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
     """Put any day/time in ``text`` into the date/time fields; the rest goes to text field ``only``."""
-    found = slots.extract(text, step.now)
+    day, at, rest_text, needs_hour, daypart = _when(step, node, text)
     values: dict[str, Any] = {}
+    if needs_hour:  # "Sunday morning": the hour is asked, never invented (nor kept from before)
+        step.set_sub({**step.sub, "daypart": daypart, "asked": [a for a in step.sub.get("asked", []) if fields(node).get(a, {}).get("kind") != "time"]})
+        values.update({f"{n}{end}": None for n, s in fields(node).items() if s["kind"] == "time" for end in ("", "_spoken", "_at")})
     for name, spec in fields(node).items():
-        if spec["kind"] == "date" and found.date is not None:
-            values[name] = found.date.isoformat()
-            values[f"{name}_spoken"] = slots.spoken_date(found.date, step.now)
-            values[f"{name}_day"] = slots.spoken_date(found.date, None)
-        elif spec["kind"] == "time" and found.time is not None:
-            values[name] = found.time.strftime("%H:%M")
-            values[f"{name}_spoken"] = slots.spoken_time(found.time)
+        if spec["kind"] == "date" and day is not None:
+            values[name] = day.isoformat()
+            values[f"{name}_spoken"] = slots.spoken_date(day, step.now)
+            values[f"{name}_day"] = slots.spoken_date(day, None)
+        elif spec["kind"] == "time" and at is not None:
+            values[name] = at.strftime("%H:%M")
+            values[f"{name}_spoken"] = slots.spoken_time(at)
             values[f"{name}_at"] = f" at {values[f'{name}_spoken']}"
     if only is not None and fields(node)[only]["kind"] == "text":
-        rest = strip_leads(matching.normalise(found.rest if (found.date or found.time) else matching.normalise(text)))
+        rest = strip_leads(matching.normalise(rest_text if (day or at) else matching.normalise(text)))
         if rest:
             values[only] = rest
     if values:
         step.set_slots(values)
-    return bool(values)
+    return any(v is not None for v in values.values())
+
+
+def an_activity(step: Step, text: str) -> bool:
+    """``text`` names something to do ("a movie"), not "I don't think so" (meaning layer)."""
+    tables = step.program.meaning
+    return tables is None or interpret(text, Ask("activity", now=step.now), tables).is_content
 
 
 def reask(step: Step, node: Node, name: str) -> None:
@@ -178,10 +205,33 @@ class Form(NodeType):
             listen = replace(listen, complete_silence_s=None)
         return listen
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        options = {k: tuple(v) for k, v in self.options(step, node).items()}
+        if options:
+            return Ask("choice", options=options, acts=yes_no_acts(options))
+        kind = fields(node)[step.sub["asking"]]["kind"] if step.sub.get("asking") else "text"
+        return Ask("activity" if kind == "text" else "when", now=step.now)
+
+    def on_back(self, step: Step, node: Node) -> bool:
+        """"Go back" at a field: to the field asked before it (the day -> the activity)."""
+        asked = [a for a in step.sub.get("asked", []) if a != step.sub.get("asking")]
+        if step.sub.get("confirming") or step.sub.get("changing") or not asked:
+            return False
+        previous = asked[-1]
+        step.set_sub({**step.sub, "asked": asked})
+        reask(step, node, previous)
+        return True
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        text = answer.content
+        text = answer.text
         if step.sub.get("confirming"):
-            self._confirm(step, node, text)
+            if answer.act in ("unsure", "dont_know", "question"):
+                # "hmm, not sure" is not a yes: nothing kept as agreed
+                step.set_slots({"confirmed": False})
+                step.message("not_confirmed")
+                step.goto(node.get("next"))
+                return
+            self._confirm(step, node, "no" if answer.act == "deny" else text)  # "I don't think so" is a no
         elif step.sub.get("changing"):
             choice = matching.best_match(text, self.options(step, node))
             if choice is not None:
@@ -197,7 +247,7 @@ class Form(NodeType):
     def _answer_field(self, step: Step, node: Node, answer: Answer) -> None:
         name = step.sub["asking"]
         spec = fields(node)[name]
-        if spec["kind"] == "text" and is_stuck(answer.text):
+        if spec["kind"] == "text" and (is_stuck(answer.text) or answer.act in ("dont_know", "you_pick", "unsure")):
             ideas = node.body.get("ideas") or []
             offset = int(step.sub.get("ideas_offered", 0))
             picks = [ideas[(offset * 3 + i) % len(ideas)] for i in range(min(3, len(ideas)))] if ideas else []
@@ -206,9 +256,16 @@ class Form(NodeType):
             step.set_prompt(said)
             step.listen()
             return
-        filled = fill(step, node, answer.content, only=name)
+        if spec["kind"] == "text" and not answer.is_content:
+            if answer.act == "unclear" and fill(step, node, answer.text):  # "Sunday morning": the day, then the activity
+                ask(step, node)
+                step.listen()
+            else:
+                step.fail("nomatch")  # "I don't think so", "what?": never an activity
+            return
+        filled = fill(step, node, answer.text, only=name)
         if spec["kind"] == "time" and step.slots.get(name) is None and spec.get("optional"):
-            if matching.best_match(answer.content, {"none": NO_TIME}, threshold=85):
+            if matching.best_match(answer.text, {"none": NO_TIME}, threshold=85):
                 step.set_slots({name: None})
                 filled = True
         if not filled or (step.slots.get(name) is None and not spec.get("optional")):
@@ -244,7 +301,7 @@ class Form(NodeType):
         named = matching.best_match(rest, {n: [n, f"the {n}"] for n in fields(node)}, threshold=90) if rest else None
         if named is not None:  # "the time": ask that one again
             reask(step, node, named.label)
-        elif rest and text_fields and (yes_no is None or (correcting and len(rest) > 2)):
+        elif rest and text_fields and (yes_no is None or (correcting and len(rest) > 2)) and an_activity(step, rest):
             # neither yes nor a day or time: a new activity ("no, a movie")
             step.set_slots({text_fields[0]: rest})
             ask(step, node)

@@ -6,11 +6,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
+from ...meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
 from .base import ErrorAt, NodeType, Path, Step
-from .choice import check_likes
+from .choice import DECLINE, check_likes, pick, unpicked
 
 if TYPE_CHECKING:
     from ...dialogs import Dialog, DialogSet, Node
@@ -62,18 +62,22 @@ class Menu(NodeType):
             out[item["label"]] = step.phrases(item)
         return out
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        options = {k: tuple(v) for k, v in self.options(step, node).items()}
+        return Ask("choice", options=options, acts={"you_pick": "surprise us"} if "surprise us" in options else {})
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        match = matching.best_match(answer.content, self.options(step, node))
-        if match is None:
-            step.fail("nomatch")
+        label = pick(step, answer, self.options(step, node))
+        if label is None or label == DECLINE:
+            unpicked(step, node, answer)
             return
         left = remaining(step)
-        chosen = next((d for d in left if d.title == match.label), None)
-        if match.label == "surprise us":
+        chosen = next((d for d in left if d.title == label), None)
+        if label == "surprise us":
             chosen = surprise(step, left)
             step.message("surprise", {"title": chosen.title})
         if chosen is None:
-            item: Mapping[str, Any] = next(i for i in node.body.get("extra", []) if i["label"] == match.label)
+            item: Mapping[str, Any] = next(i for i in node.body.get("extra", []) if i["label"] == label)
             step.say(item.get("say"))
             step.goto(item.get("goto") or node.get("skip") or node.get("next"))
             return

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from ...dialogs import Node
 
 
+WITHDRAWING = ("deny", "unsure", "decline")
+"""Said during a timed moment, these stop it (a withdrawal); other words end it as usual."""
+
+
 class Pause(NodeType):
     name = "pause"
     schema = {
@@ -25,6 +29,7 @@ class Pause(NodeType):
     }
     listens = True
     reprompts = "capture"
+    timed = True
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
         return [(["close"], body["close"])] if body.get("close") else []
@@ -36,6 +41,9 @@ class Pause(NodeType):
         return replace(listen, no_input_s=float(node.body["seconds"]), expect_silence=True)
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
+        if answer.act in WITHDRAWING:
+            step.command("pass")  # "I don't want this" mid-hug: it stops, recorded as withdrawn
+            return
         self.on_silence(step, node)
 
     def on_silence(self, step: Step, node: Node) -> bool:

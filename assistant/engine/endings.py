@@ -1,0 +1,55 @@
+"""How an exercise ends early, and when that ends the evening.
+
+An exercise that fails (declined, too many silences or misunderstandings, "help" asked too
+often) ends that exercise, not the check-in: the couple goes back to where the check-in
+called it (another one, or the close).  The check-in itself ends on "stop", at the end of
+input, on two exercises in a row ended by silence, or after 90 seconds nobody spoke.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..dialogs import Dialog
+    from .core import Engine
+    from .step import Turn
+
+QUIET_EXITS = 2
+"""Exercises in a row ended by silence that end the check-in."""
+QUIET_S = 90.0
+"""Seconds without anyone speaking (outside timed pauses) that end the check-in."""
+ALWAYS_RECORDED = ("withdrawn", "paused_for_safety")
+
+
+def recorded(dialog: Dialog, outcome: str) -> bool:
+    """An exercise left with ``outcome`` gets a record entry even if nothing was said: a
+    withdrawal, a safety pause, and a decline of an ``invitation`` (a physical or revealing
+    exercise)."""
+    return outcome in ALWAYS_RECORDED or (outcome == "declined" and bool(dialog.spec.get("invitation")))
+
+
+def in_exercise(engine: Engine, step: Turn) -> bool:
+    """The current dialog is an exercise the check-in called (so there is somewhere to go back to)."""
+    return len(step.state.frames) > 1 and engine.dialog(step.state).kind == "exercise"
+
+
+def give_up(engine: Engine, step: Turn, kind: str) -> None:
+    """Too many ``noinput``/``nomatch`` at one question: end the exercise, or the evening."""
+    state = step.state
+    quiet = kind == "noinput"
+    exits = state.quiet_exits + 1 if quiet else 0
+    if in_exercise(engine, step) and not (quiet and (exits >= QUIET_EXITS or state.quiet_s >= QUIET_S)):
+        step.update(quiet_exits=exits)
+        step.message("exercise_ended")
+        engine.leave(step, complete=False, outcome="silence" if quiet else "not_understood")
+        return
+    step.message("give_up")
+    engine.end(step, "abandoned")
+
+
+def too_quiet(step: Turn) -> bool:
+    return step.state.quiet_s >= QUIET_S
+
+
+__all__ = ["QUIET_EXITS", "QUIET_S", "give_up", "in_exercise", "recorded", "too_quiet"]

@@ -1,0 +1,92 @@
+"""A heard answer, read by the meaning layer in the context of the question, then acted on.
+
+The order (README, "The meaning layer"; :data:`assistant.meaning.PRECEDENCE`): the safety
+screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
+the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
+Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
+interpreter is used and commands are matched on the words, as before the meaning layer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import matching
+from ..events import Heard
+from ..meaning import COMMANDS, DISTRESS, PRIVACY, Ask
+from ..meaning import interpret as read
+from . import commands, safety
+from .state import Answer
+
+if TYPE_CHECKING:
+    from .core import Engine
+    from .step import Turn
+
+COMMAND_OF = {"go_back": "back", "decline": "pass"}
+"""Meaning-layer acts -> the global commands of common.yaml that carry them out."""
+HOLDING = Ask("yes_no")
+"""Paused, or after a safety pause: only stop, go on (resume), yes or no count."""
+
+
+def interpret(engine: Engine, step: Turn, event: Heard) -> Answer:
+    """What the person did, read in the context of the question where the step stands."""
+    tables = engine.tables
+    if tables is None:
+        return engine.interpret(event.text, event.confidence)
+    if step.state.paused or step.state.held is not None:
+        ask = HOLDING
+    else:
+        ask = engine.handler(step.state).ask(step, step.node)
+    meaning = read(event.text, ask, tables)
+    return Answer(meaning.act, event.text, meaning.content or "", event.confidence, meaning)
+
+
+def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
+    if answer.meaning is None:
+        _plain(engine, step, answer)
+        return
+    act = answer.act
+    if act == DISTRESS:
+        safety.hold(engine, step)
+    elif step.state.held is not None:
+        safety.answer(engine, step, answer)
+    elif step.state.paused:
+        if act in ("resume", "stop"):
+            commands.run(engine, step, act)
+        else:
+            step.listen()
+    elif act in PRIVACY:
+        step.message("not_kept")
+        step.repeat_prompt()
+        step.listen()
+    elif act in COMMANDS or act == "decline":
+        commands.run(engine, step, COMMAND_OF.get(act, act))
+    else:
+        engine.handler(step.state).on_answer(step, step.node, answer)
+
+
+def _plain(engine: Engine, step: Turn, answer: Answer) -> None:
+    """Without a meaning layer: commands matched on the words, options competing."""
+    if step.state.paused:
+        command = matching.best_match(answer.text, {k: engine.commands[k] for k in ("resume", "stop")})
+        if command is None:
+            step.listen()
+        else:
+            commands.run(engine, step, command.label)
+        return
+    if engine.mode(step) == "choice":
+        options = engine.options(step)
+        best_option = matching.best_match(answer.text, options) if options else None
+        found = matching.best_match(answer.text, engine.commands)
+        if found and (best_option is None or found.score > best_option.score):
+            commands.run(engine, step, found.label)
+            return
+    else:
+        found = matching.whole_utterance_match(answer.text, engine.commands)
+        if found:
+            commands.run(engine, step, found.label)
+            return
+    engine.handler(step.state).on_answer(step, step.node, answer)
+
+
+__all__ = ["COMMAND_OF", "interpret", "on_heard"]

@@ -1,0 +1,66 @@
+"""A safety pause: an answer the screen found danger in (violence, abuse, self-harm, suicide,
+a crisis, "I need help").
+
+The exercise stops at once; nothing of the answer is kept (the exercise's record entry says
+only ``outcome: paused_for_safety``); the partner is not asked to respond; the coach does
+not repeat or name what was said, says one calm line on where help is, and offers to stop
+for tonight.  "Go on" continues where the exercise would have returned to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..dialogs import END
+
+if TYPE_CHECKING:
+    from .core import Engine
+    from .state import Answer
+    from .step import Turn
+
+STOP_ACTS = ("affirm", "stop")
+GO_ON_ACTS = ("deny", "resume", "skip", "decline")
+
+
+def hold(engine: Engine, step: Turn) -> None:
+    """Pause the exercise for safety: keep none of it, say where help is, offer to stop."""
+    state = step.state
+    dialog = engine.dialog(state)
+    if state.held is None:
+        if dialog.kind == "exercise":
+            if dialog.record:
+                entry = {"exercise": dialog.record.get("exercise", dialog.id), "complete": False, "outcome": "paused_for_safety"}
+                step.update(entries=state.entries + (entry,))
+            if len(state.frames) > 1:
+                step.update(frames=state.frames[:-1], held=state.frame.return_to or END)
+            else:
+                step.update_frame(dirty=False, slots={k: v for k, v in state.frame.slots.items() if k in ("partner", "other", "turn")})
+                step.update(held="")
+        else:
+            step.update(held=state.frame.node)
+        step.answered()
+    said = step.say([engine.messages["safety"], engine.messages["safety_offer"]])
+    step.set_prompt(said[-1:])
+    step.listen()
+
+
+def answer(engine: Engine, step: Turn, answer: Answer) -> None:
+    """After the safety line: stop for tonight, or go on gently."""
+    held = step.state.held
+    if answer.act in STOP_ACTS:
+        step.update(held=None)
+        step.message("safety_stop")
+        engine.end(step, "stopped")
+    elif answer.act in GO_ON_ACTS:
+        step.update(held=None)
+        step.message("safety_go_on")
+        if held:
+            engine.enter(step, held)
+        else:
+            engine.end(step, "stopped")
+    else:
+        step.repeat_prompt()
+        step.listen()
+
+
+__all__ = ["answer", "hold"]
