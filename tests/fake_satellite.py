@@ -36,6 +36,7 @@ class FakeSatellite:
         self.received: list[str] = []
         self.played: list[bytes] = []
         self.connections = 0
+        self.last_event = time.monotonic()
         self.loop = asyncio.new_event_loop()
         self.port = 0
         ready = threading.Event()
@@ -56,7 +57,12 @@ class FakeSatellite:
         self.loop.run_until_complete(start())
         self.loop.run_forever()
 
-    def close(self) -> None:
+    def close(self, quiet_s: float = 0.5, most_s: float = 5.0) -> None:
+        """Stop once what Check-in already sent has been read (no event for ``quiet_s``)."""
+        deadline = time.monotonic() + most_s
+        while time.monotonic() - self.last_event < quiet_s and time.monotonic() < deadline:
+            time.sleep(0.05)
+
         async def stop() -> None:
             self.server.close()
             for task in [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]:
@@ -107,6 +113,7 @@ class FakeSatellite:
             if event is None:
                 return
             self.received.append(event.type)
+            self.last_event = time.monotonic()
             if RunSatellite.is_type(event.type):
                 state["running"] = True
             elif Describe.is_type(event.type):
