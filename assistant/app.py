@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .asr.roles import RoleRecogniser
 from .config import Settings
 from .dialogs import DialogSet, load_dir
 from .engine import Engine
@@ -20,14 +21,14 @@ def engine(dset: DialogSet) -> Engine:
 
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:
-    return Journal(path or settings.journal_file(), keep=settings.journal_keep, free_text=dset.free_text_fields())
+    return Journal(path or settings.journal_file(), keep=settings.journal.keep, free_text=dset.free_text_fields())
 
 
 def synth(settings: Settings):
     """pyttsx3 (espeak-ng) behind the on-disk prompt cache."""
     from .tts import PromptCache, Pyttsx3Synth
 
-    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir)
+    return PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), settings.voice.cache_dir)
 
 
 def voice(settings: Settings, speaker=None, log=None):
@@ -40,48 +41,28 @@ def voice(settings: Settings, speaker=None, log=None):
 
     if speaker is None:
         try:
-            find_device(settings.output_device, "output")
+            find_device(settings.audio.output_device, "output")
         except AudioError as exc:
             print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
             return None
-        speaker = SoundDeviceSpeaker(settings.output_device)
+        speaker = SoundDeviceSpeaker(settings.audio.output_device)
     return SpeakingVoice(synth(settings), speaker)
 
 
-def recogniser(settings: Settings):
-    from .asr import load_recogniser
+def recogniser(settings: Settings) -> RoleRecogniser:
+    """The recognisers in their roles (choices, fallback, free answers), each loaded at its
+    first utterance: while the device waits for the wake phrase only the wake detector is
+    needed, and the first turn comes after the greeting, which hides the load.  A Vosk
+    model that is missing is an error now, not at the first turn; ``check()`` loads all."""
+    from .asr import registry
+    from .asr.base import RecogniserError
+    from .asr.vosk import looks_like_vosk_model
 
-    return load_recogniser(settings.asr_engine, settings.vosk_model)
-
-
-class LazyRecogniser:
-    """Loads the recogniser at its first utterance: while the device waits for the wake
-    phrase only the wake detector is needed, and the first turn comes after the greeting
-    has been spoken, which hides the load.  ``check()`` loads it now (to fail early)."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._loaded = None
-        if settings.asr_engine == "vosk":  # a missing model is an error at start, not at the first turn
-            from .asr.base import RecogniserError
-            from .asr.vosk import looks_like_vosk_model
-
-            if not looks_like_vosk_model(settings.vosk_model):
-                raise RecogniserError(f"Vosk model not found at {settings.vosk_model}: run python scripts/download_model.py (or set asr.engine: auto)")
-
-    def check(self):
-        if self._loaded is None:
-            self._loaded = recogniser(self.settings)
-        return self._loaded
-
-    @property
-    def name(self) -> str:
-        return self.check().name
-
-    sample_rate = 16000
-
-    def start(self, grammar=None):
-        return self.check().start(grammar)
+    asr = settings.asr
+    if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
+        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)")
+    options = asr.options()
+    return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options))
 
 
 def audio_turns(settings: Settings):
@@ -90,7 +71,7 @@ def audio_turns(settings: Settings):
     from .listener import decode_file
     from .session import TurnError
 
-    lazy = LazyRecogniser(settings)
+    lazy = recogniser(settings)
 
     def decode(path: str, listen):
         try:
@@ -104,7 +85,7 @@ def audio_turns(settings: Settings):
 def wake(settings: Settings):
     from .wake import WakeDetector
 
-    return WakeDetector(phrases=settings.wake_phrases)
+    return WakeDetector(phrases=settings.wake.phrases)
 
 
 def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:

@@ -122,7 +122,7 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     if rate_in == rate_out or len(x) == 0:
         return np.asarray(x, dtype=np.float64)
     try:
-        import soxr  # type: ignore[import-not-found]
+        import soxr
     except ImportError:
         return _resample_sinc(np.asarray(x, dtype=np.float64), rate_in, rate_out)
     return soxr.resample(np.asarray(x, dtype=np.float64), rate_in, rate_out, quality="HQ")
@@ -185,7 +185,7 @@ class StreamResampler:
     def __init__(self, rate_in: int, rate_out: int) -> None:
         self.rate_in, self.rate_out = rate_in, rate_out
         try:
-            import soxr  # type: ignore[import-not-found]
+            import soxr
         except ImportError:
             self._soxr = None
             self._sinc = _SincResampler(rate_in, rate_out)
@@ -296,7 +296,7 @@ class WavSource:
     def seconds(self) -> float:
         if self._frames is not None:
             return self._frames / RATE
-        return len(self._pcm) / (2 * RATE)
+        return len(self.pcm) / (2 * RATE)
 
     def chunks(self, start: float = 0.0) -> Iterator[AudioChunk]:
         if self._pcm is not None:

@@ -190,9 +190,10 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    raw = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume)
-    synth = raw if naive else PromptCache(raw, cache_dir)
+    raw = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
+    synth: Pyttsx3Synth | PromptCache = raw
     if not naive:
+        synth = PromptCache(raw, cache_dir)
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
     for _ in range(sessions):
@@ -210,12 +211,12 @@ def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: 
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    synth = PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")))
+    synth = PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")))
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):
         wake = app.wake(settings)
-        clip = speak(settings.wake_phrases[0])
+        clip = speak(settings.wake.phrases[0])
         pcm = silence(1.0 + 0.1 * i) + clip + silence(2.0)
         spoken = segments(pcm)
         speech_end = spoken[-1][1] if spoken else 1.0 + len(clip) / (2 * RATE)
@@ -374,11 +375,12 @@ t0 = time.perf_counter()
 from assistant import app, config
 settings = config.load(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '-' else None)
 engine_name = sys.argv[2]
-settings = type(settings)(**{**settings.__dict__, 'asr_engine': engine_name})
+from dataclasses import replace
+settings = replace(settings, asr=replace(settings.asr, choices=engine_name, free=engine_name, fallback=None))
 # what `checkin run` builds before it listens for the wake phrase (the recogniser loads lazily)
 dset = app.dialogs(settings)
 engine = app.engine(dset)
-rec = app.LazyRecogniser(settings)
+rec = app.recogniser(settings)
 wake = app.wake(settings)
 from assistant.events import AudioChunk
 wake.feed(AudioChunk(b'\x00\x00' * 480))
@@ -400,6 +402,7 @@ print(json.dumps({'peak_rss_mb': peak}), flush=True)
 def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, config_path or "-", engine_name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()
     ready = time.perf_counter() - t0
     rest = proc.stdout.read()
@@ -485,7 +488,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
         "cpu_pct_speech": round(idle_cpu(settings, non_wake_speech(seconds, speak)), 2),
     }
     say("cold start and memory")
-    engines = ["pocketsphinx"] + (["vosk"] if settings.vosk_model and Path(settings.vosk_model).is_dir() else [])
+    engines = ["pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
     report.processes = [cold_start(config_path, e) for e in engines]
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)

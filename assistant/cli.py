@@ -182,7 +182,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     clock = _clock(now)
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_session_parts(settings, speaker=speaker)
-    recogniser = app.LazyRecogniser(settings)
+    recogniser = app.recogniser(settings)
     runner = Runner(
         source.chunks(),
         wake,
@@ -211,20 +211,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     journal = app.journal(settings, live.dialogs)
     journal.close_stale()
     voice = app.voice(settings)
-    recogniser = app.LazyRecogniser(settings)
+    recogniser = app.recogniser(settings)
     wake = app.wake(settings)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
-    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake.phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
     current: dict[str, MicSource] = {}
 
     def open_mic():
-        current["mic"] = MicSource(live.settings.input_device)
+        current["mic"] = MicSource(live.settings.audio.input_device)
         return current["mic"].chunks()
 
     while True:
-        source = ReopeningSource(open_mic, give_up_s=settings.device_wait_s, on_retry=refresh_devices)
+        source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
         runner = Runner(
             source.chunks(),
             wake,

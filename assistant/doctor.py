@@ -38,7 +38,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     def microphone() -> str:
         from .audio import _devices, find_device
 
-        index = find_device(settings.input_device, "input")
+        index = find_device(settings.audio.input_device, "input")
         return f"input device {index}: {_devices()[index]['name']}"
 
     yield _guard("microphone", "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)", microphone)
@@ -46,23 +46,27 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     def speaker() -> str:
         from .audio import _devices, find_device
 
-        index = find_device(settings.output_device, "output")
+        index = find_device(settings.audio.output_device, "output")
         return f"output device {index}: {_devices()[index]['name']}"
 
     yield _guard("speaker", "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)", speaker)
 
-    def model() -> str:
-        from .asr import load_recogniser
+    from .asr.registry import RECOGNISERS, load
 
-        rec = load_recogniser(settings.asr_engine, settings.vosk_model)
-        return f"{rec.name} loaded" + ("" if rec.name == "vosk" else f" (no Vosk model at {settings.vosk_model}; using the embedded English model)")
+    for name in settings.asr.roles():
+        entry = RECOGNISERS[name]
+        roles = [role for role in ("choices", "fallback", "free") if getattr(settings.asr, role) == name]
 
-    yield _guard("speech model", "run `python scripts/download_model.py` (or set asr.engine: pocketsphinx)", model)
+        def model(name: str = name, roles: list[str] = roles) -> str:
+            rec = load(name, settings.asr.options())
+            return f"{rec.name} loaded ({RECOGNISERS[name].about}) for {', '.join(roles)}"
+
+        yield _guard(f"speech: {name}", f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml", model)
 
     def voice() -> str:
         from .tts import Pyttsx3Synth
 
-        pcm = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume).render("Hello.")
+        pcm = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume).render("Hello.")
         return f"espeak-ng renders ({len(pcm) / 32000:.1f} s for 'Hello.')"
 
     yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
@@ -75,7 +79,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
             raise PermissionError(f"{path.parent} is readable by others (mode {mode:o})")
         if not os.access(path.parent, os.W_OK):
             raise PermissionError(f"cannot write to {path.parent}")
-        return f"{path} (private, keep: {settings.journal_keep})"
+        return f"{path} (private, keep: {settings.journal.keep})"
 
     yield _guard("journal", "chmod 700 the journal folder, or set journal.path in config.yaml", journal)
 

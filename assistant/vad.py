@@ -34,7 +34,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import Protocol, Union
 
 import numpy as np
 
@@ -87,6 +87,12 @@ class VADParams:
     """In speech, when the level has stayed within this range for ``stationary_s``, it is
     steady noise, not speech (speech swings by 10+ dB between syllables): the floor jumps
     up to it and the gate closes."""
+
+
+class FrameVAD(Protocol):
+    """What the :class:`Endpointer` needs of a frame classifier."""
+
+    def is_voiced(self, frame: np.ndarray, in_speech: bool = False, frame_s: float = FRAME_S) -> bool: ...
 
 
 class EnergyVAD:
@@ -239,10 +245,10 @@ class Endpointer:
         return self._last_voiced_end
 
     def __init__(
-        self, params: TurnParams | None = None, vad: EnergyVAD | None = None, start: float | None = None
+        self, params: TurnParams | None = None, vad: FrameVAD | None = None, start: float | None = None
     ) -> None:
         self.params = params or TurnParams()
-        self.vad = vad or EnergyVAD()
+        self.vad: FrameVAD = vad or EnergyVAD()
         self.start = start
         """Turn start on the audio clock (the first chunk's timestamp unless given)."""
         self.done = False

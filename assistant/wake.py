@@ -51,7 +51,7 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -487,27 +487,28 @@ class WakeDetector:
         hyp, segs = self._decode("wake", pcm)
         text = hyp.hypstr if hyp is not None else ""
         words = [s for s in segs if s.word.split("(")[0] in self._phrase_words]
-        base = dict(start=start, end=end, hypothesis=text)
         if not words:
-            return WakeScore(**base)
+            return WakeScore(start=start, end=end, hypothesis=text)
         phrase, extra = self._match(text)
         complete = bool(phrase)
         frames = sum(s.end_frame - s.start_frame + 1 for s in words)
         word_score = sum(self._log(s.ascore) for s in words) / max(1, frames)
         coverage = frames * FRAME_S / max(1e-3, end - start)
-        phrase_end = t0 + (words[-1].end_frame + 1) * FRAME_S
-        base.update(
+        base = WakeScore(
+            start=start,
+            end=end,
+            hypothesis=text,
             complete=complete,
             phrase=phrase,
             extra_words=extra,
-            phrase_end=phrase_end,
+            phrase_end=t0 + (words[-1].end_frame + 1) * FRAME_S,
             word_score=word_score,
             coverage=coverage,
         )
         if not complete or coverage < th.coverage:
-            return WakeScore(**base)
+            return base
         if not self.verify:
-            return WakeScore(**base, accepted=not extra and word_score >= th.word_score)
+            return replace(base, accepted=not extra and word_score >= th.word_score)
         keyword: bool | None = None
         ratio: float | None = None
         self.verifications += 1
@@ -519,7 +520,7 @@ class WakeDetector:
         accepted = bool(keyword) or (
             not extra and word_score >= th.word_score and ratio is not None and ratio >= th.ratio
         )
-        return WakeScore(**base, keyword=keyword, ratio=ratio, accepted=accepted)
+        return replace(base, keyword=keyword, ratio=ratio, accepted=accepted)
 
     def _match(self, text: str) -> tuple[str, bool]:
         """The phrase that a grammar path says ("" when the path is partial), and
