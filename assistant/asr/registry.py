@@ -49,8 +49,19 @@ def names() -> tuple[str, ...]:
     return tuple(RECOGNISERS)
 
 
+_loaded: dict[tuple[str, AsrOptions], Recogniser] = {}
+
+
 def load(name: str, options: AsrOptions) -> Recogniser:
-    """Import the recogniser's module and load it; every failure is a RecogniserError."""
+    """Import the recogniser's module and load it, once per process for the same options
+    (models are expensive; sessions share them); every failure is a RecogniserError."""
+    key = (name, options)
+    if key not in _loaded:
+        _loaded[key] = _load(name, options)
+    return _loaded[key]
+
+
+def _load(name: str, options: AsrOptions) -> Recogniser:
     entry = RECOGNISERS.get(name)
     if entry is None:
         raise RecogniserError(f"unknown recogniser {name!r}: use one of {', '.join(RECOGNISERS)}")

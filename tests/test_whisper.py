@@ -1,0 +1,153 @@
+"""Whisper (faster-whisper, tiny.en): the model check, noise is silence, real and Piper
+speech, and the fast path for choices that hands what it is not sure of to Whisper.
+
+The model loads once per test session (the registry keeps it); these tests are few on
+purpose (each decode costs about 0.3 s of a core)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from synth import needs_piper, piper_pcm
+
+from assistant import cli
+from assistant.asr import RecogniserError, read_wav_pcm, transcribe
+from assistant.asr.registry import AsrOptions, load
+from assistant.asr.wer import word_error_rate
+from assistant.asr.whisper import EMBEDDED_SHA256, SUMS_FILE, embedded_model_dir, verify_model
+from assistant.audio import write_wav
+
+pytestmark = pytest.mark.speech
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
+needs_shared = pytest.mark.skipif(not (SHARED_SPEECH / "transcribed").is_dir(), reason="../shared/speech is absent")
+
+FREE_WER = 0.15
+"""Free sentences spoken by Piper through a whole check-in: at most this word error rate
+(measured: 0 to 5%)."""
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    return load("whisper", AsrOptions())
+
+
+@pytest.fixture
+def corrupt_model(tmp_path) -> Path:
+    """A copy of the embedded model with its checksums, then one byte of model.bin flipped."""
+    model = tmp_path / "tiny.en"
+    shutil.copytree(embedded_model_dir(), model)
+    (model / SUMS_FILE).write_text("".join(f"{sha}  {name}\n" for name, sha in EMBEDDED_SHA256.items()))
+    verify_model(model)  # the intact copy passes
+    with open(model / "model.bin", "r+b") as handle:
+        handle.seek(1000)
+        byte = handle.read(1)
+        handle.seek(1000)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    return model
+
+
+def test_a_corrupted_model_is_one_line_and_exit_1(corrupt_model, tmp_path):
+    with pytest.raises(RecogniserError, match="corrupt"):
+        verify_model(corrupt_model, embedded=True)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"asr": {"choices": "whisper", "fallback": None, "free": "whisper", "whisper_model": str(corrupt_model)}, "journal": {"path": str(tmp_path / "j.sqlite3")}}))
+    clip = tmp_path / "medium.wav"
+    write_wav(clip, (np.sin(np.arange(16000) / 5.0) * 8000).astype(np.int16).tobytes())
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({"partners": ["Maya", "Sam"], "turns": [{"audio": str(clip)}]}))
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "simulate", str(scenario), "--config", str(cfg)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    err = result.stderr.strip()
+    assert "\n" not in err and "corrupt (SHA-256 mismatch)" in err and "model.bin" in err
+
+
+def test_a_model_folder_without_checksums_is_refused(tmp_path):
+    (tmp_path / "m").mkdir()
+    with pytest.raises(RecogniserError, match=SUMS_FILE):
+        verify_model(tmp_path / "m")
+
+
+def test_made_noise_is_silence(whisper):
+    rng = np.random.default_rng(1)
+    t = np.arange(16000 * 4) / 16000
+    hum = 3000 * np.sin(2 * np.pi * 110 * t) * (1 + np.sin(2 * np.pi * 0.5 * t))
+    for noise in (rng.normal(0, 2000, t.size), hum + rng.normal(0, 300, t.size)):
+        assert transcribe(whisper, noise.astype(np.int16).tobytes()).text == ""
+
+
+@needs_shared
+def test_recorded_noise_is_silence(whisper):
+    heard = []
+    for clip in sorted((SHARED_SPEECH / "noise").glob("*.wav")):
+        pcm = read_wav_pcm(clip)
+        for start in range(0, len(pcm), 32000 * 8):
+            heard.append(transcribe(whisper, pcm[start : start + 32000 * 8]).text)
+    assert heard and heard == [""] * len(heard)
+
+
+@needs_shared
+def test_real_sentences_within_the_target_word_error_rate(whisper):
+    rows = [line.split("\t") for line in (SHARED_SPEECH / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    sentences = [(row[4], SHARED_SPEECH / row[0]) for row in rows if row[0].startswith("transcribed/")][::4]
+    pairs = [(text, transcribe(whisper, read_wav_pcm(path)).text) for text, path in sentences]
+    wer = word_error_rate(pairs)
+    print(f"\nwhisper tiny.en, {len(pairs)} real sentences: WER {wer:.1%}")
+    assert wer <= 0.08
+
+
+# --------------------------------------------------------------------------- whole check-ins
+
+FULL = ROOT / "tests" / "scenarios" / "checkin_full_happy.yaml"
+FREE_FIELDS = ("reason", "statement", "paraphrase", "activity")
+
+
+def _simulate(path: Path, capsys) -> dict:
+    assert cli.main(["simulate", str(path), "--config", str(ROOT / "config.yaml")]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@needs_piper
+def test_a_whole_check_in_spoken_with_free_answers_matches_it_typed(tmp_path, capsys, whisper):
+    scenario = yaml.safe_load(FULL.read_text())
+    typed = _simulate(FULL, capsys)
+    turns = []
+    for i, turn in enumerate(scenario["turns"]):
+        clip = tmp_path / f"{i}.wav"
+        write_wav(clip, piper_pcm(turn["text"]))
+        turns.append({"audio": str(clip)})
+    spoken_path = tmp_path / "spoken.yaml"
+    spoken_path.write_text(yaml.safe_dump({**{k: v for k, v in scenario.items() if k not in ("turns", "expect")}, "turns": turns}))
+    spoken = _simulate(spoken_path, capsys)
+    assert spoken["outcome"] == typed["outcome"] == "completed"
+    pairs = []
+    assert len(spoken["exercises"]) == len(typed["exercises"])
+    for said, wrote in zip(spoken["exercises"], typed["exercises"]):
+        for key in ("exercise", "feeling", "family", "date", "time", "confirmed", "partner", "speaker"):
+            assert said.get(key) == wrote.get(key), key
+        pairs += [(wrote[k], said.get(k) or "") for k in FREE_FIELDS if k in wrote]
+    wer = word_error_rate(pairs)
+    print(f"\nfree sentences of a spoken check-in: {len(pairs)}, WER {wer:.1%}")
+    assert pairs and wer <= FREE_WER
+
+
+@needs_piper
+def test_an_answer_outside_the_grammar_is_understood_not_forced_onto_help(tmp_path):
+    from assistant import app, config
+    from assistant.events import Listen
+
+    settings = config.load(ROOT / "config.yaml")
+    decode = app.audio_turns(settings)
+    clip = tmp_path / "good.wav"
+    write_wav(clip, piper_pcm("we're good"))
+    grammar = ("high", "medium", "low", "what can i say", "help", "stop", "pause", "repeat")
+    heard = decode(str(clip), Listen("check-in/energy", "choice", ("high", "medium", "low"), grammar, complete_silence_s=0.3))
+    assert heard.text in ("we're good", "we are good"), heard
