@@ -584,6 +584,29 @@ def refresh_devices() -> None:
         pass
 
 
+class NoMicrophone(AudioError):
+    """No input device appeared within the wait at start."""
+
+
+def wait_for_input(device: DeviceSpec, wait_s: float, retry_s: float = 1.0, sleep=None, monotonic=None, on_retry=None) -> int:  # noqa: ANN001
+    """The input device's index once it exists: a USB microphone can appear late at boot,
+    so look again every ``retry_s`` for up to ``wait_s``; then :class:`NoMicrophone`."""
+    import time
+
+    sleep = sleep or time.sleep
+    monotonic = monotonic or time.monotonic
+    deadline = monotonic() + wait_s
+    while True:
+        try:
+            return find_device(device, "input")
+        except AudioError as exc:
+            if monotonic() >= deadline:
+                raise NoMicrophone(f"no microphone after waiting {wait_s:g} s ({str(exc).split(';')[0]})") from None
+        sleep(retry_s)
+        if on_retry:
+            on_retry()
+
+
 class ReopeningSource:
     """A source that survives its device vanishing: on an :class:`AudioError` it reports
     one line, waits for the device to come back (reopening every ``retry_s``) and goes on

@@ -24,6 +24,8 @@ from .journal import JournalError
 from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, Session, TurnError
 
 EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_NO_MICROPHONE = 3
+"""``checkin run`` found no microphone at start; the systemd unit does not restart on it."""
 
 
 class UsageError(Exception):
@@ -201,11 +203,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
-    from .audio import AudioError, MicSource, ReopeningSource, refresh_devices
+    from .audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
     from .listener import AudioTurns
     from .runner import Runner
 
     live = app.Reloadable(args.config)
+    try:
+        wait_for_input(live.settings.audio.input_device, live.settings.audio.device_wait_s, on_retry=refresh_devices)
+    except NoMicrophone as exc:
+        return _fail(f"{exc}: plug one in and run `checkin doctor`", EXIT_NO_MICROPHONE)
     signal.signal(signal.SIGHUP, lambda signum, frame: live.reload())
     settings = live.settings
     journal = app.journal(settings, live.dialogs)
