@@ -82,10 +82,26 @@ def audio_turns(settings: Settings):
     return decode
 
 
-def wake(settings: Settings):
-    from .wake import WakeDetector
+def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
+    """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
+    the cheap detector, more sensitive, proposes; Whisper confirms (loaded at the first
+    candidate when no turn has loaded it yet)."""
+    from .asr import transcribe
+    from .wake import PROPOSE_SENSITIVITY, WakeDetector, phrase_confirm
 
-    return WakeDetector(phrases=settings.wake.phrases)
+    if recogniser is None or "whisper" not in settings.asr.roles():
+        return WakeDetector(phrases=settings.wake.phrases)
+    confirm = phrase_confirm(settings.wake.phrases, lambda pcm: transcribe(recogniser.get("whisper"), pcm).text)
+    return WakeDetector(phrases=settings.wake.phrases, sensitivity=PROPOSE_SENSITIVITY, confirm=confirm)
+
+
+def cues(settings: Settings, voice):
+    """The listening cues on the voice's speaker, or None (no speaker, or ``audio.cues: false``)."""
+    if voice is None or not settings.audio.cues:
+        return None
+    from .cues import Cues
+
+    return Cues(voice.speaker)
 
 
 def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:

@@ -40,7 +40,9 @@ from .vad import EnergyVAD
 RATE = 16000
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parent.parent.parent / "shared" / "speech"))
 
-# One check-in, answered by voice: (expected turn kind, what the partner says)
+# One check-in, answered by voice; every other session answers two choices outside their
+# grammar ("pretty low tonight", "yes that sounds good"), which the fast path hands to the
+# fallback recogniser and the text understanding.
 SESSION = (
     "low",
     "plan a date",
@@ -49,6 +51,7 @@ SESSION = (
     "at noon",
     "yes",
 )
+SESSION_OUT_OF_GRAMMAR = ("pretty low tonight", *SESSION[1:5], "yes that sounds good")
 
 
 def silence(seconds: float) -> bytes:
@@ -128,7 +131,10 @@ class BenchTurns:
         pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive)
-        turn = Turn(kind=listen.mode, heard=event.text if isinstance(event, Heard) else "")
+        kind: str = listen.mode
+        if kind == "choice" and " ".join(text.lower().split()) not in {" ".join(g.lower().split()) for g in listen.grammar}:
+            kind = "choice-oog"
+        turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
         if timing.speech_end is not None and timing.endpoint_at is not None:
             turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
@@ -196,8 +202,8 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
         synth = PromptCache(raw, cache_dir)
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
-    for _ in range(sessions):
-        turns = BenchTurns(SESSION, speak, recogniser, naive)
+    for i in range(sessions):
+        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive)
         session = Session(TimedEngine(engine, turns), turns, voice=TimedVoice(synth, turns))  # type: ignore[arg-type]
         session.run(settings.partners, "check-in")
         turns_all += turns.turns
@@ -376,7 +382,8 @@ from assistant import app, config
 settings = config.load(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '-' else None)
 engine_name = sys.argv[2]
 from dataclasses import replace
-settings = replace(settings, asr=replace(settings.asr, choices=engine_name, free=engine_name, fallback=None))
+if engine_name != 'roles':
+    settings = replace(settings, asr=replace(settings.asr, choices=engine_name, free=engine_name, fallback=None))
 # what `checkin run` builds before it listens for the wake phrase (the recogniser loads lazily)
 dset = app.dialogs(settings)
 engine = app.engine(dset)
@@ -429,6 +436,7 @@ class Report:
     idle: dict[str, float] = field(default_factory=dict)
     processes: list[dict[str, Any]] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
+    speech: dict[str, Any] = field(default_factory=dict)
 
 
 def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
@@ -462,7 +470,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     report = Report(machine=machine(), command="checkin bench" + (" --quick" if quick else ""))
     speak = Voices()
     report.voice = speak.name
-    sessions = 1 if quick else 5
+    sessions = 2 if quick else 6
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
     recogniser = app.recogniser(settings)
@@ -478,7 +486,11 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     clips = command_clips(40 if quick else None)
     if not clips:
         clips = [(w, speak(w)) for w in ("yes", "no", "stop", "go")]
-    report.recognisers[recogniser.name] = recogniser_figures(recogniser, clips)
+    report.recognisers[recogniser.choices] = recogniser_figures(recogniser.get(recogniser.choices), clips)
+    say("real speech: word error rate, commands through the choice path, noise")
+    from . import bench_speech
+
+    report.speech = bench_speech.run(recogniser, SHARED_SPEECH, quick)
     say("idle listening")
     seconds = 20.0 if quick else 120.0
     report.idle = {
@@ -488,7 +500,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
         "cpu_pct_speech": round(idle_cpu(settings, non_wake_speech(seconds, speak)), 2),
     }
     say("cold start and memory")
-    engines = ["pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
+    engines = ["roles", "pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
     report.processes = [cold_start(config_path, e) for e in engines]
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
@@ -498,13 +510,23 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
 def headline(report: Report) -> dict[str, Any]:
     opt = report.summary["optimised"].get("choice", {})
     nav = report.summary["naive"].get("choice", {})
-    ps = next((p for p in report.processes if p.get("engine") == "pocketsphinx"), {})
+    ps = next((p for p in report.processes if p.get("engine") == "roles"), {})
+    oog = report.summary["optimised"].get("choice-oog", {})
+    capture = report.summary["optimised"].get("capture", {})
+    speech = report.speech or {}
+    wer = speech.get("wer", {})
+    cmds = speech.get("choices", {})
     opt_latency = opt.get("latency_ms", {}).get("median")
     naive_latency = nav.get("latency_ms", {}).get("median")
     return {
         "choice_turn_latency_ms_median": opt_latency,
         "choice_turn_latency_ms_p95": opt.get("latency_ms", {}).get("p95"),
         "processing_after_endpoint_ms_median": opt.get("processing_ms", {}).get("median"),
+        "choice_oog_latency_ms_median": oog.get("latency_ms", {}).get("median"),
+        "free_processing_after_endpoint_ms_median": capture.get("processing_ms", {}).get("median"),
+        "wer_clean": wer.get("wer_clean"),
+        "wer_10db": wer.get("wer_10db"),
+        "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
         "idle_cpu_pct_silence": report.idle.get("cpu_pct_silence"),
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
@@ -539,6 +561,14 @@ def table(report: Report) -> str:
             lines.append(f"  {p['engine']}: {p['error']}")
         else:
             lines.append(f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start")
+    speech = report.speech or {}
+    if speech:
+        wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]
+        lines.append("")
+        lines.append(f"Real speech ({speech['free_recogniser']} for free answers): WER {wer['wer_clean']:.1%} clean, {wer['wer_10db']:.1%} at 10 dB SNR ({wer['sentences']} sentences, decode {wer['decode_s_median']} s median)")
+        lines.append(f"  commands through the choice path ({cmds['fast']} fast path, {cmds['fallback']} fallback): {cmds['correct']}/{cmds['commands']} correct, {cmds['fast_path']} answered by the fast path")
+        lines.append(f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}")
+        lines.append(f"  noise alone: {noise['with_words']} of {noise['windows']} 8-second windows gave words")
     if report.session:
         lines.append(f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}")
     return "\n".join(lines)

@@ -174,7 +174,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
     sinks: list[Any] = [JsonlSink(open(args.log, "w", encoding="utf-8"))] if args.log else []
-    wake = app.wake(settings)
+    recogniser = app.recogniser(settings)
+    wake = app.wake(settings, recogniser)
     if args.wake_only:
         runner = Runner(source.chunks(), wake, turns=None, session=None, run_session=None, sinks=sinks, wake_only=True)  # type: ignore[arg-type]
         runner.run()
@@ -184,11 +185,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
     clock = _clock(now)
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_session_parts(settings, speaker=speaker)
-    recogniser = app.recogniser(settings)
+    cue = app.cues(settings, voice)
     runner = Runner(
         source.chunks(),
         wake,
-        turns=lambda stream: AudioTurns(stream, recogniser),
+        cue=cue,
+        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
         session=lambda turns: Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         run_session=lambda session: session.run(settings.partners, settings.start, now=clock(), memory=journal.memory(clock()), styles=settings.styles),
         sinks=sinks,
@@ -218,7 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     journal.close_stale()
     voice = app.voice(settings)
     recogniser = app.recogniser(settings)
-    wake = app.wake(settings)
+    wake = app.wake(settings, recogniser)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log:
         sinks.append(JsonlSink(open(args.log, "a", encoding="utf-8")))
@@ -231,10 +233,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     while True:
         source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
+        cue = app.cues(live.settings, voice)
         runner = Runner(
             source.chunks(),
             wake,
-            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush()),
+            cue=cue,
+            turns=lambda stream, cue=cue: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=cue),
             session=lambda turns: Session(live.engine, turns, sinks, journal=journal, voice=voice),
             run_session=lambda session: session.run(live.settings.partners, live.settings.start, memory=journal.memory(datetime.now()), styles=live.settings.styles),
             sinks=sinks,

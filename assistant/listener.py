@@ -195,8 +195,10 @@ class AudioTurns:
     stream: Iterator[AudioChunk]
     recogniser: Recogniser
     live: bool = False
-    flush: object = None
+    flush: Callable[[], object] | None = None
     vad: EnergyVAD = field(default_factory=EnergyVAD)
+    cue: Callable[[str], float] | None = None
+    """Plays the "listening" cue before each turn (see :mod:`assistant.cues`)."""
     timings: list[TurnTiming] = field(default_factory=list)
     position: float = 0.0
     """The audio clock: the timestamp just after the last chunk consumed."""
@@ -224,6 +226,10 @@ class AudioTurns:
             self.skip(spoken_s)
         except StopIteration:
             return Silence(listen.no_input_s)
+        if self.cue is not None:
+            self.cue("listen")
+            if self.live and callable(self.flush):
+                self.flush()  # the cue is not an answer
         timing = TurnTiming()
         try:
             event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)

@@ -33,6 +33,8 @@ class Runner:
     sinks: Sequence[Sink] = ()
     wake_only: bool = False
     max_sessions: int | None = None
+    cue: Callable[[str], float] | None = None
+    """Plays the "wake" cue when the phrase is heard (see :mod:`assistant.cues`)."""
     wakes: list[float] = field(default_factory=list)
     records: list[Mapping[str, Any]] = field(default_factory=list)
 
@@ -57,6 +59,8 @@ class Runner:
                 self.emit({"type": "wake", "time": round(t, 2)})
                 if self.wake_only:
                     continue
+                if self.cue is not None:
+                    self.cue("wake")
                 turns = self.turns(shared)
                 turns.position = position
                 record = self.run_session(self.session(turns))

@@ -52,6 +52,7 @@ import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -148,7 +149,77 @@ def thresholds(sensitivity: float) -> Thresholds:
     )
 
 
+# --------------------------------------------------------------------------- second stage
+
+PROPOSE_SENSITIVITY = 0.7
+"""The first stage's sensitivity when a second stage confirms (it proposes more)."""
+
+
+def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], min_score: float = 80.0) -> Callable[[bytes], bool]:
+    """A second stage: ``transcribe`` (Whisper) the candidate and accept it when the words,
+    spaces and hyphens aside, are one of ``phrases`` (fuzzy: "start czech in" passes)."""
+    from rapidfuzz import fuzz
+
+    squash = lambda text: re.sub(r"[^a-z]", "", text.lower())  # noqa: E731
+    targets = [squash(p) for p in phrases]
+
+    def confirm(pcm: bytes) -> bool:
+        heard = squash(transcribe(pcm))
+        return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 6) for t in targets)
+
+    return confirm
+
+
 # --------------------------------------------------------------------------- phrases
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words the wake grammar uses and how each is pronounced."""
+
+    prons: dict[str, list[str]]
+    variants: list[tuple[str, list[str]]]
+    """(phrase, words) for every spoken form of each phrase with known words."""
+    lead_words: tuple[str, ...]
+    tail_words: tuple[str, ...]
+    articles: tuple[str, ...]
+
+    def dictionary(self) -> str:
+        """A pocketsphinx dictionary: the words, then one pseudo-word per phone."""
+        lines = [f"{word}{'' if i == 0 else f'({i + 1})'} {pron}" for word in sorted(self.prons) for i, pron in enumerate(self.prons[word])]
+        lines += [f"ph_{phone.lower()} {phone}" for phone in PHONES]
+        return "\n".join(lines) + "\n"
+
+
+def _joined_parts(phrases: Sequence[str]) -> dict[str, list[str]]:
+    """Hyphenated words of the phrases, joined, with their parts ("checkin": check, in)."""
+    parts_of: dict[str, list[str]] = {}
+    for phrase in phrases:
+        for word in _normalise(phrase).split():
+            parts = [p for p in word.split("-") if p]
+            if len(parts) > 1:
+                parts_of["".join(parts)] = parts
+    return parts_of
+
+
+def pronunciations(phrases: Sequence[str], lead: Sequence[str], tail: Sequence[str], articles: Sequence[str], cmudict: str) -> Lexicon:
+    """The wake phrases' spoken forms and pronunciations from ``cmudict`` (pure: reads the
+    dictionary file only); a phrase none of whose forms can be pronounced is a WakeError."""
+    variants = [(phrase, words) for phrase in phrases for words in phrase_variants(phrase)]
+    parts_of = _joined_parts(phrases)
+    wanted = {w for _, ws in variants for w in ws} | set(lead) | set(tail) | set(articles)
+    wanted |= {p for parts in parts_of.values() for p in parts}
+    prons = _load_cmudict(cmudict, wanted)
+    for joined, parts in parts_of.items():
+        if joined not in prons and all(p in prons for p in parts):
+            prons[joined] = [" ".join(prons[p][0] for p in parts)]
+    usable = [(phrase, words) for phrase, words in variants if all(w in prons for w in words)]
+    for phrase in phrases:
+        if not any(p == phrase for p, _ in usable):
+            missing = sorted({w for p, ws in variants if p == phrase for w in ws if w not in prons})
+            raise WakeError(f"wake phrase {phrase!r}: no pronunciation for {', '.join(missing)}")
+    known = lambda words: tuple(w for w in words if w in prons)  # noqa: E731
+    return Lexicon(prons, usable, known(lead), known(tail), known(articles))
 
 
 def _normalise(phrase: str) -> str:
@@ -246,6 +317,7 @@ class WakeDetector:
         decoder_options: dict | None = None,
         vad_params: VADParams | None = None,
         keep: int = 50,
+        confirm: Callable[[bytes], bool] | None = None,
     ) -> None:
         if isinstance(phrases, str):
             phrases = (phrases,)
@@ -280,6 +352,10 @@ class WakeDetector:
         """Candidates that went on to a verification pass (keyphrase or phone loop)."""
         self.wakes = 0
         """Wake phrases detected."""
+        self.confirm = confirm
+        """The second stage: given a candidate's audio, does it say the phrase (Whisper)?"""
+        self.candidates = 0
+        """Candidates the first stage accepted (each costs one ``confirm`` when there is one)."""
         self.recent: deque[WakeScore] = deque(maxlen=keep)
         """Scores of the most recent candidates."""
         self._vad_params = vad_params or WAKE_VAD
@@ -297,59 +373,22 @@ class WakeDetector:
             raise WakeError(f"pocketsphinx is not installed: {exc}") from None
         self._ps = pocketsphinx
         model = pocketsphinx.get_model_path()
-        hmm = os.path.join(model, "en-us", "en-us")
-        cmudict = os.path.join(model, "en-us", "cmudict-en-us.dict")
-
-        variants: list[tuple[str, list[str]]] = []
-        for phrase in self.phrases:
-            for words in phrase_variants(phrase):
-                variants.append((phrase, words))
-        wanted = {w for _, ws in variants for w in ws}
-        wanted |= set(self.lead_words) | set(self.tail_words) | set(self.articles)
-        # parts of joined hyphenated words, to build their pronunciations
-        parts_of: dict[str, list[str]] = {}
-        for phrase in self.phrases:
-            for word in _normalise(phrase).split():
-                parts = [p for p in word.split("-") if p]
-                if len(parts) > 1:
-                    parts_of["".join(parts)] = parts
-                    wanted |= set(parts)
-        prons = _load_cmudict(cmudict, wanted)
-        for joined, parts in parts_of.items():
-            if joined not in prons and all(p in prons for p in parts):
-                prons[joined] = [" ".join(prons[p][0] for p in parts)]
-        usable = []
-        for phrase, words in variants:
-            if all(w in prons for w in words):
-                usable.append((phrase, words))
-        for phrase in self.phrases:
-            if not any(p == phrase for p, _ in usable):
-                missing = sorted({w for p, ws in variants if p == phrase for w in ws if w not in prons})
-                raise WakeError(f"wake phrase {phrase!r}: no pronunciation for {', '.join(missing)}")
-        self._variants = usable
-        self.lead_words = tuple(w for w in self.lead_words if w in prons)
-        self.tail_words = tuple(w for w in self.tail_words if w in prons)
-        self.articles = tuple(w for w in self.articles if w in prons)
-        self._phrase_words = {w for _, ws in usable for w in ws}
-
-        lines = []
-        for word in sorted(prons):
-            for i, pron in enumerate(prons[word]):
-                lines.append(f"{word}{'' if i == 0 else f'({i + 1})'} {pron}")
-        for phone in PHONES:
-            lines.append(f"ph_{phone.lower()} {phone}")
+        lex = pronunciations(self.phrases, self.lead_words, self.tail_words, self.articles, os.path.join(model, "en-us", "cmudict-en-us.dict"))
+        self._variants = lex.variants
+        self.lead_words, self.tail_words, self.articles = lex.lead_words, lex.tail_words, lex.articles
+        self._phrase_words = {w for _, ws in lex.variants for w in ws}
         with tempfile.TemporaryDirectory(prefix="checkin-wake-") as tmp:
             dict_path = os.path.join(tmp, "wake.dict")
             with open(dict_path, "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
+                f.write(lex.dictionary())
             kws_path = os.path.join(tmp, "wake.kws")
             with open(kws_path, "w", encoding="utf-8") as f:
                 for phrase in self.phrases:
-                    first = next(ws for p, ws in usable if p == phrase)
+                    first = next(ws for p, ws in lex.variants if p == phrase)
                     f.write(f"{' '.join(first)} /{self.thresholds.kws:.0e}/\n")
             try:
                 self._decoder = pocketsphinx.Decoder(
-                    hmm=hmm, dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
+                    hmm=os.path.join(model, "en-us", "en-us"), dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
                 )
                 self._decoder.add_jsgf_string("wake", self._grammar())
                 self._decoder.add_kws("kws", kws_path)
@@ -450,6 +489,9 @@ class WakeDetector:
         score = self.score(pcm, t0, start, ev.timestamp)
         self.recent.append(score)
         if not score.accepted:
+            return None
+        self.candidates += 1
+        if self.confirm is not None and not self.confirm(pcm):
             return None
         self.wakes += 1
         end = ev.timestamp

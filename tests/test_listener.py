@@ -159,3 +159,17 @@ def test_a_complete_grammar_phrase_ends_the_turn_early():
     turns.next_turn(listen, 0.0)
     timing = turns.timings[0]
     assert timing.endpoint_at - timing.speech_end >= 0.58
+
+
+def test_listening_cues_are_short_soft_sounds_played_before_each_turn():
+    from assistant.audio import NullSpeaker
+    from assistant.cues import Cues, tone
+
+    for kind in ("wake", "listen"):
+        pcm = np.frombuffer(tone(kind), dtype=np.int16)
+        assert 0.05 < pcm.size / 16000 < 0.4 and 0 < np.abs(pcm).max() < 0.25 * 32768
+    speaker = NullSpeaker()
+    cues = Cues(speaker)
+    turns = AudioTurns(iter(()), recogniser=None, cue=cues)  # type: ignore[arg-type]
+    turns.next_turn(Listen("x/y", "choice", ("yes",), ("yes",)), 0.0)
+    assert cues.played == ["listen"] and speaker.plays == 1
