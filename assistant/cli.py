@@ -233,12 +233,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     while True:
         source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
-        cue = app.cues(live.settings, voice)
         runner = Runner(
             source.chunks(),
             wake,
-            cue=cue,
-            turns=lambda stream, cue=cue: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=cue),
+            cue=app.cues(live.settings, voice),
+            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)),
             session=lambda turns: Session(live.engine, turns, sinks, journal=journal, voice=voice),
             run_session=lambda session: session.run(live.settings.partners, live.settings.start, memory=journal.memory(datetime.now()), styles=live.settings.styles),
             sinks=sinks,
