@@ -43,8 +43,8 @@ class TurnTiming:
 SPECULATE_AFTER_S = 0.25
 """Trailing silence after which a whole-utterance recogniser (Whisper) starts decoding,
 before the endpointer has decided (and at least a third of the turn's end silence, so
-thinking pauses in a long answer do not each cost a decode): kept when no more speech
-follows."""
+thinking pauses in a long answer do not each cost a decode, and after the early look for
+a complete grammar phrase): kept when no more speech follows."""
 
 
 class Turn:
@@ -112,7 +112,8 @@ class Turn:
     def _maybe_speculate(self, pause: float) -> None:
         """Start a whole-utterance decode in the first part of the trailing silence."""
         speculate = getattr(self.utterance, "speculate", None)
-        if not callable(speculate) or not self.gate or pause + 1e-9 < max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3):
+        after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, (self.early or 0.0) + 0.01)
+        if not callable(speculate) or not self.gate or pause + 1e-9 < after:
             return
         voiced_end = self.endpointer.last_voiced_end
         if self._speculated_at == voiced_end:

@@ -48,9 +48,6 @@ GARBAGE_WEIGHT = 1e-10
 """Weight of entering the garbage path (the phrases weigh 1).  Raising it rejects more of
 everything; at 1e-30 the path is pruned away and every utterance is forced onto a phrase."""
 
-SURE_MARGIN = 0.02
-"""Fast-path confidence (see :meth:`PocketsphinxRecogniser.margin`)."""
-
 GARBAGE_WORD_PENALTY = 1e-10
 """Weight of each further garbage word (a per-word penalty)."""
 
@@ -220,9 +217,6 @@ class PocketsphinxRecogniser:
                     pass
 
     def _decode_grammar(self, search: str, pcm: bytes) -> str:
-        return self._scored_grammar(search, pcm)[0]
-
-    def _scored_grammar(self, search: str, pcm: bytes) -> tuple[str, float | None]:
         decoder = self._decoder
         decoder.activate_search(search)
         decoder.start_utt()
@@ -232,22 +226,7 @@ class PocketsphinxRecogniser:
         finally:
             decoder.end_utt()
         hyp = decoder.hyp()
-        return (hyp.hypstr.strip(), hyp.score) if hyp is not None else ("", None)
-
-    def margin(self, phrases: frozenset[str], text: str, pcm: bytes) -> float:
-        """How much better ``text`` scores on ``pcm`` than the best path of the same grammar
-        without it (another phrase or the garbage loop): a confidence for the fast path.
-        Measured on the real command clips: at >= :data:`SURE_MARGIN`, 85 of 90 accepted
-        commands were right and 3 of 57 out-of-grammar sentences got through."""
-        rest = tuple(sorted(phrases - {text}))
-        with self._lock:
-            _, best = self._scored_grammar(self._search_for(tuple(sorted(phrases))), pcm)
-            if best is None:
-                return 0.0
-            if not rest:
-                return float("inf")  # one phrase: the garbage path already had its say
-            _, other = self._scored_grammar(self._search_for(rest), pcm)
-        return float("inf") if other is None else best - other
+        return hyp.hypstr.strip() if hyp is not None else ""
 
     def _free_result(self) -> Transcript:
         decoder = self._decoder
@@ -276,8 +255,6 @@ class _PocketsphinxUtterance:
         self._abandoned = False
         self._result: Transcript | None = None
         self._peeked: tuple[int, str] | None = None
-        self._margin: tuple[tuple[int, str], float] | None = None
-        self._kept = b""
 
     def _check(self) -> None:
         if self._abandoned:
@@ -317,16 +294,6 @@ class _PocketsphinxUtterance:
         self._peeked = (len(self._buffer), text)
         return text
 
-    def sure(self, text: str) -> bool:
-        """Grammar turns: ``text`` (just decoded from this audio) clearly beats every other
-        path of the grammar (:data:`SURE_MARGIN`)."""
-        if self._phrases is None or text not in self._phrases:
-            return False
-        key = (len(self._buffer), text)
-        if self._margin is None or self._margin[0] != key:
-            self._margin = (key, self._owner.margin(self._phrases, text, bytes(self._buffer or self._kept)))
-        return self._margin[1] >= SURE_MARGIN
-
     def finish(self) -> Transcript:
         """End of speech: the phrase heard (``""`` for garbage), or the free transcript."""
         self._check()
@@ -343,7 +310,7 @@ class _PocketsphinxUtterance:
                         text = self._peeked[1]  # nothing came after the peek: same answer
                     else:
                         text = owner._decode_grammar(self._search, bytes(self._buffer))
-                    self._kept, self._buffer = bytes(self._buffer), bytearray()
+                    self._buffer = bytearray()
                     self._result = Transcript(text if text in self._phrases else "", None)
                 else:
                     owner._decoder.end_utt()

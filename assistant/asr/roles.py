@@ -2,11 +2,14 @@
 
 * **free** answers (no grammar) go to the free-answer recogniser (default Whisper);
 * **choices** go to the choice recogniser (default PocketSphinx with a grammar: the fast
-  path).  When it hears a complete grammar phrase, that is the answer at once; when it
-  hears nothing it is sure of (its out-of-grammar path won, or it cannot take a
-  grammar), the same audio goes to the fallback recogniser (default Whisper) and its
-  words reach the same text understanding as typed answers, so "we're good" at a choice
-  is understood instead of being forced onto the nearest phrase.
+  path).  When it hears a complete phrase at the listener's early look, that is the
+  answer at once; when it hears nothing (its out-of-grammar path won), or a global
+  command (``confirm``: a wrong "repeat" or "help" loops, a wrong "stop" ends the
+  evening), the same audio goes to the fallback recogniser (default Whisper, started
+  speculatively in the trailing silence) and its words reach the same text understanding
+  as typed answers, so "we're good" at a choice is understood instead of being forced
+  onto "repeat" (measured: PocketSphinx's grammar hears it so, whatever the garbage
+  weight; no score it gives separated such cases from right answers).
 
 Each recogniser is loaded at its first use through :mod:`assistant.asr.registry`, and
 one recogniser serves every role it has.
@@ -14,7 +17,7 @@ one recogniser serves every role it has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Callable, Protocol
 
 from .base import Recogniser, Transcript, Utterance
@@ -34,8 +37,10 @@ class RoleRecogniser:
     name = "roles"
     sample_rate = 16000
 
-    def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser]) -> None:
+    def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser], confirm: Iterable[str] = ()) -> None:
         self.choices, self.free, self.fallback = choices, free, (fallback if fallback != choices else None)
+        self.confirm = frozenset(" ".join(p.lower().split()) for p in confirm)
+        """Phrases the fast path hears that the fallback decides (the global commands)."""
         self._load = load
         self._loaded: dict[str, Recogniser] = {}
 
@@ -57,18 +62,20 @@ class RoleRecogniser:
         if self.fallback is None:
             return fast
         fallback = self.fallback
-        return FallbackUtterance(fast, lambda: self.get(fallback).start(grammar))
+        return FallbackUtterance(fast, lambda: self.get(fallback).start(grammar), self.confirm)
 
 
 class FallbackUtterance:
     """A grammar decode first; the fallback recogniser when it heard nothing sure."""
 
-    def __init__(self, fast: Utterance, open_fallback: Callable[[], Utterance]) -> None:
+    def __init__(self, fast: Utterance, open_fallback: Callable[[], Utterance], confirm: frozenset[str] = frozenset()) -> None:
         self._fast = fast
+        self._confirm = confirm
         self._open_fallback = open_fallback
         self._buffer = bytearray()
         self._fallback: Utterance | None = None
-        self._speculated_at: int | None = None
+        self._speculated = False
+        self._settled = False
         self.used_fallback = False
         """The answer came from the fallback recogniser (for the benchmark)."""
 
@@ -79,8 +86,7 @@ class FallbackUtterance:
             self._fallback.feed(pcm)
 
     def _sure(self, text: str) -> bool:
-        sure = getattr(self._fast, "sure", None)
-        return bool(text) and (sure(text) if callable(sure) else True)
+        return bool(text) and text not in self._confirm
 
     def peek(self) -> str:
         """The fast path's phrase so far, only when it is sure of it."""
@@ -95,22 +101,27 @@ class FallbackUtterance:
         return self._fallback
 
     def speculate(self) -> None:
-        """Start the fallback decode now when the fast path has no phrase so far."""
-        if self.peek():
-            return
+        """Start the fallback decode now, in the trailing silence (the fast path had its
+        say at the early look for a complete phrase, which comes first)."""
         fallback = self._open()
-        if hasattr(fallback, "speculate"):
-            fallback.speculate()
-            self._speculated_at = len(self._buffer)
+        speculate = getattr(fallback, "speculate", None)
+        if callable(speculate):
+            speculate()
+        self._speculated = True
+        self._settled = False
 
     def settle(self) -> None:
-        if self._fallback is not None and hasattr(self._fallback, "settle"):
-            self._fallback.settle()
+        """No speech followed :meth:`speculate`: the fallback's answer stands."""
+        self._settled = self._speculated
+        settle = getattr(self._fallback, "settle", None)
+        if callable(settle):
+            settle()
 
     def finish(self) -> Transcript:
-        heard = self._fast.finish()
-        if self._sure(heard.text):
-            return heard
+        if not self._settled:
+            heard = self._fast.finish()
+            if self._sure(heard.text):
+                return heard
         self.used_fallback = True
         return self._open().finish()
 
