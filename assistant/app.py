@@ -62,17 +62,20 @@ def recogniser(settings: Settings) -> RoleRecogniser:
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
         raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)")
     options = asr.options()
-    return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=global_commands(settings))
+    commands = global_commands(settings)
+    hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
+    confirm = [p for phrases in commands.values() for p in phrases]
+    return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=confirm, hints=hints)
 
 
-def global_commands(settings: Settings) -> list[str]:
-    """Every phrase of the global commands in the dialogs' common.yaml (lower-case words)."""
+def global_commands(settings: Settings) -> dict[str, list[str]]:
+    """The global commands of the dialogs' common.yaml: their phrases in lower-case words."""
     import re
 
     from .dialogs import load_file
 
     common = load_file(settings.dialogs / "common.yaml", "common")
-    return [" ".join(re.findall(r"[a-z0-9']+", p.lower().replace("-", " "))) for phrases in common["commands"].values() for p in phrases]
+    return {name: [" ".join(re.findall(r"[a-z0-9']+", p.lower().replace("-", " "))) for p in phrases] for name, phrases in common["commands"].items()}
 
 
 def audio_turns(settings: Settings):

@@ -151,3 +151,50 @@ def test_an_answer_outside_the_grammar_is_understood_not_forced_onto_help(tmp_pa
     grammar = ("high", "medium", "low", "what can i say", "help", "stop", "pause", "repeat")
     heard = decode(str(clip), Listen("check-in/energy", "choice", ("high", "medium", "low"), grammar, complete_silence_s=0.3))
     assert heard.text in ("we're good", "we are good"), heard
+
+
+# --------------------------------------------------------------------------- global commands and doctor
+
+CHOICE_GRAMMAR = ("high", "medium", "low", "repeat", "pause", "stop", "help", "what can i say", "go back", "skip")
+
+
+def _turns(settings_path: Path = ROOT / "config.yaml"):
+    from assistant import app, config
+    from assistant.events import Listen
+
+    decode = app.audio_turns(config.load(settings_path))
+    choice = Listen("check-in/energy", "choice", ("high", "medium", "low"), CHOICE_GRAMMAR, no_input_s=8, end_silence_s=0.6, max_s=8, complete_silence_s=0.3)
+    capture = Listen("plan-a-date/plan", "capture", no_input_s=12, end_silence_s=2.0, max_s=45)
+    return decode, choice, capture
+
+
+@needs_piper
+def test_global_commands_are_heard_in_choice_and_free_turns(tmp_path):
+    decode, choice, capture = _turns()
+    for word in ("stop", "pause", "repeat"):
+        clip = tmp_path / f"{word}.wav"
+        write_wav(clip, piper_pcm(word))
+        assert decode(str(clip), choice).text == word
+        assert decode(str(clip), capture).text == word
+
+
+@pytest.mark.skipif(not (SHARED_SPEECH / "commands").is_dir(), reason="../shared/speech is absent")
+def test_real_spoken_stop_is_heard_in_choice_and_free_turns():
+    decode, choice, capture = _turns()
+    rows = [line.split("\t") for line in (SHARED_SPEECH / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    clips = [SHARED_SPEECH / r[0] for r in rows if r[0].startswith("commands/") and r[4].strip() == "stop"][::4]
+    heard = {kind: sum("stop" in decode(str(c), listen).text.split() for c in clips) for kind, listen in (("choice", choice), ("capture", capture))}
+    print(f"\nreal 'stop' heard: {heard} of {len(clips)}")
+    assert all(n >= 0.8 * len(clips) for n in heard.values())
+
+
+def test_doctor_checks_each_configured_recogniser(corrupt_model, tmp_path):
+    from assistant import config, doctor
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"asr": {"choices": "pocketsphinx", "fallback": "whisper", "free": "whisper", "whisper_model": str(corrupt_model)}}))
+    checks = {c.name: c for c in doctor.run_checks(config.load(cfg)) if c.name.startswith("speech")}
+    assert set(checks) == {"speech: pocketsphinx", "speech: whisper"}
+    assert checks["speech: pocketsphinx"].ok and "choices" in checks["speech: pocketsphinx"].detail
+    bad = checks["speech: whisper"]
+    assert not bad.ok and "corrupt" in bad.detail and "\n" not in bad.detail and "fallback, free" in bad.fix

@@ -37,10 +37,13 @@ class RoleRecogniser:
     name = "roles"
     sample_rate = 16000
 
-    def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser], confirm: Iterable[str] = ()) -> None:
+    def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser], confirm: Iterable[str] = (), hints: Sequence[str] = ()) -> None:
         self.choices, self.free, self.fallback = choices, free, (fallback if fallback != choices else None)
         self.confirm = frozenset(" ".join(p.lower().split()) for p in confirm)
         """Phrases the fast path hears that the fallback decides (the global commands)."""
+        self.hints = tuple(hints)
+        """Free turns: phrases the free recogniser is told to expect (the global commands,
+        as Whisper hotwords; only for a recogniser whose grammar is a hint, not a constraint)."""
         self._load = load
         self._loaded: dict[str, Recogniser] = {}
 
@@ -57,7 +60,7 @@ class RoleRecogniser:
 
     def start(self, grammar: Sequence[str] | None = None) -> Utterance:
         if not grammar:
-            return self.get(self.free).start(None)
+            return self.get(self.free).start(list(self.hints) or None)
         fast = self.get(self.choices).start(grammar)
         if self.fallback is None:
             return fast
