@@ -289,3 +289,38 @@ def test_grammar_beats_free_decoding_on_real_command_clips(sphinx):
     print(f"\nreal command clips ({len(clips)}): grammar {in_grammar}/{len(clips)}, free {free}/{len(clips)}")
     assert in_grammar > free
     assert in_grammar >= 0.6 * len(clips)
+
+
+def test_roles_fast_path_answers_phrases_and_hands_nothing_and_commands_to_the_fallback():
+    from assistant.asr.roles import RoleRecogniser
+
+    class Fixed:
+        def __init__(self, name, text):
+            self.name, self.sample_rate, self.text, self.started = name, 16000, text, []
+
+        def start(self, grammar=None):
+            self.started.append(grammar)
+            outer = self
+
+            class U:
+                def feed(self, pcm):
+                    pass
+
+                def peek(self):
+                    return outer.text
+
+                def finish(self):
+                    return Transcript(outer.text, None)
+
+            return U()
+
+    whisper = Fixed("whisper", "we're good")
+    for fast_text, expected, fallback_used in (("low", "low", False), ("", "we're good", True), ("repeat", "we're good", True)):
+        fast = Fixed("pocketsphinx", fast_text)
+        roles = RoleRecogniser("pocketsphinx", "whisper", "whisper", {"pocketsphinx": fast, "whisper": whisper}.__getitem__, confirm=["repeat", "help"], hints=["stop"])
+        utterance = roles.start(["high", "low", "repeat", "help"])
+        utterance.feed(b"\x00\x00" * 160)
+        assert utterance.peek() == ("low" if fast_text == "low" else "")
+        assert utterance.finish().text == expected and utterance.used_fallback is fallback_used
+    roles.start(None)
+    assert whisper.started[-1] == ["stop"], "free turns: the global commands as hints"
