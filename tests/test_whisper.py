@@ -198,3 +198,24 @@ def test_doctor_checks_each_configured_recogniser(corrupt_model, tmp_path):
     assert checks["speech: pocketsphinx"].ok and "choices" in checks["speech: pocketsphinx"].detail
     bad = checks["speech: whisper"]
     assert not bad.ok and "corrupt" in bad.detail and "\n" not in bad.detail and "fallback, free" in bad.fix
+
+
+def test_whisper_text_is_normalised_like_typed_answers():
+    from assistant.asr.whisper import NoiseGate, normalise_text
+
+    assert normalise_text("Yes, we're good.") == "yes we're good"
+    assert normalise_text("Dinner at 730 on Saturday, at 10:15, in 1465.") == "dinner at 7:30 on saturday at 10:15 in 1465"
+    gate = NoiseGate()
+    assert gate.keeps(0.05, -0.3) and gate.keeps(0.58, -0.72)  # "five five", quiet but real
+    assert not gate.keeps(0.52, -1.7) and not gate.keeps(0.7, -0.9)  # noise heard as " ." / "Thank you."
+
+
+def test_an_unknown_recogniser_in_config_is_one_line(tmp_path):
+    from assistant import config
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("asr:\n  free: kaldi\n")
+    with pytest.raises(config.ConfigError) as err:
+        config.load(cfg)
+    message = str(err.value)
+    assert "\n" not in message and "asr.free" in message and ":2:" in message and "whisper" in message
