@@ -210,7 +210,7 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
     return turns_all
 
 
-def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int) -> list[Turn]:
+def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int, recogniser: Any = None) -> list[Turn]:
     """Wake turns: from the end of "start check-in" to the greeting handed to the output."""
     from .tts import PromptCache, Pyttsx3Synth
     from .vad import segments
@@ -221,7 +221,7 @@ def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: 
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):
-        wake = app.wake(settings)
+        wake = app.wake(settings, recogniser)
         clip = speak(settings.wake.phrases[0])
         pcm = silence(1.0 + 0.1 * i) + clip + silence(2.0)
         spoken = segments(pcm)
@@ -274,13 +274,14 @@ def recogniser_figures(recogniser: Any, clips: Sequence[tuple[str, bytes]]) -> d
     return out
 
 
-def idle_cpu(settings: config_mod.Settings, pcm: bytes) -> float:
-    """Percent of one core used by the wake detector on ``pcm`` (CPU time / audio time)."""
-    wake = app.wake(settings)
+def idle_cpu(settings: config_mod.Settings, pcm: bytes, recogniser: Any = None) -> tuple[float, int]:
+    """Percent of one core used by the wake detector on ``pcm`` (CPU time / audio time, the
+    second stage's Whisper threads included), and how many candidates it proposed."""
+    wake = app.wake(settings, recogniser)
     t0 = time.process_time()
     for chunk in chunks(pcm):
         wake.feed(chunk)
-    return 100.0 * (time.process_time() - t0) / (len(pcm) / (2 * RATE))
+    return 100.0 * (time.process_time() - t0) / (len(pcm) / (2 * RATE)), wake.candidates
 
 
 def non_wake_speech(seconds: float, speak: Callable[[str], bytes]) -> bytes:
@@ -479,7 +480,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     say(f"{sessions} voice check-in(s), naive")
     naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
     say("wake turns")
-    wakes = wake_turns(settings, speak, 3 if quick else 10)
+    wakes = wake_turns(settings, speak, 3 if quick else 10, recogniser)
     report.turns = {"optimised": [asdict(t) | {"latency_ms": t.latency_ms} for t in optimised], "naive": [asdict(t) | {"latency_ms": t.latency_ms} for t in naive]}
     report.summary = {"optimised": summarise(optimised + wakes), "naive": summarise(naive)}
     say("recognisers")
@@ -493,11 +494,14 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     report.speech = bench_speech.run(recogniser, SHARED_SPEECH, quick)
     say("idle listening")
     seconds = 20.0 if quick else 120.0
+    on_silence, _ = idle_cpu(settings, silence(seconds), recogniser)
+    on_speech, candidates = idle_cpu(settings, non_wake_speech(seconds, speak), recogniser)
     report.idle = {
         "silence_s": seconds,
-        "cpu_pct_silence": round(idle_cpu(settings, silence(seconds)), 2),
+        "cpu_pct_silence": round(on_silence, 2),
         "speech_s": seconds,
-        "cpu_pct_speech": round(idle_cpu(settings, non_wake_speech(seconds, speak)), 2),
+        "cpu_pct_speech": round(on_speech, 2),
+        "wake_candidates_per_hour": round(candidates * 3600 / seconds, 1),
     }
     say("cold start and memory")
     engines = ["roles", "pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
@@ -555,7 +559,10 @@ def table(report: Report) -> str:
         for mode, fig in modes.items():
             lines.append(f"  {name:<13} {mode:<8} RTF {fig['rtf_median']}  accuracy {fig['accuracy']}  ({fig['clips']} clips)")
     lines.append("")
-    lines.append(f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it ({report.idle['speech_s']:.0f} s each)")
+    lines.append(
+        f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it "
+        f"({report.idle['speech_s']:.0f} s each; {report.idle.get('wake_candidates_per_hour')} first-stage candidates per hour)"
+    )
     for p in report.processes:
         if "error" in p:
             lines.append(f"  {p['engine']}: {p['error']}")
