@@ -95,6 +95,8 @@ class Voices:
 class Turn:
     kind: str
     endpoint_wait_ms: float = 0.0
+    overrun_ms: float = 0.0
+    """Decoding begun in the trailing silence still running at the endpoint (live audio)."""
     final_decode_ms: float = 0.0
     engine_ms: float = 0.0
     render_ms: float = 0.0
@@ -104,7 +106,7 @@ class Turn:
 
     @property
     def processing_ms(self) -> float:
-        return self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
+        return self.overrun_ms + self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
 
     @property
     def latency_ms(self) -> float:
@@ -138,6 +140,7 @@ class BenchTurns:
         if timing.speech_end is not None and timing.endpoint_at is not None:
             turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
+        turn.overrun_ms = timing.overrun_s * 1000
         self.pending = turn
         return event
 
@@ -445,7 +448,7 @@ def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
     for kind in sorted({t.kind for t in turns}):
         ts = [t for t in turns if t.kind == kind]
         row: dict[str, Any] = {"n": len(ts)}
-        for name in ("latency_ms", "endpoint_wait_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
+        for name in ("latency_ms", "endpoint_wait_ms", "overrun_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
             values = [getattr(t, name) for t in ts]
             row[name] = {"median": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
         row["cache_hits"] = sum(t.cache_hit for t in ts)
@@ -543,12 +546,12 @@ def headline(report: Report) -> dict[str, Any]:
 def table(report: Report) -> str:
     lines = [f"Machine: {report.machine}", f"Command: {report.command}", f"Answers spoken by: {report.voice}", ""]
     lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
-    lines.append(f"{'config':<10} {'kind':<8} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
+    lines.append(f"{'config':<10} {'kind':<10} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'overrun':>11} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
     for config_name, kinds in report.summary.items():
         for kind, row in kinds.items():
             cell = lambda name, row=row: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
             lines.append(
-                f"{config_name:<10} {kind:<8} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('final_decode_ms'):>14} "
+                f"{config_name:<10} {kind:<10} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('overrun_ms'):>11} {cell('final_decode_ms'):>14} "
                 f"{cell('engine_ms'):>12} {cell('render_ms'):>13} {cell('output_ms'):>10} {cell('processing_ms'):>14} {row['cache_hits']:>6}"
             )
     h = headline(report)

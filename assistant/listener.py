@@ -38,6 +38,10 @@ class TurnTiming:
     """Processing spent in the recogniser (feeding and the final decode), wall clock."""
     final_decode_s: float = 0.0
     """The part of it after the endpoint decision."""
+    overrun_s: float = 0.0
+    """Decoding started in the trailing silence (an early look, a speculative decode) that
+    was still running at the endpoint decision, were the audio live: it runs from its
+    place on the audio clock for its wall time."""
 
 
 SPECULATE_AFTER_S = 0.25
@@ -69,6 +73,15 @@ class Turn:
         self._looked = False
         self._speculated_at: float | None = None
         """``endpointer.last_voiced_end`` when the speculative decode ran."""
+        self._busy_until = 0.0
+        """Audio-clock time until which decoding in the trailing silence kept the recogniser busy."""
+
+    def _busy(self, at: float, work: Callable[[], T]) -> T:
+        """Decode now, at ``at`` on the audio clock (see :attr:`TurnTiming.overrun_s`)."""
+        t0 = self.clock()
+        result = self._timed(work)
+        self._busy_until = max(self._busy_until, at) + (self.clock() - t0)
+        return result
 
     def _timed(self, work: Callable[[], T]) -> T:
         t0 = self.clock()
@@ -96,20 +109,20 @@ class Turn:
             return False
         if self.early is not None and not self._looked and pause + 1e-9 >= self.early:
             self._looked = True  # one look per pause
-            if self._complete_phrase():
+            if self._complete_phrase(end):
                 self.accepted, self.decided = True, end
                 return True
-        self._maybe_speculate(pause)
+        self._maybe_speculate(pause, end)
         return False
 
-    def _complete_phrase(self) -> bool:
+    def _complete_phrase(self, at: float) -> bool:
         peek = getattr(self.utterance, "peek", None)
         if not callable(peek):
             return False
-        heard = self._timed(peek)
+        heard = self._busy(at, peek)
         return bool(heard) and heard in self.phrases
 
-    def _maybe_speculate(self, pause: float) -> None:
+    def _maybe_speculate(self, pause: float, at: float) -> None:
         """Start a whole-utterance decode in the first part of the trailing silence."""
         speculate = getattr(self.utterance, "speculate", None)
         after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, (self.early or 0.0) + 0.01)
@@ -119,7 +132,7 @@ class Turn:
         if self._speculated_at == voiced_end:
             return
         self._speculated_at = voiced_end
-        self._timed(speculate)
+        self._busy(at, speculate)
 
     def _finish(self) -> tuple[Transcript, float]:
         utterance = self.utterance
@@ -148,6 +161,7 @@ class Turn:
         transcript, final = self._finish()
         if timing is not None:
             timing.decode_s, timing.final_decode_s = self.decode_s, final
+            timing.overrun_s = max(0.0, self._busy_until - (self.decided or 0.0))
         if self.accepted:
             end = ep.last_voiced_end or 0.0
             seconds = max(0.0, end - (ep.speech_start or end))
