@@ -5,8 +5,12 @@ endpointing, recogniser, engine, prompt render, output) on the audio clock, for 
 optimised configuration and a naive one in the same run, and prints:
 
 - turn latency from the last sample of speech to the first sample of the reply handed to
-  the output, median and p95 by turn kind, broken down into endpoint wait, final decode,
-  engine step, prompt render (or cache hit) and output start;
+  the output, median and p95 by turn kind (choices answered inside and outside their
+  grammar apart), broken down into endpoint wait, overrun (decoding begun in the trailing
+  silence still running at the endpoint, were the audio live), final decode, engine step,
+  prompt render (or cache hit) and output start;
+- real speech (:mod:`assistant.bench_speech`): word error rate clean and at 10 dB, the real
+  commands through the choice path, noise alone;
 - the real-time factor of each recogniser in each mode (grammar, free) with accuracy;
 - CPU share of one core while waiting for the wake phrase, on silence and on speech;
 - peak RSS and cold start (process start to listening) for each engine.
