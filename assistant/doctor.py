@@ -51,17 +51,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield _guard("speaker", "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)", speaker)
 
-    from .asr.registry import RECOGNISERS, load
-
-    for name in settings.asr.roles():
-        entry = RECOGNISERS[name]
-        roles = [role for role in ("choices", "fallback", "free") if getattr(settings.asr, role) == name]
-
-        def model(name: str = name, roles: list[str] = roles) -> str:
-            rec = load(name, settings.asr.options())
-            return f"{rec.name} loaded ({RECOGNISERS[name].about}) for {', '.join(roles)}"
-
-        yield _guard(f"speech: {name}", f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml", model)
+    yield from _speech_checks(settings)
 
     def voice() -> str:
         from .tts import Pyttsx3Synth
@@ -90,3 +80,18 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{free // (1024 * 1024)} MB free"
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)
+
+
+def _speech_checks(settings: Settings) -> Iterator[Check]:
+    """One check per recogniser the ``asr`` roles name (from the registry)."""
+    from .asr.registry import RECOGNISERS, load
+
+    for name in settings.asr.roles():
+        entry = RECOGNISERS[name]
+        roles = [role for role in ("choices", "fallback", "free") if getattr(settings.asr, role) == name]
+
+        def model(name: str = name, roles: list[str] = roles) -> str:
+            rec = load(name, settings.asr.options())
+            return f"{rec.name} loaded ({RECOGNISERS[name].about}) for {', '.join(roles)}"
+
+        yield _guard(f"speech: {name}", f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml", model)

@@ -184,6 +184,20 @@ class Lexicon:
     tail_words: tuple[str, ...]
     articles: tuple[str, ...]
 
+    def jsgf(self) -> str:
+        """The wake grammar: a phrase (with an optional article inside), optional lead and tail words."""
+        alts = []
+        for _, words in self.variants:
+            first, rest = words[0], words[1:]
+            article = f" [{' | '.join(self.articles)}]" if rest and self.articles else ""
+            alts.append(f"{first}{article} {' '.join(rest)}".strip())
+        rule = "(" + " | ".join(f"({a})" for a in sorted(set(alts))) + ")"
+        if self.lead_words:
+            rule = f"[{' | '.join(self.lead_words)}] {rule}"
+        if self.tail_words:
+            rule = f"{rule} [{' | '.join(self.tail_words)}]"
+        return f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {rule};\n"
+
     def dictionary(self) -> str:
         """A pocketsphinx dictionary: the words, then one pseudo-word per phone."""
         lines = [f"{word}{'' if i == 0 else f'({i + 1})'} {pron}" for word in sorted(self.prons) for i, pron in enumerate(self.prons[word])]
@@ -326,14 +340,9 @@ class WakeDetector:
         self.phrases = tuple(phrases)
         self.sensitivity = sensitivity
         self.thresholds: Thresholds = thresholds(sensitivity)
-        self.min_s = min_s
-        self.max_s = max_s
-        self.min_pause_s = min_pause_s
-        self.end_silence_s = end_silence_s
+        self.min_s, self.max_s, self.min_pause_s, self.end_silence_s = min_s, max_s, min_pause_s, end_silence_s
         self.verify = verify
-        self.lead_words = tuple(lead_words)
-        self.tail_words = tuple(tail_words)
-        self.articles = tuple(articles)
+        self.lead_words, self.tail_words, self.articles = tuple(lead_words), tuple(tail_words), tuple(articles)
         self.turn = TurnParams(
             end_silence_s=end_silence_s,
             no_input_s=math.inf,
@@ -353,9 +362,9 @@ class WakeDetector:
         self.wakes = 0
         """Wake phrases detected."""
         self.confirm = confirm
-        """The second stage: given a candidate's audio, does it say the phrase (Whisper)?"""
+        """The second stage: does a candidate's audio say the phrase (Whisper)?"""
         self.candidates = 0
-        """Candidates the first stage accepted (each costs one ``confirm`` when there is one)."""
+        """Candidates the first stage accepted (each costs one ``confirm``)."""
         self.recent: deque[WakeScore] = deque(maxlen=keep)
         """Scores of the most recent candidates."""
         self._vad_params = vad_params or WAKE_VAD
@@ -390,25 +399,12 @@ class WakeDetector:
                 self._decoder = pocketsphinx.Decoder(
                     hmm=os.path.join(model, "en-us", "en-us"), dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
                 )
-                self._decoder.add_jsgf_string("wake", self._grammar())
+                self._decoder.add_jsgf_string("wake", lex.jsgf())
                 self._decoder.add_kws("kws", kws_path)
                 self._decoder.add_allphone_file("phones", os.path.join(model, "en-us", "en-us-phone.lm.bin"))
             except Exception as exc:
                 raise WakeError(f"cannot load the wake recogniser: {exc}") from None
         self._logmath = self._decoder.get_logmath()
-
-    def _grammar(self) -> str:
-        alts = []
-        for _, words in self._variants:
-            first, rest = words[0], words[1:]
-            article = f" [{' | '.join(self.articles)}]" if rest and self.articles else ""
-            alts.append(f"{first}{article} {' '.join(rest)}".strip())
-        rule = "(" + " | ".join(f"({a})" for a in sorted(set(alts))) + ")"
-        if self.lead_words:
-            rule = f"[{' | '.join(self.lead_words)}] {rule}"
-        if self.tail_words:
-            rule = f"{rule} [{' | '.join(self.tail_words)}]"
-        return f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {rule};\n"
 
     # ------------------------------------------------------------------ streaming
 
