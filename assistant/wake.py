@@ -167,7 +167,7 @@ def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], m
 
     def confirm(pcm: bytes) -> bool:
         heard = squash(transcribe(pcm))
-        return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 6) for t in targets)
+        return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 12) for t in targets)
 
     return confirm
 
