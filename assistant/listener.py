@@ -42,6 +42,8 @@ class TurnTiming:
     """Decoding started in the trailing silence (an early look, a speculative decode) that
     was still running at the endpoint decision, were the audio live: it runs from its
     place on the audio clock for its wall time."""
+    fallback: bool = False
+    """A choice the fast path handed to the fallback recogniser (Whisper)."""
 
 
 SPECULATE_AFTER_S = 0.25
@@ -162,6 +164,7 @@ class Turn:
         if timing is not None:
             timing.decode_s, timing.final_decode_s = self.decode_s, final
             timing.overrun_s = max(0.0, self._busy_until - (self.decided or 0.0))
+            timing.fallback = bool(getattr(self.utterance, "used_fallback", False))
         if self.accepted:
             end = ep.last_voiced_end or 0.0
             seconds = max(0.0, end - (ep.speech_start or end))

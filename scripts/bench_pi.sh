@@ -25,7 +25,7 @@ if mkdir -p "$cg" 2>/dev/null && echo 100000 > "$cg/cpu.cfs_period_us" 2>/dev/nu
   python3 - "$one" "$pi" <<'PY'
 import json, sys
 one, pi = (json.loads(x) for x in sys.argv[1:3])
-for key in ("choice_turn_latency_ms_median", "choice_turn_latency_ms_p95", "choice_oog_latency_ms_median", "processing_after_endpoint_ms_median",
+for key in ("choice_turn_latency_ms_median", "choice_turn_latency_ms_p95", "choice_fallback_latency_ms_median", "processing_after_endpoint_ms_median",
             "free_processing_after_endpoint_ms_median", "wer_clean", "wer_10db", "cold_start_s", "idle_cpu_pct_speech", "peak_rss_mb"):
     a, b = one.get(key), pi.get(key)
     if a and b:
