@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import memory as memory_mod
+from .asr.roles import RoleRecogniser
 from .config import Settings
 from .dialogs import DialogSet, load_dir
 from .engine import Engine
@@ -26,7 +27,7 @@ def engine(dset: DialogSet) -> Engine:
 
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:
-    return Journal(path or settings.journal_file(), keep=settings.journal_keep, free_text=dset.free_text_fields())
+    return Journal(path or settings.journal_file(), keep=settings.journal.keep, free_text=dset.free_text_fields())
 
 
 @dataclass
@@ -88,7 +89,7 @@ def session(
 def journal_only(settings: Settings) -> Journal:
     """The journal for reading and erasing (no dialogs needed: the export and ``forget``
     work even when a dialog file is broken)."""
-    return Journal(settings.journal_file(), keep=settings.journal_keep)
+    return Journal(settings.journal_file(), keep=settings.journal.keep)
 
 
 def synth(settings: Settings, static: Iterable[str] = ()):
@@ -96,7 +97,7 @@ def synth(settings: Settings, static: Iterable[str] = ()):
     prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
     from .tts import PromptCache, Pyttsx3Synth
 
-    return PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), settings.tts_cache_dir, static=static)
+    return PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), settings.voice.cache_dir, static=static)
 
 
 def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()):
@@ -110,49 +111,42 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
 
     if speaker is None:
         try:
-            find_device(settings.output_device, "output")
+            find_device(settings.audio.output_device, "output")
         except AudioError as exc:
             print(f"checkin: not speaking: {exc}", file=log or sys.stderr, flush=True)
             return None
-        speaker = SoundDeviceSpeaker(settings.output_device)
+        speaker = SoundDeviceSpeaker(settings.audio.output_device)
     static = [respell(text, settings.pronunciations) for text in static]
     return SpeakingVoice(synth(settings, static), speaker, say_as=settings.pronunciations)
 
 
-def recogniser(settings: Settings):
-    from .asr import load_recogniser
+def recogniser(settings: Settings) -> RoleRecogniser:
+    """The recognisers in their roles (choices, fallback, free answers), each loaded at its
+    first utterance: while the device waits for the wake phrase only the wake detector is
+    needed, and the first turn comes after the greeting, which hides the load.  A Vosk
+    model that is missing is an error now, not at the first turn; ``check()`` loads all."""
+    from .asr import registry
+    from .asr.base import RecogniserError
+    from .asr.vosk import looks_like_vosk_model
 
-    return load_recogniser(settings.asr_engine, settings.vosk_model)
+    asr = settings.asr
+    if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
+        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)")
+    options = asr.options()
+    commands = global_commands(settings)
+    hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
+    confirm = [p for phrases in commands.values() for p in phrases]
+    return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=confirm, hints=hints)
 
 
-class LazyRecogniser:
-    """Loads the recogniser at its first utterance: while the device waits for the wake
-    phrase only the wake detector is needed, and the first turn comes after the greeting
-    has been spoken, which hides the load.  ``check()`` loads it now (to fail early)."""
+def global_commands(settings: Settings) -> dict[str, list[str]]:
+    """The global commands of the dialogs' common.yaml: their phrases in lower-case words."""
+    import re
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._loaded = None
-        if settings.asr_engine == "vosk":  # a missing model is an error at start, not at the first turn
-            from .asr.base import RecogniserError
-            from .asr.vosk import looks_like_vosk_model
+    from .dialogs import load_file
 
-            if not looks_like_vosk_model(settings.vosk_model):
-                raise RecogniserError(f"Vosk model not found at {settings.vosk_model}: run python scripts/download_model.py (or set asr.engine: auto)")
-
-    def check(self):
-        if self._loaded is None:
-            self._loaded = recogniser(self.settings)
-        return self._loaded
-
-    @property
-    def name(self) -> str:
-        return self.check().name
-
-    sample_rate = 16000
-
-    def start(self, grammar=None):
-        return self.check().start(grammar)
+    common = load_file(settings.dialogs / "common.yaml", "common")
+    return {name: [" ".join(re.findall(r"[a-z0-9']+", p.lower().replace("-", " "))) for p in phrases] for name, phrases in common["commands"].items()}
 
 
 def audio_turns(settings: Settings):
@@ -161,7 +155,7 @@ def audio_turns(settings: Settings):
     from .listener import decode_file
     from .session import TurnError
 
-    lazy = LazyRecogniser(settings)
+    lazy = recogniser(settings)
 
     def decode(path: str, listen):
         try:
@@ -172,10 +166,26 @@ def audio_turns(settings: Settings):
     return decode
 
 
-def wake(settings: Settings):
-    from .wake import WakeDetector
+def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
+    """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
+    the cheap detector, more sensitive, proposes; Whisper confirms (loaded at the first
+    candidate when no turn has loaded it yet)."""
+    from .asr import transcribe
+    from .wake import PROPOSE_SENSITIVITY, WakeDetector, phrase_confirm
 
-    return WakeDetector(phrases=settings.wake_phrases)
+    if recogniser is None or "whisper" not in settings.asr.roles():
+        return WakeDetector(phrases=settings.wake.phrases)
+    confirm = phrase_confirm(settings.wake.phrases, lambda pcm: transcribe(recogniser.get("whisper"), pcm).text)
+    return WakeDetector(phrases=settings.wake.phrases, sensitivity=PROPOSE_SENSITIVITY, confirm=confirm)
+
+
+def cues(settings: Settings, voice):
+    """The listening cues on the voice's speaker, or None (no speaker, or ``audio.cues: false``)."""
+    if voice is None or not settings.audio.cues:
+        return None
+    from .cues import Cues
+
+    return Cues(voice.speaker)
 
 
 def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:

@@ -123,7 +123,7 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     if rate_in == rate_out or len(x) == 0:
         return np.asarray(x, dtype=np.float64)
     try:
-        import soxr  # type: ignore[import-not-found]
+        import soxr
     except ImportError:
         return _resample_sinc(np.asarray(x, dtype=np.float64), rate_in, rate_out)
     return soxr.resample(np.asarray(x, dtype=np.float64), rate_in, rate_out, quality="HQ")
@@ -186,7 +186,7 @@ class StreamResampler:
     def __init__(self, rate_in: int, rate_out: int) -> None:
         self.rate_in, self.rate_out = rate_in, rate_out
         try:
-            import soxr  # type: ignore[import-not-found]
+            import soxr
         except ImportError:
             self._soxr = None
             self._sinc = _SincResampler(rate_in, rate_out)
@@ -297,7 +297,7 @@ class WavSource:
     def seconds(self) -> float:
         if self._frames is not None:
             return self._frames / RATE
-        return len(self._pcm) / (2 * RATE)
+        return len(self.pcm) / (2 * RATE)
 
     def chunks(self, start: float = 0.0) -> Iterator[AudioChunk]:
         if self._pcm is not None:
@@ -583,6 +583,29 @@ def refresh_devices() -> None:
         sd._initialize()
     except Exception:  # an older sounddevice: a restart will find the device
         pass
+
+
+class NoMicrophone(AudioError):
+    """No input device appeared within the wait at start."""
+
+
+def wait_for_input(device: DeviceSpec, wait_s: float, retry_s: float = 1.0, sleep=None, monotonic=None, on_retry=None) -> int:  # noqa: ANN001
+    """The input device's index once it exists: a USB microphone can appear late at boot,
+    so look again every ``retry_s`` for up to ``wait_s``; then :class:`NoMicrophone`."""
+    import time
+
+    sleep = sleep or time.sleep
+    monotonic = monotonic or time.monotonic
+    deadline = monotonic() + wait_s
+    while True:
+        try:
+            return find_device(device, "input")
+        except AudioError as exc:
+            if monotonic() >= deadline:
+                raise NoMicrophone(f"no microphone after waiting {wait_s:g} s ({str(exc).split(';')[0]})") from None
+        sleep(retry_s)
+        if on_retry:
+            on_retry()
 
 
 class ReopeningSource:

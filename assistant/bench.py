@@ -5,8 +5,12 @@ endpointing, recogniser, engine, prompt render, output) on the audio clock, for 
 optimised configuration and a naive one in the same run, and prints:
 
 - turn latency from the last sample of speech to the first sample of the reply handed to
-  the output, median and p95 by turn kind, broken down into endpoint wait, final decode,
-  engine step, prompt render (or cache hit) and output start;
+  the output, median and p95 by turn kind (choices answered inside and outside their
+  grammar apart), broken down into endpoint wait, overrun (decoding begun in the trailing
+  silence still running at the endpoint, were the audio live), final decode, engine step,
+  prompt render (or cache hit) and output start;
+- real speech (:mod:`assistant.bench_speech`): word error rate clean and at 10 dB, the real
+  commands through the choice path, noise alone;
 - the real-time factor of each recogniser in each mode (grammar, free) with accuracy;
 - CPU share of one core while waiting for the wake phrase, on silence and on speech;
 - peak RSS and cold start (process start to listening) for each engine.
@@ -40,7 +44,11 @@ from .vad import EnergyVAD
 RATE = 16000
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parent.parent.parent / "shared" / "speech"))
 
-# One check-in, answered by voice: (expected turn kind, what the partner says)
+# One check-in, answered by voice; every other session answers two choices in words outside
+# their grammar ("pretty low tonight", "yes that sounds good"): the fast path answers what it
+# hears complete ("pretty low" is a synonym of low; a pause before "tonight" ends the turn),
+# and hands the rest to the fallback recogniser and the text understanding (turn kind
+# "choice-fallback").
 SESSION = (
     "low",
     "plan a date",
@@ -49,6 +57,7 @@ SESSION = (
     "at noon",
     "yes",
 )
+SESSION_OUT_OF_GRAMMAR = ("pretty low tonight", *SESSION[1:5], "yes that sounds good")
 
 
 def silence(seconds: float) -> bytes:
@@ -92,6 +101,8 @@ class Voices:
 class Turn:
     kind: str
     endpoint_wait_ms: float = 0.0
+    overrun_ms: float = 0.0
+    """Decoding begun in the trailing silence still running at the endpoint (live audio)."""
     final_decode_ms: float = 0.0
     engine_ms: float = 0.0
     render_ms: float = 0.0
@@ -101,7 +112,7 @@ class Turn:
 
     @property
     def processing_ms(self) -> float:
-        return self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
+        return self.overrun_ms + self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
 
     @property
     def latency_ms(self) -> float:
@@ -128,10 +139,12 @@ class BenchTurns:
         pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive)
-        turn = Turn(kind=listen.mode, heard=event.text if isinstance(event, Heard) else "")
+        kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # the fast path handed it to Whisper
+        turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
         if timing.speech_end is not None and timing.endpoint_at is not None:
             turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
+        turn.overrun_ms = timing.overrun_s * 1000
         self.pending = turn
         return event
 
@@ -190,32 +203,33 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    raw = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume)
-    synth = raw if naive else PromptCache(raw, cache_dir, static=())  # as in a session: only what prepare renders is cached
-    if not naive:
+    raw = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
+    synth: Pyttsx3Synth | PromptCache = raw
+    if not naive:  # as in a session: only what prepare renders is cached
+        synth = PromptCache(raw, cache_dir, static=())
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
-    for _ in range(sessions):
-        turns = BenchTurns(SESSION, speak, recogniser, naive)
+    for i in range(sessions):
+        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive)
         session = Session(TimedEngine(engine, turns), turns, voice=TimedVoice(synth, turns))  # type: ignore[arg-type]
         session.run(settings.partners, "check-in")
         turns_all += turns.turns
     return turns_all
 
 
-def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int) -> list[Turn]:
+def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int, recogniser: Any = None) -> list[Turn]:
     """Wake turns: from the end of "start check-in" to the greeting handed to the output."""
     from .tts import PromptCache, Pyttsx3Synth
     from .vad import segments
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    synth = PromptCache(Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")), static=())
+    synth = PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")), static=())
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):
-        wake = app.wake(settings)
-        clip = speak(settings.wake_phrases[0])
+        wake = app.wake(settings, recogniser)
+        clip = speak(settings.wake.phrases[0])
         pcm = silence(1.0 + 0.1 * i) + clip + silence(2.0)
         spoken = segments(pcm)
         speech_end = spoken[-1][1] if spoken else 1.0 + len(clip) / (2 * RATE)
@@ -267,13 +281,14 @@ def recogniser_figures(recogniser: Any, clips: Sequence[tuple[str, bytes]]) -> d
     return out
 
 
-def idle_cpu(settings: config_mod.Settings, pcm: bytes) -> float:
-    """Percent of one core used by the wake detector on ``pcm`` (CPU time / audio time)."""
-    wake = app.wake(settings)
+def idle_cpu(settings: config_mod.Settings, pcm: bytes, recogniser: Any = None) -> tuple[float, int]:
+    """Percent of one core used by the wake detector on ``pcm`` (CPU time / audio time, the
+    second stage's Whisper threads included), and how many candidates it proposed."""
+    wake = app.wake(settings, recogniser)
     t0 = time.process_time()
     for chunk in chunks(pcm):
         wake.feed(chunk)
-    return 100.0 * (time.process_time() - t0) / (len(pcm) / (2 * RATE))
+    return 100.0 * (time.process_time() - t0) / (len(pcm) / (2 * RATE)), wake.candidates
 
 
 def non_wake_speech(seconds: float, speak: Callable[[str], bytes]) -> bytes:
@@ -374,11 +389,13 @@ t0 = time.perf_counter()
 from assistant import app, config
 settings = config.load(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '-' else None)
 engine_name = sys.argv[2]
-settings = type(settings)(**{**settings.__dict__, 'asr_engine': engine_name})
+from dataclasses import replace
+if engine_name != 'roles':
+    settings = replace(settings, asr=replace(settings.asr, choices=engine_name, free=engine_name, fallback=None))
 # what `checkin run` builds before it listens for the wake phrase (the recogniser loads lazily)
 dset = app.dialogs(settings)
 engine = app.engine(dset)
-rec = app.LazyRecogniser(settings)
+rec = app.recogniser(settings)
 wake = app.wake(settings)
 from assistant.events import AudioChunk
 wake.feed(AudioChunk(b'\x00\x00' * 480))
@@ -400,6 +417,7 @@ print(json.dumps({'peak_rss_mb': peak}), flush=True)
 def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, config_path or "-", engine_name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()
     ready = time.perf_counter() - t0
     rest = proc.stdout.read()
@@ -426,6 +444,7 @@ class Report:
     idle: dict[str, float] = field(default_factory=dict)
     processes: list[dict[str, Any]] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
+    speech: dict[str, Any] = field(default_factory=dict)
 
 
 def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
@@ -433,7 +452,7 @@ def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
     for kind in sorted({t.kind for t in turns}):
         ts = [t for t in turns if t.kind == kind]
         row: dict[str, Any] = {"n": len(ts)}
-        for name in ("latency_ms", "endpoint_wait_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
+        for name in ("latency_ms", "endpoint_wait_ms", "overrun_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
             values = [getattr(t, name) for t in ts]
             row[name] = {"median": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
         row["cache_hits"] = sum(t.cache_hit for t in ts)
@@ -459,7 +478,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     report = Report(machine=machine(), command="checkin bench" + (" --quick" if quick else ""))
     speak = Voices()
     report.voice = speak.name
-    sessions = 1 if quick else 5
+    sessions = 2 if quick else 6
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
     recogniser = app.recogniser(settings)
@@ -468,24 +487,31 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     say(f"{sessions} voice check-in(s), naive")
     naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
     say("wake turns")
-    wakes = wake_turns(settings, speak, 3 if quick else 10)
+    wakes = wake_turns(settings, speak, 3 if quick else 10, recogniser)
     report.turns = {"optimised": [asdict(t) | {"latency_ms": t.latency_ms} for t in optimised], "naive": [asdict(t) | {"latency_ms": t.latency_ms} for t in naive]}
     report.summary = {"optimised": summarise(optimised + wakes), "naive": summarise(naive)}
     say("recognisers")
     clips = command_clips(40 if quick else None)
     if not clips:
         clips = [(w, speak(w)) for w in ("yes", "no", "stop", "go")]
-    report.recognisers[recogniser.name] = recogniser_figures(recogniser, clips)
+    report.recognisers[recogniser.choices] = recogniser_figures(recogniser.get(recogniser.choices), clips)
+    say("real speech: word error rate, commands through the choice path, noise")
+    from . import bench_speech
+
+    report.speech = bench_speech.run(recogniser, SHARED_SPEECH, quick)
     say("idle listening")
     seconds = 20.0 if quick else 120.0
+    on_silence, _ = idle_cpu(settings, silence(seconds), recogniser)
+    on_speech, candidates = idle_cpu(settings, non_wake_speech(seconds, speak), recogniser)
     report.idle = {
         "silence_s": seconds,
-        "cpu_pct_silence": round(idle_cpu(settings, silence(seconds)), 2),
+        "cpu_pct_silence": round(on_silence, 2),
         "speech_s": seconds,
-        "cpu_pct_speech": round(idle_cpu(settings, non_wake_speech(seconds, speak)), 2),
+        "cpu_pct_speech": round(on_speech, 2),
+        "wake_candidates_per_hour": round(candidates * 3600 / seconds, 1),
     }
     say("cold start and memory")
-    engines = ["pocketsphinx"] + (["vosk"] if settings.vosk_model and Path(settings.vosk_model).is_dir() else [])
+    engines = ["roles", "pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
     report.processes = [cold_start(config_path, e) for e in engines]
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
@@ -495,13 +521,23 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
 def headline(report: Report) -> dict[str, Any]:
     opt = report.summary["optimised"].get("choice", {})
     nav = report.summary["naive"].get("choice", {})
-    ps = next((p for p in report.processes if p.get("engine") == "pocketsphinx"), {})
+    ps = next((p for p in report.processes if p.get("engine") == "roles"), {})
+    oog = report.summary["optimised"].get("choice-fallback", {})
+    capture = report.summary["optimised"].get("capture", {})
+    speech = report.speech or {}
+    wer = speech.get("wer", {})
+    cmds = speech.get("choices", {})
     opt_latency = opt.get("latency_ms", {}).get("median")
     naive_latency = nav.get("latency_ms", {}).get("median")
     return {
         "choice_turn_latency_ms_median": opt_latency,
         "choice_turn_latency_ms_p95": opt.get("latency_ms", {}).get("p95"),
         "processing_after_endpoint_ms_median": opt.get("processing_ms", {}).get("median"),
+        "choice_fallback_latency_ms_median": oog.get("latency_ms", {}).get("median"),
+        "free_processing_after_endpoint_ms_median": capture.get("processing_ms", {}).get("median"),
+        "wer_clean": wer.get("wer_clean"),
+        "wer_10db": wer.get("wer_10db"),
+        "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
         "idle_cpu_pct_silence": report.idle.get("cpu_pct_silence"),
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
@@ -514,12 +550,12 @@ def headline(report: Report) -> dict[str, Any]:
 def table(report: Report) -> str:
     lines = [f"Machine: {report.machine}", f"Command: {report.command}", f"Answers spoken by: {report.voice}", ""]
     lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
-    lines.append(f"{'config':<10} {'kind':<8} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
+    lines.append(f"{'config':<10} {'kind':<10} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'overrun':>11} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
     for config_name, kinds in report.summary.items():
         for kind, row in kinds.items():
             cell = lambda name, row=row: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
             lines.append(
-                f"{config_name:<10} {kind:<8} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('final_decode_ms'):>14} "
+                f"{config_name:<10} {kind:<10} {row['n']:>3} {cell('latency_ms'):>15} {cell('endpoint_wait_ms'):>15} {cell('overrun_ms'):>11} {cell('final_decode_ms'):>14} "
                 f"{cell('engine_ms'):>12} {cell('render_ms'):>13} {cell('output_ms'):>10} {cell('processing_ms'):>14} {row['cache_hits']:>6}"
             )
     h = headline(report)
@@ -530,12 +566,23 @@ def table(report: Report) -> str:
         for mode, fig in modes.items():
             lines.append(f"  {name:<13} {mode:<8} RTF {fig['rtf_median']}  accuracy {fig['accuracy']}  ({fig['clips']} clips)")
     lines.append("")
-    lines.append(f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it ({report.idle['speech_s']:.0f} s each)")
+    lines.append(
+        f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it "
+        f"({report.idle['speech_s']:.0f} s each; {report.idle.get('wake_candidates_per_hour')} first-stage candidates per hour)"
+    )
     for p in report.processes:
         if "error" in p:
             lines.append(f"  {p['engine']}: {p['error']}")
         else:
             lines.append(f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start")
+    speech = report.speech or {}
+    if speech:
+        wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]
+        lines.append("")
+        lines.append(f"Real speech ({speech['free_recogniser']} for free answers): WER {wer['wer_clean']:.1%} clean, {wer['wer_10db']:.1%} at 10 dB SNR ({wer['sentences']} sentences, decode {wer['decode_s_median']} s median)")
+        lines.append(f"  commands through the choice path ({cmds['fast']} fast path, {cmds['fallback']} fallback): {cmds['correct']}/{cmds['commands']} correct, {cmds['fast_path']} answered by the fast path")
+        lines.append(f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}")
+        lines.append(f"  noise alone: {noise['with_words']} of {noise['windows']} 8-second windows gave words")
     if report.session:
         lines.append(f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}")
     return "\n".join(lines)

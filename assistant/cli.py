@@ -23,10 +23,19 @@ from typing import Any, Callable
 from . import app
 from . import config as config_mod
 from .dialogs import DialogError, DialogSet, validate_dir
-from .errors import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_UNMET, CheckinError, UsageError
+from .errors import (
+    EXIT_FAULT,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_NO_MICROPHONE,
+    EXIT_OK,
+    EXIT_UNMET,
+    CheckinError,
+    UsageError,
+)
 from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
 
-__all__ = ["EXIT_FAULT", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_UNMET", "UsageError", "build_parser", "main"]
+__all__ = ["EXIT_FAULT", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_NO_MICROPHONE", "EXIT_OK", "EXIT_UNMET", "UsageError", "build_parser", "main"]
 
 
 def _fail(message: str, code: int) -> int:
@@ -209,7 +218,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
     sinks: list[Any] = [_log_sink(args.log, "w")] if args.log is not None else []
-    wake = app.wake(settings)
+    recogniser = app.recogniser(settings)
+    wake = app.wake(settings, recogniser)
     if args.wake_only:
         runner = Runner(source.chunks(), wake, turns=None, session=None, run_session=None, sinks=sinks, wake_only=True)  # type: ignore[arg-type]
         runner.run()
@@ -219,11 +229,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
     clock = _clock(now)
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
-    recogniser = app.LazyRecogniser(settings)
+    cue = app.cues(settings, voice)
     runner = Runner(
         source.chunks(),
         wake,
-        turns=lambda stream: AudioTurns(stream, recogniser),
+        cue=cue,
+        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
         session=lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         run_session=lambda checkin: checkin.run(),
         sinks=sinks,
@@ -238,22 +249,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
-    from .audio import AudioError, MicSource, ReopeningSource, refresh_devices
+    from .audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
     from .listener import AudioTurns
     from .runner import Runner
 
     live = app.Reloadable(args.config)
     live.reload_on_sighup()
     settings = live.settings
+    satellites = _satellites(args.satellite, settings)
+    if not satellites:
+        try:
+            wait_for_input(settings.audio.input_device, settings.audio.device_wait_s, on_retry=refresh_devices)
+        except NoMicrophone as exc:
+            return _fail(f"{exc}: plug one in and run `checkin doctor`", EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
-    recogniser = app.LazyRecogniser(settings)
-    wake = app.wake(settings)
+    recogniser = app.recogniser(settings)
+    wake = app.wake(settings, recogniser)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log is not None:
         sinks.append(_log_sink(args.log))
-    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake_phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
-    satellites = _satellites(args.satellite, settings)
+    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake.phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
     if satellites:
         from .house import run_house
 
@@ -262,15 +278,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     current: dict[str, MicSource] = {}
 
     def open_mic():
-        current["mic"] = MicSource(live.settings.input_device)
+        current["mic"] = MicSource(live.settings.audio.input_device)
         return current["mic"].chunks()
 
     while True:
-        source = ReopeningSource(open_mic, give_up_s=settings.device_wait_s, on_retry=refresh_devices)
+        source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
         runner = Runner(
             source.chunks(),
             wake,
-            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush()),
+            cue=app.cues(live.settings, voice),
+            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)),
             session=lambda turns: app.session(live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice),
             run_session=lambda checkin: checkin.run(),
             sinks=sinks,
@@ -324,7 +341,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
     settings = config_mod.load(args.config)
     journal = app.journal_only(settings)
-    cache_dir = settings.tts_cache_dir or default_cache_dir()
+    cache_dir = settings.voice.cache_dir or default_cache_dir()
     logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
     if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs:
         print("Nothing to forget: the journal, the prompt cache and the log folder are empty.")

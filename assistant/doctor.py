@@ -72,22 +72,16 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
 
     mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
-    yield _guard("microphone", mic_fix, _device_probe(settings, "input", settings.input_device, "the satellites listen"))
+    yield _guard("microphone", mic_fix, _device_probe(settings, "input", settings.audio.input_device, "the satellites listen"))
     spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
-    yield _guard("speaker", spk_fix, _device_probe(settings, "output", settings.output_device, "the satellites speak"))
+    yield _guard("speaker", spk_fix, _device_probe(settings, "output", settings.audio.output_device, "the satellites speak"))
 
-    def model() -> str:
-        from .asr import load_recogniser
-
-        rec = load_recogniser(settings.asr_engine, settings.vosk_model)
-        return f"{rec.name} loaded" + ("" if rec.name == "vosk" else f" (no Vosk model at {settings.vosk_model}; using the embedded English model)")
-
-    yield _guard("speech model", "run `python scripts/download_model.py` (or set asr.engine: pocketsphinx)", model)
+    yield from _speech_checks(settings)
 
     def voice() -> str:
         from .tts import Pyttsx3Synth
 
-        pcm = Pyttsx3Synth(settings.tts_voice, settings.tts_rate, settings.tts_volume).render("Hello.")
+        pcm = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume).render("Hello.")
         return f"espeak-ng renders ({len(pcm) / 32000:.1f} s for 'Hello.')"
 
     yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
@@ -101,9 +95,8 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{table.path.name} readable; paraphrase judge works ({verdict.category})"
 
     yield _guard("word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table)
-
-
     yield safety_check(settings)
+
     def journal() -> str:
         path = settings.journal_file()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -112,7 +105,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
             raise PermissionError(f"{path.parent} is readable by others (mode {mode:o})")
         if not os.access(path.parent, os.W_OK):
             raise PermissionError(f"cannot write to {path.parent}")
-        return f"{path} (private, keep: {settings.journal_keep})"
+        return f"{path} (private, keep: {settings.journal.keep})"
 
     yield _guard("journal", "chmod 700 the journal folder, or set journal.path in config.yaml", journal)
 
@@ -126,3 +119,18 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         yield _guard(f"satellite {uri}", "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it", _satellite_probe(uri))
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)
+
+
+def _speech_checks(settings: Settings) -> Iterator[Check]:
+    """One check per recogniser the ``asr`` roles name (from the registry)."""
+    from .asr.registry import RECOGNISERS, load
+
+    for name in settings.asr.roles():
+        entry = RECOGNISERS[name]
+        roles = [role for role in ("choices", "fallback", "free") if getattr(settings.asr, role) == name]
+
+        def model(name: str = name, roles: list[str] = roles) -> str:
+            rec = load(name, settings.asr.options())
+            return f"{rec.name} loaded ({RECOGNISERS[name].about}) for {', '.join(roles)}"
+
+        yield _guard(f"speech: {name}", f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml", model)

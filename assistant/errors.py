@@ -13,6 +13,8 @@ EXIT_INVALID = 2
 """Invalid input: a dialog, config, scenario, protocol line or command-line value."""
 EXIT_UNMET = 3
 """``checkin simulate``: the scenario ran, but its ``expect`` was not met."""
+EXIT_NO_MICROPHONE = 4
+"""``checkin run`` found no microphone (and no satellite) at start; the systemd unit does not restart on it."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM (what was said so far is saved)."""
 

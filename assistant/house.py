@@ -166,7 +166,7 @@ class HouseRunner:
         verdict = self.house.claim(room.name)
         if verdict == "start":
             if room.on_wake is not None:
-                room.on_wake(self.live.settings.wake_phrases[0])
+                room.on_wake(self.live.settings.wake.phrases[0])
             return True
         self.declined.append((room.name, verdict))
         for sink in sinks:
@@ -184,18 +184,18 @@ def local_room(settings: Any, voice: Any, log: IO[str]) -> Room | None:
     from .audio import MicSource, ReopeningSource, find_device, refresh_devices
 
     try:
-        find_device(settings.input_device, "input")
+        find_device(settings.audio.input_device, "input")
     except AudioError as exc:
         print(f"checkin: no microphone on this board ({exc}); listening on the satellites only", file=log, flush=True)
         return None
     current: dict[str, MicSource] = {}
 
     def open_mic() -> Iterator[AudioChunk]:
-        current["mic"] = MicSource(settings.input_device)
+        current["mic"] = MicSource(settings.audio.input_device)
         return current["mic"].chunks()
 
     def chunks() -> Iterator[AudioChunk]:
-        return ReopeningSource(open_mic, give_up_s=settings.device_wait_s, on_retry=refresh_devices, log=log).chunks()
+        return ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices, log=log).chunks()
 
     return Room("this room", chunks, lambda: current["mic"].flush() if "mic" in current else 0, voice=voice)
 
@@ -227,7 +227,7 @@ def run_house(
     loop = LinkLoop()
     synth = app.synth(settings, static=app.static_prompts(live.dialogs, settings.partners))
     stop = threading.Event()
-    links = [SatelliteLink(a, loop, log=log, give_up_s=settings.device_wait_s, stopped=stop).start() for a in addresses]
+    links = [SatelliteLink(a, loop, log=log, give_up_s=settings.audio.device_wait_s, stopped=stop).start() for a in addresses]
     for link in links:
         voice = SpeakingVoice(synth, SatelliteSpeaker(link, margin_s=margin_s), log=log)
         rooms.append(Room(link.name, link.chunks, link.flush, voice=voice, sinks=[transcript_sink(link)], on_wake=partial(wake_sent, link)))

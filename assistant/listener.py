@@ -11,14 +11,19 @@ listen's grammar for choices, freely for captures.  Silence is never decoded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable, TypeVar
 
-from .asr.base import Recogniser
+from .asr.base import Recogniser, Transcript, Utterance
 from .audio import DeviceLost, read_wav
 from .audio import chunks as pcm_chunks
 from .events import AudioChunk, Event, Heard, Listen, Silence
 from .vad import Endpointer, EnergyVAD, NoInput, SpeechAudio, SpeechStarted, TurnParams
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,94 +38,158 @@ class TurnTiming:
     """Processing spent in the recogniser (feeding and the final decode), wall clock."""
     final_decode_s: float = 0.0
     """The part of it after the endpoint decision."""
+    overrun_s: float = 0.0
+    """Decoding started in the trailing silence (an early look, a speculative decode) that
+    was still running at the endpoint decision, were the audio live: it runs from its
+    place on the audio clock for its wall time."""
+    fallback: bool = False
+    """A choice the fast path handed to the fallback recogniser (Whisper)."""
+
+
+SPECULATE_AFTER_S = 0.25
+"""Trailing silence after which a whole-utterance recogniser (Whisper) starts decoding,
+before the endpointer has decided (and at least a third of the turn's end silence, so
+thinking pauses in a long answer do not each cost a decode, and after the early look for
+a complete grammar phrase): kept when no more speech follows."""
+
+
+class Turn:
+    """One listening turn: the endpointer, the open utterance and where the time went.
+
+    ``gate=False`` and ``use_grammar=False`` give the naive pipeline the benchmark compares
+    against: every sample of the turn decoded, and free decoding even for choices."""
+
+    def __init__(self, listen: Listen, recogniser: Recogniser, vad: EnergyVAD | None = None, clock: Callable[[], float] | None = None, *, gate: bool = True, use_grammar: bool = True) -> None:
+        self.listen = listen
+        self.recogniser = recogniser
+        self.clock = clock or time.perf_counter
+        self.gate = gate
+        self.endpointer = Endpointer(TurnParams.from_listen(listen), vad=vad)
+        self.grammar = list(listen.grammar) if use_grammar and listen.grammar else None
+        self.early = listen.complete_silence_s if (gate and self.grammar and listen.complete_silence_s) else None
+        self.phrases = {" ".join(p.split()) for p in self.grammar} if self.grammar else set()
+        self.utterance: Utterance | None = recogniser.start(self.grammar) if not gate else None
+        self.decode_s = 0.0
+        self.decided: float | None = None
+        self.accepted = False
+        self._looked = False
+        self._speculated_at: float | None = None
+        """``endpointer.last_voiced_end`` when the speculative decode ran."""
+        self._busy_until = 0.0
+        """Audio-clock time until which decoding in the trailing silence kept the recogniser busy."""
+
+    def _busy(self, at: float, work: Callable[[], T]) -> T:
+        """Decode now, at ``at`` on the audio clock (see :attr:`TurnTiming.overrun_s`)."""
+        t0 = self.clock()
+        result = self._timed(work)
+        self._busy_until = max(self._busy_until, at) + (self.clock() - t0)
+        return result
+
+    def _timed(self, work: Callable[[], T]) -> T:
+        t0 = self.clock()
+        try:
+            return work()
+        finally:
+            self.decode_s += self.clock() - t0
+
+    def feed(self, chunk: AudioChunk) -> bool:
+        """Consume one chunk; True when the turn is over."""
+        if not self.gate and self.utterance is not None:
+            self._timed(partial(self.utterance.feed, chunk.pcm))
+        for ev in self.endpointer.feed(chunk):
+            if isinstance(ev, SpeechStarted) and self.gate:
+                self.utterance = self._timed(partial(self.recogniser.start, self.grammar))
+            elif isinstance(ev, SpeechAudio) and self.utterance is not None and self.gate:
+                self._timed(partial(self.utterance.feed, ev.chunk.pcm))
+        end = chunk.timestamp + chunk.seconds
+        if self.endpointer.done:
+            self.decided = end
+            return True
+        pause = self.endpointer.trailing_silence_s
+        if pause == 0.0:
+            self._looked = False
+            return False
+        if self.early is not None and not self._looked and pause + 1e-9 >= self.early:
+            self._looked = True  # one look per pause
+            if self._complete_phrase(end):
+                self.accepted, self.decided = True, end
+                return True
+        self._maybe_speculate(pause, end)
+        return False
+
+    def _complete_phrase(self, at: float) -> bool:
+        peek = getattr(self.utterance, "peek", None)
+        if not callable(peek):
+            return False
+        heard = self._busy(at, peek)
+        return bool(heard) and heard in self.phrases
+
+    def _maybe_speculate(self, pause: float, at: float) -> None:
+        """Start a whole-utterance decode in the first part of the trailing silence."""
+        speculate = getattr(self.utterance, "speculate", None)
+        after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, (self.early or 0.0) + 0.01)
+        if not callable(speculate) or not self.gate or pause + 1e-9 < after:
+            return
+        voiced_end = self.endpointer.last_voiced_end
+        if self._speculated_at == voiced_end:
+            return
+        self._speculated_at = voiced_end
+        self._busy(at, speculate)
+
+    def _finish(self) -> tuple[Transcript, float]:
+        utterance = self.utterance
+        assert utterance is not None
+        if self._speculated_at is not None and self._speculated_at == self.endpointer.last_voiced_end:
+            settle = getattr(utterance, "settle", None)
+            if callable(settle):
+                settle()  # no speech after the speculative decode: keep it
+        t0 = self.clock()
+        transcript = utterance.finish()
+        final = self.clock() - t0
+        self.decode_s += final
+        return transcript, final
+
+    def result(self, timing: TurnTiming | None = None) -> Event:
+        """The turn's event (after :meth:`feed` returned True or the audio ran out)."""
+        ep = self.endpointer
+        speech_end = ep.last_voiced_end if self.accepted else ep.speech_end
+        if timing is not None:
+            timing.speech_start, timing.speech_end, timing.endpoint_at = ep.speech_start, speech_end, self.decided
+        outcome = ep.result
+        heard = self.accepted or not (self.utterance is None or isinstance(outcome, NoInput) or outcome is None or ep.speech_start is None)
+        if not heard:
+            seconds = getattr(outcome, "seconds", None)
+            return Silence(float(seconds) if seconds else self.listen.no_input_s)
+        transcript, final = self._finish()
+        if timing is not None:
+            timing.decode_s, timing.final_decode_s = self.decode_s, final
+            timing.overrun_s = max(0.0, self._busy_until - (self.decided or 0.0))
+            timing.fallback = bool(getattr(self.utterance, "used_fallback", False))
+        if self.accepted:
+            end = ep.last_voiced_end or 0.0
+            seconds = max(0.0, end - (ep.speech_start or end))
+        else:
+            seconds = float(getattr(outcome, "seconds", 0.0) or 0.0)
+        return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
 
 
 def listen_once(
-    chunks: Iterator[AudioChunk],
+    chunks: Iterable[AudioChunk],
     listen: Listen,
     recogniser: Recogniser,
     vad: EnergyVAD | None = None,
     timing: TurnTiming | None = None,
-    clock=None,
+    clock: Callable[[], float] | None = None,
     *,
     gate: bool = True,
     use_grammar: bool = True,
 ) -> Event:
-    """Run one turn over ``chunks`` (consumed up to the endpoint).
-
-    ``gate=False`` and ``use_grammar=False`` give the naive pipeline the benchmark compares
-    against: every sample of the turn decoded, and free decoding even for choices."""
-    import time
-
-    clock = clock or time.perf_counter
-    params = TurnParams.from_listen(listen)
-    endpointer = Endpointer(params, vad=vad)
-    grammar = list(listen.grammar) if use_grammar and listen.grammar else None
-    utterance = None
-    decode = 0.0
-    if not gate:
-        utterance = recogniser.start(grammar)
-    early = listen.complete_silence_s if (gate and grammar and listen.complete_silence_s) else None
-    phrases = {" ".join(p.split()) for p in grammar} if grammar else set()
-    peeked_pause = False
-    accepted: str | None = None
-    decided = None
+    """Run one :class:`Turn` over ``chunks`` (consumed up to the endpoint)."""
+    turn = Turn(listen, recogniser, vad, clock, gate=gate, use_grammar=use_grammar)
     for chunk in chunks:
-        if not gate:
-            t0 = clock()
-            utterance.feed(chunk.pcm)
-            decode += clock() - t0
-        for ev in endpointer.feed(chunk):
-            if isinstance(ev, SpeechStarted) and gate:
-                t0 = clock()
-                utterance = recogniser.start(grammar)
-                decode += clock() - t0
-            elif isinstance(ev, SpeechAudio) and utterance is not None and gate:
-                t0 = clock()
-                utterance.feed(ev.chunk.pcm)
-                decode += clock() - t0
-        if endpointer.done:
-            decided = chunk.timestamp + chunk.seconds
+        if turn.feed(chunk):
             break
-        if early is not None and utterance is not None and hasattr(utterance, "peek"):
-            pause = endpointer.trailing_silence_s
-            if pause == 0.0:
-                peeked_pause = False
-            elif pause + 1e-9 >= early and not peeked_pause:
-                peeked_pause = True  # one look per pause
-                t0 = clock()
-                heard = utterance.peek()
-                decode += clock() - t0
-                if heard and heard in phrases:
-                    accepted = heard
-                    decided = chunk.timestamp + chunk.seconds
-                    break
-    if accepted is not None:
-        # early endpoint (completetimeout): the grammar phrase is complete after a short pause
-        t0 = clock()
-        transcript = utterance.finish()
-        final = clock() - t0
-        speech_end = endpointer.last_voiced_end
-        if timing is not None:
-            timing.speech_start, timing.speech_end, timing.endpoint_at = endpointer.speech_start, speech_end, decided
-            timing.decode_s, timing.final_decode_s = decode + final, final
-        seconds = max(0.0, speech_end - (endpointer.speech_start or speech_end))
-        return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
-    result = endpointer.result
-    if timing is not None:
-        timing.speech_start = endpointer.speech_start
-        timing.speech_end = endpointer.speech_end
-        timing.endpoint_at = decided
-    if utterance is None or isinstance(result, NoInput) or result is None or endpointer.speech_start is None:
-        return Silence(getattr(result, "seconds", listen.no_input_s) or listen.no_input_s)
-    t0 = clock()
-    transcript = utterance.finish()
-    final = clock() - t0
-    if timing is not None:
-        timing.decode_s = decode + final
-        timing.final_decode_s = final
-    seconds = float(getattr(result, "seconds", 0.0) or 0.0)
-    return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
+    return turn.result(timing)
 
 
 def decode_file(path: str, listen: Listen, recogniser: Recogniser) -> Event:
@@ -144,8 +213,10 @@ class AudioTurns:
     stream: Iterator[AudioChunk]
     recogniser: Recogniser
     live: bool = False
-    flush: object = None
+    flush: Callable[[], object] | None = None
     vad: EnergyVAD = field(default_factory=EnergyVAD)
+    cue: Callable[[str], float] | None = None
+    """Plays the "listening" cue before each turn (see :mod:`assistant.cues`)."""
     timings: list[TurnTiming] = field(default_factory=list)
     position: float = 0.0
     """The audio clock: the timestamp just after the last chunk consumed."""
@@ -173,6 +244,10 @@ class AudioTurns:
             self.skip(spoken_s)
         except StopIteration:
             return Silence(listen.no_input_s)
+        if self.cue is not None:
+            self.cue("listen")
+            if self.live and callable(self.flush):
+                self.flush()  # the cue is not an answer
         timing = TurnTiming()
         try:
             event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)

@@ -37,6 +37,8 @@ class Runner:
     admit: Callable[[float], bool] | None = None
     """Asked on each wake whether a session may start here (one check-in at a time in a
     house with several rooms, :mod:`assistant.house`); None: always."""
+    cue: Callable[[str], float] | None = None
+    """Plays the "wake" cue when the phrase is heard (see :mod:`assistant.cues`)."""
     wakes: list[float] = field(default_factory=list)
     records: list[Mapping[str, Any]] = field(default_factory=list)
 
@@ -64,6 +66,8 @@ class Runner:
                 if self.admit is not None and not self.admit(t):
                     self.wake.reset()
                     continue
+                if self.cue is not None:
+                    self.cue("wake")
                 turns = self.turns(shared)
                 turns.position = position
                 record = self.run_session(self.session(turns))

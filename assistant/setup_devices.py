@@ -14,15 +14,15 @@ SENTENCE = "This is Check-in. If you can hear me, the speaker works."
 def test_speaker(settings: Settings) -> str:
     from . import app
 
-    index = find_device(settings.output_device, "output")
+    index = find_device(settings.audio.output_device, "output")
     pcm = app.synth(settings).render(SENTENCE)
-    SoundDeviceSpeaker(settings.output_device).play(pcm, 16000)
+    SoundDeviceSpeaker(settings.audio.output_device).play(pcm, 16000)
     return f"played a test sentence on output device {index}"
 
 
 def test_mic(settings: Settings, seconds: float = 3.0) -> str:
     """Record ``seconds`` and describe the loudest part heard."""
-    source = MicSource(settings.input_device)
+    source = MicSource(settings.audio.input_device)
     chunks = source.chunks()
     heard = 0.0
     loudest = 0.0

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import Protocol, Union
 
 import numpy as np
 
@@ -87,6 +87,12 @@ class VADParams:
     """In speech, when the level has stayed within this range for ``stationary_s``, it is
     steady noise, not speech (speech swings by 10+ dB between syllables): the floor jumps
     up to it and the gate closes."""
+
+
+class FrameVAD(Protocol):
+    """What the :class:`Endpointer` needs of a frame classifier."""
+
+    def is_voiced(self, frame: np.ndarray, in_speech: bool = False, frame_s: float = FRAME_S) -> bool: ...
 
 
 class EnergyVAD:
@@ -142,7 +148,9 @@ class EnergyVAD:
 
 @dataclass(frozen=True)
 class TurnParams:
-    """How one listening turn is endpointed."""
+    """How one listening turn is endpointed.  Dialog turns take their timing from the
+    engine's :class:`~assistant.events.Listen` (:meth:`from_listen`), which takes it from
+    ``dialogs/common.yaml``; the defaults here only segment audio outside a dialog."""
 
     end_silence_s: float = 0.6
     """Trailing silence that ends an utterance."""
@@ -160,14 +168,13 @@ class TurnParams:
     """Audio kept from before the detected start and sent with it to the recogniser."""
 
     @classmethod
-    def choice(cls, **overrides: float) -> TurnParams:
-        """A short answer from a known set: end after ~0.6 s of silence."""
-        return replace(cls(end_silence_s=0.6, no_input_s=8.0, max_s=6.0), **overrides)
-
-    @classmethod
-    def capture(cls, **overrides: float) -> TurnParams:
-        """Free speech: tolerate thinking pauses of a couple of seconds."""
-        return replace(cls(end_silence_s=2.5, no_input_s=12.0, max_s=60.0), **overrides)
+    def from_timeouts(cls, timeouts: Mapping[str, float], **overrides: float) -> TurnParams:
+        """A turn timed as the dialogs time it: one mode's ``defaults.timeouts`` of
+        ``dialogs/common.yaml`` (the one home of turn timing)."""
+        return replace(
+            cls(end_silence_s=float(timeouts["end_silence_s"]), no_input_s=float(timeouts["no_input_s"]), max_s=float(timeouts["max_s"])),
+            **overrides,
+        )
 
     @classmethod
     def from_listen(cls, listen: Listen, **overrides: float) -> TurnParams:
@@ -239,10 +246,10 @@ class Endpointer:
         return self._last_voiced_end
 
     def __init__(
-        self, params: TurnParams | None = None, vad: EnergyVAD | None = None, start: float | None = None
+        self, params: TurnParams | None = None, vad: FrameVAD | None = None, start: float | None = None
     ) -> None:
         self.params = params or TurnParams()
-        self.vad = vad or EnergyVAD()
+        self.vad: FrameVAD = vad or EnergyVAD()
         self.start = start
         """Turn start on the audio clock (the first chunk's timestamp unless given)."""
         self.done = False

@@ -51,7 +51,8 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -149,7 +150,93 @@ def thresholds(sensitivity: float) -> Thresholds:
     )
 
 
+# --------------------------------------------------------------------------- second stage
+
+PROPOSE_SENSITIVITY = 0.7
+"""The first stage's sensitivity when a second stage confirms (it proposes more)."""
+
+
+def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], min_score: float = 72.0) -> Callable[[bytes], bool]:
+    """A second stage: ``transcribe`` (Whisper) the candidate and accept it when the words,
+    spaces and hyphens aside, are one of ``phrases`` (fuzzy: "start checking", "start to
+    check it" pass; "it's time to check it" does not).  ``min_score`` was set on wake clips
+    made with other seeds than the ones ``scripts/bench_wake.py`` measures."""
+    from rapidfuzz import fuzz
+
+    squash = lambda text: re.sub(r"[^a-z]", "", text.lower())  # noqa: E731
+    targets = [squash(p) for p in phrases]
+
+    def confirm(pcm: bytes) -> bool:
+        heard = squash(transcribe(pcm))
+        return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 12) for t in targets)
+
+    return confirm
+
+
 # --------------------------------------------------------------------------- phrases
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words the wake grammar uses and how each is pronounced."""
+
+    prons: dict[str, list[str]]
+    variants: list[tuple[str, list[str]]]
+    """(phrase, words) for every spoken form of each phrase with known words."""
+    lead_words: tuple[str, ...]
+    tail_words: tuple[str, ...]
+    articles: tuple[str, ...]
+
+    def jsgf(self) -> str:
+        """The wake grammar: a phrase (with an optional article inside), optional lead and tail words."""
+        alts = []
+        for _, words in self.variants:
+            first, rest = words[0], words[1:]
+            article = f" [{' | '.join(self.articles)}]" if rest and self.articles else ""
+            alts.append(f"{first}{article} {' '.join(rest)}".strip())
+        rule = "(" + " | ".join(f"({a})" for a in sorted(set(alts))) + ")"
+        if self.lead_words:
+            rule = f"[{' | '.join(self.lead_words)}] {rule}"
+        if self.tail_words:
+            rule = f"{rule} [{' | '.join(self.tail_words)}]"
+        return f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {rule};\n"
+
+    def dictionary(self) -> str:
+        """A pocketsphinx dictionary: the words, then one pseudo-word per phone."""
+        lines = [f"{word}{'' if i == 0 else f'({i + 1})'} {pron}" for word in sorted(self.prons) for i, pron in enumerate(self.prons[word])]
+        lines += [f"ph_{phone.lower()} {phone}" for phone in PHONES]
+        return "\n".join(lines) + "\n"
+
+
+def _joined_parts(phrases: Sequence[str]) -> dict[str, list[str]]:
+    """Hyphenated words of the phrases, joined, with their parts ("checkin": check, in)."""
+    parts_of: dict[str, list[str]] = {}
+    for phrase in phrases:
+        for word in _normalise(phrase).split():
+            parts = [p for p in word.split("-") if p]
+            if len(parts) > 1:
+                parts_of["".join(parts)] = parts
+    return parts_of
+
+
+def pronunciations(phrases: Sequence[str], lead: Sequence[str], tail: Sequence[str], articles: Sequence[str], cmudict: str) -> Lexicon:
+    """The wake phrases' spoken forms and pronunciations from ``cmudict`` (pure: reads the
+    dictionary file only); a phrase none of whose forms can be pronounced is a WakeError."""
+    variants = [(phrase, words) for phrase in phrases for words in phrase_variants(phrase)]
+    parts_of = _joined_parts(phrases)
+    wanted = {w for _, ws in variants for w in ws} | set(lead) | set(tail) | set(articles)
+    wanted |= {p for parts in parts_of.values() for p in parts}
+    prons = _load_cmudict(cmudict, wanted)
+    for joined, parts in parts_of.items():
+        if joined not in prons and all(p in prons for p in parts):
+            prons[joined] = [" ".join(prons[p][0] for p in parts)]
+    usable = [(phrase, words) for phrase, words in variants if all(w in prons for w in words)]
+    for phrase in phrases:
+        if not any(p == phrase for p, _ in usable):
+            missing = sorted({w for p, ws in variants if p == phrase for w in ws if w not in prons})
+            raise WakeError(f"wake phrase {phrase!r}: no pronunciation for {', '.join(missing)}")
+    known = lambda words: tuple(w for w in words if w in prons)  # noqa: E731
+    return Lexicon(prons, usable, known(lead), known(tail), known(articles))
 
 
 def _normalise(phrase: str) -> str:
@@ -247,6 +334,7 @@ class WakeDetector:
         decoder_options: dict | None = None,
         vad_params: VADParams | None = None,
         keep: int = 50,
+        confirm: Callable[[bytes], bool] | None = None,
     ) -> None:
         if isinstance(phrases, str):
             phrases = (phrases,)
@@ -255,14 +343,9 @@ class WakeDetector:
         self.phrases = tuple(phrases)
         self.sensitivity = sensitivity
         self.thresholds: Thresholds = thresholds(sensitivity)
-        self.min_s = min_s
-        self.max_s = max_s
-        self.min_pause_s = min_pause_s
-        self.end_silence_s = end_silence_s
+        self.min_s, self.max_s, self.min_pause_s, self.end_silence_s = min_s, max_s, min_pause_s, end_silence_s
         self.verify = verify
-        self.lead_words = tuple(lead_words)
-        self.tail_words = tuple(tail_words)
-        self.articles = tuple(articles)
+        self.lead_words, self.tail_words, self.articles = tuple(lead_words), tuple(tail_words), tuple(articles)
         self.turn = TurnParams(
             end_silence_s=end_silence_s,
             no_input_s=math.inf,
@@ -281,6 +364,10 @@ class WakeDetector:
         """Candidates that went on to a verification pass (keyphrase or phone loop)."""
         self.wakes = 0
         """Wake phrases detected."""
+        self.confirm = confirm
+        """The second stage: does a candidate's audio say the phrase (Whisper)?"""
+        self.candidates = 0
+        """Candidates the first stage accepted (each costs one ``confirm``)."""
         self.recent: deque[WakeScore] = deque(maxlen=keep)
         """Scores of the most recent candidates."""
         self._vad_params = vad_params or WAKE_VAD
@@ -298,79 +385,29 @@ class WakeDetector:
             raise WakeError(f"pocketsphinx is not installed: {exc}") from None
         self._ps = pocketsphinx
         model = pocketsphinx.get_model_path()
-        hmm = os.path.join(model, "en-us", "en-us")
-        cmudict = os.path.join(model, "en-us", "cmudict-en-us.dict")
-
-        variants: list[tuple[str, list[str]]] = []
-        for phrase in self.phrases:
-            for words in phrase_variants(phrase):
-                variants.append((phrase, words))
-        wanted = {w for _, ws in variants for w in ws}
-        wanted |= set(self.lead_words) | set(self.tail_words) | set(self.articles)
-        # parts of joined hyphenated words, to build their pronunciations
-        parts_of: dict[str, list[str]] = {}
-        for phrase in self.phrases:
-            for word in _normalise(phrase).split():
-                parts = [p for p in word.split("-") if p]
-                if len(parts) > 1:
-                    parts_of["".join(parts)] = parts
-                    wanted |= set(parts)
-        prons = _load_cmudict(cmudict, wanted)
-        for joined, parts in parts_of.items():
-            if joined not in prons and all(p in prons for p in parts):
-                prons[joined] = [" ".join(prons[p][0] for p in parts)]
-        usable = []
-        for phrase, words in variants:
-            if all(w in prons for w in words):
-                usable.append((phrase, words))
-        for phrase in self.phrases:
-            if not any(p == phrase for p, _ in usable):
-                missing = sorted({w for p, ws in variants if p == phrase for w in ws if w not in prons})
-                raise WakeError(f"wake phrase {phrase!r}: no pronunciation for {', '.join(missing)}")
-        self._variants = usable
-        self.lead_words = tuple(w for w in self.lead_words if w in prons)
-        self.tail_words = tuple(w for w in self.tail_words if w in prons)
-        self.articles = tuple(w for w in self.articles if w in prons)
-        self._phrase_words = {w for _, ws in usable for w in ws}
-
-        lines = []
-        for word in sorted(prons):
-            for i, pron in enumerate(prons[word]):
-                lines.append(f"{word}{'' if i == 0 else f'({i + 1})'} {pron}")
-        for phone in PHONES:
-            lines.append(f"ph_{phone.lower()} {phone}")
+        lex = pronunciations(self.phrases, self.lead_words, self.tail_words, self.articles, os.path.join(model, "en-us", "cmudict-en-us.dict"))
+        self._variants = lex.variants
+        self.lead_words, self.tail_words, self.articles = lex.lead_words, lex.tail_words, lex.articles
+        self._phrase_words = {w for _, ws in lex.variants for w in ws}
         with tempfile.TemporaryDirectory(prefix="checkin-wake-") as tmp:
             dict_path = os.path.join(tmp, "wake.dict")
             with open(dict_path, "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
+                f.write(lex.dictionary())
             kws_path = os.path.join(tmp, "wake.kws")
             with open(kws_path, "w", encoding="utf-8") as f:
                 for phrase in self.phrases:
-                    first = next(ws for p, ws in usable if p == phrase)
+                    first = next(ws for p, ws in lex.variants if p == phrase)
                     f.write(f"{' '.join(first)} /{self.thresholds.kws:.0e}/\n")
             try:
                 self._decoder = pocketsphinx.Decoder(
-                    hmm=hmm, dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
+                    hmm=os.path.join(model, "en-us", "en-us"), dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
                 )
-                self._decoder.add_jsgf_string("wake", self._grammar())
+                self._decoder.add_jsgf_string("wake", lex.jsgf())
                 self._decoder.add_kws("kws", kws_path)
                 self._decoder.add_allphone_file("phones", os.path.join(model, "en-us", "en-us-phone.lm.bin"))
             except Exception as exc:
                 raise WakeError(f"cannot load the wake recogniser: {exc}") from None
         self._logmath = self._decoder.get_logmath()
-
-    def _grammar(self) -> str:
-        alts = []
-        for _, words in self._variants:
-            first, rest = words[0], words[1:]
-            article = f" [{' | '.join(self.articles)}]" if rest and self.articles else ""
-            alts.append(f"{first}{article} {' '.join(rest)}".strip())
-        rule = "(" + " | ".join(f"({a})" for a in sorted(set(alts))) + ")"
-        if self.lead_words:
-            rule = f"[{' | '.join(self.lead_words)}] {rule}"
-        if self.tail_words:
-            rule = f"{rule} [{' | '.join(self.tail_words)}]"
-        return f"#JSGF V1.0;\ngrammar wake;\npublic <wake> = {rule};\n"
 
     # ------------------------------------------------------------------ streaming
 
@@ -452,6 +489,9 @@ class WakeDetector:
         self.recent.append(score)
         if not score.accepted:
             return None
+        self.candidates += 1
+        if self.confirm is not None and not self.confirm(pcm):
+            return None
         self.wakes += 1
         end = ev.timestamp
         if score.phrase_end is not None:
@@ -488,27 +528,28 @@ class WakeDetector:
         hyp, segs = self._decode("wake", pcm)
         text = hyp.hypstr if hyp is not None else ""
         words = [s for s in segs if s.word.split("(")[0] in self._phrase_words]
-        base = dict(start=start, end=end, hypothesis=text)
         if not words:
-            return WakeScore(**base)
+            return WakeScore(start=start, end=end, hypothesis=text)
         phrase, extra = self._match(text)
         complete = bool(phrase)
         frames = sum(s.end_frame - s.start_frame + 1 for s in words)
         word_score = sum(self._log(s.ascore) for s in words) / max(1, frames)
         coverage = frames * FRAME_S / max(1e-3, end - start)
-        phrase_end = t0 + (words[-1].end_frame + 1) * FRAME_S
-        base.update(
+        base = WakeScore(
+            start=start,
+            end=end,
+            hypothesis=text,
             complete=complete,
             phrase=phrase,
             extra_words=extra,
-            phrase_end=phrase_end,
+            phrase_end=t0 + (words[-1].end_frame + 1) * FRAME_S,
             word_score=word_score,
             coverage=coverage,
         )
         if not complete or coverage < th.coverage:
-            return WakeScore(**base)
+            return base
         if not self.verify:
-            return WakeScore(**base, accepted=not extra and word_score >= th.word_score)
+            return replace(base, accepted=not extra and word_score >= th.word_score)
         keyword: bool | None = None
         ratio: float | None = None
         self.verifications += 1
@@ -520,7 +561,7 @@ class WakeDetector:
         accepted = bool(keyword) or (
             not extra and word_score >= th.word_score and ratio is not None and ratio >= th.ratio
         )
-        return WakeScore(**base, keyword=keyword, ratio=ratio, accepted=accepted)
+        return replace(base, keyword=keyword, ratio=ratio, accepted=accepted)
 
     def _match(self, text: str) -> tuple[str, bool]:
         """The phrase that a grammar path says ("" when the path is partial), and

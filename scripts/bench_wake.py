@@ -191,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clips", type=int, default=32, help="positive clips per voice")
     ap.add_argument("--quick", action="store_true", help="a few minutes of no-wake speech only")
     ap.add_argument("--save-clips", metavar="DIR", help="also write the positive clips as WAVs")
+    ap.add_argument("--confirm", action="store_true", help="also the two-stage detector: each sensitivity proposes, Whisper confirms")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the keyphrase baseline")
     args = ap.parse_args(argv)
 
     if not mw.SHARED.is_dir():
@@ -224,17 +226,27 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k} {len(v) / RATE / 3600:.3f} h" for k, v in streams.items())
     )
 
-    detectors: list = [KeyphraseBaseline(threshold=args.baseline_threshold)]
+    detectors: list = [] if args.no_baseline else [KeyphraseBaseline(threshold=args.baseline_threshold)]
     for sensitivity in args.sensitivity:
         det = WakeDetector(sensitivity=sensitivity)
         det.name = f"WakeDetector (gate + grammar + verify), sensitivity {sensitivity:g}"
         detectors.append(det)
+        if args.confirm:
+            from assistant.asr import transcribe
+            from assistant.asr.registry import AsrOptions, load
+            from assistant.wake import phrase_confirm
+
+            whisper = load("whisper", AsrOptions())
+            det = WakeDetector(sensitivity=sensitivity, confirm=phrase_confirm(("start check-in",), lambda pcm, w=whisper: transcribe(w, pcm).text))
+            det.name = f"two stages: sensitivity {sensitivity:g} proposes, Whisper tiny.en confirms"
+            detectors.append(det)
     rows = []
     for det in detectors:
         row: dict = {"name": det.name}
         row["piper"] = positives(det, piper_clips) if piper_clips else None
         row["espeak"] = positives(det, espeak_clips)
         wakes, hours, blocks, cpu_total, per_stream = 0, 0.0, [], [], {}
+        before = getattr(det, "candidates", 0)
         for label, x in streams.items():
             found, per_block, total = timed_stream(det, x)
             wakes += len(found)
@@ -242,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             per_stream[label] = len(found)
             blocks += per_block
             cpu_total.append((total, len(x)))
+        row["stream_candidates"] = getattr(det, "candidates", 0) - before
         row["fa"] = wakes
         row["hours"] = hours
         row["fa_streams"] = per_stream
@@ -252,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(det, WakeDetector):
             row["decodes"] = det.decodes
             row["verifications"] = det.verifications
+            row["candidates"] = det.candidates if det.confirm is not None else None
         rows.append(row)
 
     def rate(r: dict | None) -> str:
@@ -280,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
             if p and p["hits"]:
                 timing += f"; {key} timestamp error median {p['err_median']:+.2f} s, max |{p['err_max']:.2f}| s, stray {p['stray']}"
         work = f"; {r['decodes']} decodes, {r['verifications']} verifications" if "decodes" in r else ""
+        if r.get("candidates") is not None:
+            work += f"; first-stage candidates (Whisper checks, all streams and clips) {r['candidates']}, on the no-wake speech {r['stream_candidates']} = {r['stream_candidates'] / r['hours']:.1f} per hour"
         print(f"- {r['name']}: false wakes by stream ({extra}){timing}{work}")
     print(f"\nbench took {time.time() - t_start:.0f} s wall")
     return 0

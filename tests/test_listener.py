@@ -159,3 +159,67 @@ def test_a_complete_grammar_phrase_ends_the_turn_early():
     turns.next_turn(listen, 0.0)
     timing = turns.timings[0]
     assert timing.endpoint_at - timing.speech_end >= 0.58
+
+
+def test_listening_cues_are_short_soft_sounds_played_before_each_turn():
+    from assistant.audio import NullSpeaker
+    from assistant.cues import Cues, tone
+
+    for kind in ("wake", "listen"):
+        pcm = np.frombuffer(tone(kind), dtype=np.int16)
+        assert 0.05 < pcm.size / 16000 < 0.4 and 0 < np.abs(pcm).max() < 0.25 * 32768
+    speaker = NullSpeaker()
+    cues = Cues(speaker)
+    turns = AudioTurns(iter(()), recogniser=None, cue=cues)  # type: ignore[arg-type]
+    turns.next_turn(Listen("x/y", "choice", ("yes",), ("yes",)), 0.0)
+    assert cues.played == ["listen"] and speaker.plays == 1
+
+
+class Speculating:
+    """A whole-utterance recogniser port that notes when it decoded and what it kept."""
+
+    name = "speculating"
+    sample_rate = RATE
+
+    def __init__(self):
+        self.decodes = []  # seconds of audio decoded each time
+        self.kept = None
+
+    def start(self, grammar=None):
+        outer = self
+
+        class U:
+            def __init__(self):
+                self.buffer = b""
+                self.spec = None
+
+            def feed(self, pcm):
+                self.buffer += pcm
+
+            def speculate(self):
+                outer.decodes.append(len(self.buffer) / 2 / RATE)
+                self.spec = len(self.buffer)
+
+            def settle(self):
+                self.buffer = self.buffer[: self.spec]
+
+            def finish(self):
+                if self.spec != len(self.buffer):
+                    outer.decodes.append(len(self.buffer) / 2 / RATE)
+                    return Transcript("decoded at the end", None)
+                outer.kept = self.spec
+                return Transcript("speculative", None)
+
+        return U()
+
+
+def test_speculative_decode_in_the_trailing_silence_is_kept_when_no_speech_follows():
+    capture = Listen("x/y", "capture", no_input_s=5.0, end_silence_s=2.0, max_s=20.0)
+    recogniser = Speculating()
+    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
+    assert event.text == "speculative" and len(recogniser.decodes) == 1
+    assert recogniser.decodes[0] < 0.3 + 1.0 + 2.0 / 3 + 0.2, "decoded a third into the end silence, before the endpoint"
+    # speech resumes after the speculative decode: decoded again, with all of it
+    recogniser = Speculating()
+    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(1.0) + tone(0.8) + silence(3.0)), recogniser).next_turn(capture, 0.0)
+    assert event.text == "speculative" and len(recogniser.decodes) == 2 and recogniser.decodes[1] > recogniser.decodes[0] + 1.5

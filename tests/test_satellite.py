@@ -147,7 +147,6 @@ def _settings_file(tmp_path: Path, **extra: str) -> Path:
         f"dialogs: {ROOT / 'dialogs'}",
         f"tts: {{cache_dir: {tmp_path / 'cache'}}}",
         f"journal: {{path: {tmp_path / 'journal.sqlite3'}, keep: full}}",
-        f"asr: {{engine: auto, vosk_model: {ROOT / 'models' / 'vosk-model-small-en-us-0.15'}}}",
         *[f"{k}: {v}" for k, v in extra.items()],
     ]
     cfg.write_text("\n".join(lines) + "\n")
@@ -164,7 +163,7 @@ def _house(cfg: Path, uris: list[str], on_listen: threading.Event | None = None,
         if on_listen is not None and event["type"] == "listen":
             on_listen.set()
 
-    runner = run_house(live, [parse_address(u) for u in uris], app.LazyRecogniser(live.settings), [sink], local=False, log=log, **kw)
+    runner = run_house(live, [parse_address(u) for u in uris], app.recogniser(live.settings), [sink], local=False, log=log, **kw)
     return runner, events, log.getvalue(), live
 
 

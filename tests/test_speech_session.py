@@ -102,7 +102,7 @@ def test_listen_runs_a_recording_like_a_room(tmp_path, capsys):
     assert cli.main(["simulate", str(tmp_path / "text.json"), "--log", str(log)]) == 0
     capsys.readouterr()
     events = [json.loads(line) for line in log.read_text().splitlines()]
-    settings = config.Settings(tts_cache_dir=tmp_path / "cache", partners=("Maya", "Sam"))
+    settings = config.Settings(voice=config.VoiceSettings(cache_dir=tmp_path / "cache"), partners=("Maya", "Sam"))
     synth = app.synth(settings)
     prompt_seconds, pending = [], 0.0
     for event in events:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from assistant.audio import chunks, read_wav
 from assistant.events import AudioChunk, Listen
@@ -91,7 +92,8 @@ def mix(speech: np.ndarray, lead: float, tail: float, noise: np.ndarray | None =
 
 
 SENTENCE = "Yes, I think we should talk about the weekend."
-CHOICE = TurnParams.choice(no_input_s=8.0)
+COMMON = yaml.safe_load((Path(__file__).resolve().parent.parent / "dialogs" / "common.yaml").read_text())["defaults"]["timeouts"]
+CHOICE = TurnParams.from_timeouts(COMMON["choice"], no_input_s=8.0)
 
 
 # --------------------------------------------------------------------------- speech
@@ -222,7 +224,7 @@ def test_thinking_pause_shorter_than_end_silence_does_not_end_the_turn() -> None
     y = np.concatenate([silence(0.8), a.astype(float), silence(pause), b.astype(float), silence(3.0)])
     b_start = 0.8 + len(a) / RATE + pause
 
-    capture = run_turn(to_pcm(y), TurnParams.capture())  # tolerates 2.5 s pauses
+    capture = run_turn(to_pcm(y), TurnParams.from_timeouts(COMMON["capture"]))  # the dialogs' thinking time
     assert kinds(capture) == ["SpeechStarted", "SpeechEnded"]
     assert first(capture, SpeechStarted).timestamp == pytest.approx(0.8 + a0, abs=START_TOL)
     assert first(capture, SpeechEnded).timestamp == pytest.approx(b_start + b1, abs=END_TOL)
@@ -266,7 +268,7 @@ def test_max_length_cuts_a_long_answer() -> None:
 def test_recogniser_audio_starts_with_the_pre_roll_and_is_contiguous() -> None:
     speech = espeak(SENTENCE)
     pcm = to_pcm(mix(speech, 1.0, 1.5))
-    params = TurnParams.choice(pre_roll_s=0.3)
+    params = TurnParams.from_timeouts(COMMON["choice"], pre_roll_s=0.3)
     events = run_turn(pcm, params, chunk_ms=20)
     start = first(events, SpeechStarted).timestamp
     audio = [e.chunk for e in events if isinstance(e, SpeechAudio)]
@@ -298,8 +300,8 @@ def test_turn_params_from_listen() -> None:
     listen = Listen(node="d/n", mode="capture", no_input_s=12.0, end_silence_s=2.0, max_s=45.0)
     p = TurnParams.from_listen(listen, pre_roll_s=0.5)
     assert (p.no_input_s, p.end_silence_s, p.max_s, p.pre_roll_s) == (12.0, 2.0, 45.0, 0.5)
-    assert TurnParams.choice().end_silence_s == pytest.approx(0.6)
-    assert TurnParams.capture().end_silence_s >= 2.0
+    assert TurnParams.from_timeouts(COMMON["choice"]).end_silence_s == COMMON["choice"]["end_silence_s"]
+    assert TurnParams.from_timeouts(COMMON["capture"]).max_s == COMMON["capture"]["max_s"]
 
 
 def test_stationary_noise_step_does_not_hold_the_gate_open() -> None:

@@ -189,3 +189,14 @@ def test_real_speech_does_not_wake():
     assert minutes > 2.5
     assert len(found) <= 1, (found, [s for s in det.recent if s.accepted])
     assert det.decodes < det.segments  # most speech is never decoded
+
+
+def test_the_second_stage_accepts_the_phrase_as_whisper_writes_it():
+    from assistant.wake import phrase_confirm
+
+    said = {}
+    confirm = phrase_confirm(["start check-in"], lambda pcm: said["text"])
+    for text, ok in (("Start check-in.", True), ("start checking", True), ("start to check it", True), ("okay start check in please", True),
+                     ("it's time to check it", False), ("start the car", False), ("", False), ("we should check in with your mum", False)):
+        said["text"] = text
+        assert confirm(b"") is ok, text

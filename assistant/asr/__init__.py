@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import os
 import wave
 from collections.abc import Sequence
@@ -12,42 +11,17 @@ from typing import Union
 
 from .base import Recogniser, RecogniserError, Transcript, Utterance
 
-log = logging.getLogger(__name__)
-
-ENGINES = ("auto", "vosk", "pocketsphinx")
 DOWNLOAD_HINT = "run python scripts/download_model.py"
 
 Audio = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 
 
-def load_recogniser(engine: str = "auto", vosk_model: str | os.PathLike[str] | None = None) -> Recogniser:
-    """Load a recogniser once (models are expensive).
+def load_recogniser(name: str = "pocketsphinx", vosk_model: str | os.PathLike[str] | None = None, whisper_model: str | os.PathLike[str] | None = None, threads: int = 1) -> Recogniser:
+    """Load one recogniser by its registry name (:mod:`assistant.asr.registry`).  Every
+    failure is a :class:`RecogniserError` with a one-line message."""
+    from .registry import AsrOptions, load
 
-    ``auto``: Vosk when ``vosk_model`` is a directory that looks like a Vosk model, else
-    the PocketSphinx English model shipped with the ``pocketsphinx`` wheel.  ``vosk``:
-    that model or a :class:`RecogniserError`.  ``pocketsphinx``: always PocketSphinx.
-    Vosk is imported only when it is used.  Every failure is a :class:`RecogniserError`
-    with a one-line message."""
-    engine = (engine or "auto").strip().lower()
-    if engine not in ENGINES:
-        raise RecogniserError(f"unknown speech engine {engine!r}: use one of {', '.join(ENGINES)}")
-    from .vosk import looks_like_vosk_model
-
-    if engine == "vosk" or (engine == "auto" and looks_like_vosk_model(vosk_model)):
-        if vosk_model is None:
-            raise RecogniserError(f"no Vosk model configured (asr.vosk_model): {DOWNLOAD_HINT}")
-        from .vosk import VoskRecogniser
-
-        return VoskRecogniser(vosk_model)
-    if engine == "auto" and vosk_model is not None:
-        path = Path(vosk_model)
-        if path.exists():
-            log.warning("%s does not look like a Vosk model (no am/final.mdl): using PocketSphinx", path)
-        else:
-            log.info("no Vosk model at %s: using PocketSphinx", path)
-    from .pocketsphinx import PocketsphinxRecogniser
-
-    return PocketsphinxRecogniser()
+    return load((name or "").strip().lower(), AsrOptions(vosk_model=Path(vosk_model) if vosk_model else None, whisper_model=Path(whisper_model) if whisper_model else None, threads=threads))
 
 
 def read_wav_pcm(source: Union[bytes, str, os.PathLike[str]]) -> bytes:
@@ -85,7 +59,6 @@ def transcribe(
 
 
 __all__ = [
-    "ENGINES",
     "Recogniser",
     "RecogniserError",
     "Transcript",

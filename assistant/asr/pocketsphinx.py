@@ -25,8 +25,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
+
+if TYPE_CHECKING:
+    from .registry import AsrOptions
 
 log = logging.getLogger(__name__)
 
@@ -317,3 +321,9 @@ class _PocketsphinxUtterance:
 
 
 __all__ = ["GARBAGE_WORDS", "PocketsphinxRecogniser", "build_jsgf", "normalise_phrase"]
+
+
+def load(options: AsrOptions) -> PocketsphinxRecogniser:
+    """The registry's loader (:mod:`assistant.asr.registry`): the embedded English model."""
+    weight = options.grammar_garbage_weight
+    return PocketsphinxRecogniser(garbage_weight=weight) if weight is not None else PocketsphinxRecogniser()

@@ -23,8 +23,12 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
+
+if TYPE_CHECKING:
+    from .registry import AsrOptions
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +143,9 @@ class VoskRecogniser:
         vosk = self._vosk
         if not phrases:
             if self._free is None:
-                self._free = vosk.KaldiRecognizer(self._model, float(SAMPLE_RATE))
-                self._free.SetWords(True)
+                free = vosk.KaldiRecognizer(self._model, float(SAMPLE_RATE))
+                free.SetWords(True)
+                self._free = free
             return self._free
         rec = self._grammars.get(phrases)
         if rec is None:
@@ -210,3 +215,10 @@ class _VoskUtterance:
 
 
 __all__ = ["VoskRecogniser", "looks_like_vosk_model", "normalise_phrase"]
+
+
+def load(options: AsrOptions) -> VoskRecogniser:
+    """The registry's loader (:mod:`assistant.asr.registry`): the configured model."""
+    if options.vosk_model is None or not looks_like_vosk_model(options.vosk_model):
+        raise RecogniserError(f"Vosk model not found at {options.vosk_model}: {DOWNLOAD_HINT} (or choose pocketsphinx)")
+    return VoskRecogniser(options.vosk_model)

