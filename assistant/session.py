@@ -3,7 +3,8 @@
 It runs the pure engine and carries out its actions: ``Say`` goes to the sinks (console,
 JSON lines, a log) and to an optional voice; ``Listen`` asks a turn source (keyboard, JSON
 lines, a scenario, a microphone) for the next event; ``Save`` and ``End`` go to the
-journal.  Everything comes in through the constructor.
+journal; ``Forget`` ("forget tonight") erases the session from the journal and silences the
+``--log`` sinks for the rest of it.  Everything comes in through the constructor.
 """
 
 from __future__ import annotations

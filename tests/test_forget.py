@@ -177,3 +177,36 @@ def test_dont_keep_leaves_the_words_nowhere_in_the_journal_file(engine, tmp_path
     for file in tmp_path.iterdir():
         assert b"shouted" not in file.read_bytes(), file.name
     assert Journal(path).records()[0]["exercises"][0]["feeling"] == "anxious"
+
+
+def test_dont_keep_while_paused_drops_and_stays_paused(engine):
+    state, log = play(engine, ["anxious", REASON, "pause", "don't keep that"], "name-a-feeling")
+    assert says(log)[-1] == "Of course. I won't keep that." and state.paused
+    assert "reason" not in engine.record(state)["exercises"][0]
+    state, actions = engine.handle(state, Heard("resume"))
+    assert says(actions) == ["Welcome back.", "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious."]
+
+
+class _CutShort:
+    """Turns from a list, then Ctrl-C."""
+
+    def __init__(self, turns):
+        self.turns = list(turns)
+
+    def next_turn(self, listen, spoken_s):
+        if not self.turns:
+            raise KeyboardInterrupt
+        return Heard(self.turns.pop(0))
+
+
+def test_a_forgotten_session_cut_short_saves_nothing(engine, tmp_path):
+    journal = Journal(tmp_path / "journal.sqlite3", keep="full")
+    session = Session(engine, _CutShort(["anxious", "forget tonight", "go on"]), journal=journal, clock=lambda: NOW)
+    try:
+        session.run(("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="s1")
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the turns were cut short")
+    assert session.interrupted() is not None  # the loop would save here, but the session is forgotten
+    assert journal.records() == []

@@ -54,13 +54,13 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         privacy.answer(engine, step, answer)
     elif step.state.held is not None:
         safety.answer(engine, step, answer)
+    elif act == "dont_keep":
+        privacy.dont_keep(engine, step)
     elif step.state.paused:
         if act in ("resume", "stop"):
             commands.run(engine, step, act)
         else:
             step.listen()
-    elif act == "dont_keep":
-        privacy.dont_keep(engine, step)
     elif act in COMMANDS or act == "decline":
         commands.run(engine, step, COMMAND_OF.get(act, act))
     else:

@@ -15,6 +15,7 @@ before any node type sees them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -73,9 +74,13 @@ def dont_keep(engine: Engine, step: Turn) -> None:
         dropped = _drop_slots(step, last)
     if dropped or last:
         step.answered()
-    heard = " ".join(step.state.last_said).lower()
+    if step.state.paused:  # paused: nothing is asked until "resume"
+        step.message("not_kept")
+        step.listen()
+        return
+    asked = " ".join(step.state.last_said)
     here = last is not None and last.get("entry") is None and last["depth"] == len(step.state.frames) - 1 and _still_running(step.state, last)
-    if here and last is not None and (last["node"] == step.state.frame.node or any(v.lower() in heard for v in dropped)):
+    if here and last is not None and (last["node"] == step.state.frame.node or any(re.search(rf"\b{re.escape(v)}\b", asked, re.IGNORECASE) for v in dropped)):
         step.message("not_kept_again")
         history = step.state.frame.history
         if last["node"] in history:
