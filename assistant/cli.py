@@ -71,12 +71,12 @@ def default_log_dir() -> Path:
 def _log_sink(value: str, mode: str = "a") -> JsonlSink:
     """A ``--log`` file: the named one, or a new 0600 file in the private default folder."""
     if value:
-        return JsonlSink(open(value, mode, encoding="utf-8"))
+        return JsonlSink(open(value, mode, encoding="utf-8"), log=True)
     folder = default_log_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     path = folder / f"events-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
-    return JsonlSink(os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"))
+    return JsonlSink(os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"), log=True)
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:

@@ -1,7 +1,7 @@
 """Small frozen events and actions exchanged between the engine and the edges.
 
 The engine receives *events* (:class:`Heard`, :class:`Silence`) and returns *actions*
-(:class:`Say`, :class:`Listen`, :class:`Save`, :class:`End`).  Audio travels as
+(:class:`Say`, :class:`Listen`, :class:`Save`, :class:`End`, :class:`Forget`).  Audio travels as
 :class:`AudioChunk`.  Every type here is plain data: it can be logged as JSON and
 compared in tests.
 """
@@ -126,7 +126,17 @@ class End:
     record: Mapping[str, Any]
 
 
-Action = Union[Say, Listen, Save, End]
+@dataclass(frozen=True)
+class Forget:
+    """Erase what the couple asked not to keep.  ``tonight``: this session's record goes
+    from the journal (securely deleted) and nothing more of it is saved or logged."""
+
+    scope: Literal["tonight"]
+    session: str
+    """The session's id (the journal row to erase)."""
+
+
+Action = Union[Say, Listen, Save, End, Forget]
 
 
 def to_json(obj: Any) -> dict[str, Any]:
@@ -145,6 +155,7 @@ __all__ = [
     "End",
     "EndOfInput",
     "Event",
+    "Forget",
     "Heard",
     "Listen",
     "ListenMode",

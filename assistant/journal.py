@@ -200,6 +200,19 @@ class Journal:
                 db.execute("UPDATE sessions SET outcome = 'abandoned', record = ? WHERE id = ?", (json.dumps(rec, ensure_ascii=False), rid))
         return len(rows)
 
+    def forget_session(self, session_id: str) -> int:
+        """Erase one session's record ("forget tonight"), leaving none of it readable: the
+        row is deleted with secure_delete on and the file vacuumed; a copy waiting in memory
+        for a retry goes too.  How many records went (0 or 1)."""
+        self.pending.pop(str(session_id), None)
+        if not self.path.exists():
+            return 0
+        db = self._connect()
+        with db:
+            n = db.execute("DELETE FROM sessions WHERE id = ?", (str(session_id),)).rowcount
+        db.execute("VACUUM")
+        return int(n)
+
     def forget(self) -> int:
         """Erase every record, leaving none of it readable: the rows are deleted and vacuumed
         (secure_delete), then the database files and any copies moved aside as corrupt are

@@ -51,7 +51,7 @@ SCHEMA: dict[str, Any] = {
         "expect": {
             "type": "object",
             "properties": {
-                "outcome": {"enum": ["completed", "stopped", "abandoned"]},
+                "outcome": {"enum": ["completed", "stopped", "abandoned", "forgotten"]},
                 "exercises": {"type": "array", "items": {"type": "object"}},
                 "says": {"type": "array", "items": {"type": "string"}},
                 "never_says": {"type": "array", "items": {"type": "string"}},

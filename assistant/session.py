@@ -3,7 +3,8 @@
 It runs the pure engine and carries out its actions: ``Say`` goes to the sinks (console,
 JSON lines, a log) and to an optional voice; ``Listen`` asks a turn source (keyboard, JSON
 lines, a scenario, a microphone) for the next event; ``Save`` and ``End`` go to the
-journal.  Everything comes in through the constructor.
+journal; ``Forget`` ("forget tonight") erases the session from the journal and silences the
+``--log`` sinks for the rest of it.  Everything comes in through the constructor.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import IO, Any, Callable, Protocol
 
 from . import protocol
 from .engine import Context, Engine, State
-from .events import Action, End, Event, Heard, Listen, Save, Say, Silence
+from .events import Action, End, Event, Forget, Heard, Listen, Save, Say, Silence
 from .protocol import AudioTurn as AudioRequest
 from .protocol import EndOfInput, TurnError
 
@@ -111,12 +112,22 @@ class ConsoleTurns:
 
 
 class JsonlSink:
-    """Writes each event as one JSON line (the ``chat --jsonl`` protocol, or a log file)."""
+    """Writes each event as one JSON line (the ``chat --jsonl`` protocol, or with ``log`` a
+    ``--log`` file, which writes nothing more of a session the couple asked to forget)."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str], log: bool = False):
         self.stream = stream
+        self.log = log
+        self.silent = False
+
+    def off_record(self, on: bool) -> None:
+        """"Forget tonight": a log writes nothing more of this session (the lines already
+        written are the user's file); the next session is logged again."""
+        self.silent = on and self.log
 
     def __call__(self, event: Mapping[str, Any]) -> None:
+        if self.silent:
+            return
         self.stream.write(protocol.encode(event))
         self.stream.flush()
 
@@ -152,14 +163,29 @@ class Session:
     clock: Callable[[], datetime] = datetime.now
 
     state: State | None = None
+    forgotten: bool = False
+    """"Forget tonight" was carried out: nothing more of this session is saved or logged."""
 
     def emit(self, event: Mapping[str, Any]) -> None:
         for sink in self.sinks:
             sink(event)
 
     def _save(self, record: Mapping[str, Any]) -> None:
-        if self.journal is not None:
+        if self.journal is not None and not self.forgotten:
             self.journal.save(record)
+
+    def _forget(self, action: Forget) -> None:
+        """Erase tonight's record from the journal and silence the ``--log`` sinks."""
+        self.forgotten = True
+        if self.journal is not None:
+            self.journal.forget_session(action.session)
+        self._off_record(True)
+
+    def _off_record(self, on: bool) -> None:
+        for sink in self.sinks:
+            off_record = getattr(sink, "off_record", None)
+            if callable(off_record):
+                off_record(on)
 
     def run(
         self,
@@ -173,6 +199,8 @@ class Session:
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
         context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {}, safety=safety or {})
+        self.forgotten = False
+        self._off_record(False)
         self.state, actions = self.engine.start(context, dialog)
         try:
             while True:
@@ -209,6 +237,8 @@ class Session:
                 self.emit(protocol.listen(action))
             elif isinstance(action, Save):
                 self._save(action.record)
+            elif isinstance(action, Forget):
+                self._forget(action)
             elif isinstance(action, End):
                 record = {**action.record, "ended_at": self.clock().isoformat(timespec="seconds")}
                 self._save(record)

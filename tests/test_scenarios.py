@@ -19,7 +19,7 @@ def test_scenario(path, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     record = json.loads(out)
-    assert record["outcome"] in ("completed", "stopped", "abandoned")
+    assert record["outcome"] in ("completed", "stopped", "abandoned", "forgotten")
     assert record["ended_at"] is not None
 
 

@@ -23,7 +23,7 @@ def run(engine: Engine, step: Turn, name: str) -> None:
     if name == "stop":
         if engine.handler(step.state).timed and engine.dialog(step.state).record:
             step.update_frame(outcome="withdrawn", dirty=True)  # a timed exercise stopped is not complete
-        step.message("stop")
+        step.message("forgotten_stop" if step.state.forgotten else "stop")  # "kept" would not be true
         engine.end(step, "stopped")
     elif name == "pause":
         step.update(paused=True)

@@ -10,7 +10,7 @@ from typing import Any
 from .. import matching
 from ..dialogs import END, Dialog, DialogSet, Node
 from ..events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
-from . import endings, hearing, listening, records
+from . import endings, hearing, listening, privacy, records
 from .nodes import NodeType, handler_for
 from .render import Renderer, Vars, fill
 from .state import Context, Frame, Interpreter, State, plain_answer
@@ -77,14 +77,17 @@ class Engine:
             self._on_silence(step, event.seconds if isinstance(event, Silence) else 0.0)
         else:
             raise TypeError(f"not an engine event: {event!r}")
-        if step.was_answered and not step.state.ended:
+        if step.was_answered and not step.state.ended and not step.state.forgotten:
             # Saved before the next Listen: the answer is on disk before anyone waits.
             at = len(step.actions) - 1 if step.actions and isinstance(step.actions[-1], Listen) else len(step.actions)
             step.actions.insert(at, Save(self.record(step.state)))
         return step.state, step.actions
 
     def record(self, state: State) -> dict[str, Any]:
-        """The session record as it stands: committed entries, plus unfinished ones."""
+        """The session record as it stands: committed entries, plus unfinished ones (after
+        "forget tonight", only who and when: :func:`.privacy.forgotten_record`)."""
+        if state.forgotten:
+            return privacy.forgotten_record(state)
         unfinished = [
             {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False, **({"outcome": f.outcome} if f.outcome else {})}
             for f in state.frames
@@ -237,6 +240,7 @@ class Engine:
 
     def pop(self, step: Turn, completed: bool) -> str | None:
         frame = step.state.frame
+        privacy.popped(step)
         if completed:
             step.update(quiet_exits=0)
         done = step.state.done + ((frame.dialog,) if completed and frame.dialog not in step.state.done else ())
@@ -271,7 +275,8 @@ class Engine:
         if step.state.frame.outcome:
             entry["outcome"] = step.state.frame.outcome
         step.update(entries=step.state.entries + (entry,))
-        step.update_frame(dirty=False)
+        step.update_frame(dirty=False, not_kept=())
+        privacy.committed(step)
         step.answered()
 
     def end(self, step: Turn, outcome: str) -> None:

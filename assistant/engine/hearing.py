@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from .. import matching
 from ..events import Heard
-from ..meaning import COMMANDS, DISTRESS, PRIVACY, Ask
+from ..meaning import COMMANDS, DISTRESS, Ask
 from ..meaning import interpret as read
-from . import commands, safety
+from . import commands, privacy, safety
 from .state import Answer
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def interpret(engine: Engine, step: Turn, event: Heard) -> Answer:
     tables = engine.tables
     if tables is None:
         return engine.interpret(event.text, event.confidence)
-    if step.state.paused or step.state.held is not None:
+    if step.state.paused or step.state.held is not None or step.state.offer is not None:
         ask = HOLDING
     else:
         ask = engine.handler(step.state).ask(step, step.node)
@@ -48,20 +48,23 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
     act = answer.act
     if act == DISTRESS:
         safety.hold(engine, step)
+    elif act == "forget_tonight":
+        privacy.forget_tonight(engine, step)
+    elif step.state.offer is not None:
+        privacy.answer(engine, step, answer)
     elif step.state.held is not None:
         safety.answer(engine, step, answer)
+    elif act == "dont_keep":
+        privacy.dont_keep(engine, step)
     elif step.state.paused:
         if act in ("resume", "stop"):
             commands.run(engine, step, act)
         else:
             step.listen()
-    elif act in PRIVACY:
-        step.message("not_kept")
-        step.repeat_prompt()
-        step.listen()
     elif act in COMMANDS or act == "decline":
         commands.run(engine, step, COMMAND_OF.get(act, act))
     else:
+        step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
         engine.handler(step.state).on_answer(step, step.node, answer)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .render import fill
@@ -13,15 +13,27 @@ if TYPE_CHECKING:
     from ..dialogs import Dialog
 
 
+def _reads(spec: Any) -> set[str]:
+    """Slots one field of a ``record:`` map reads."""
+    if isinstance(spec, str) and spec.startswith("$"):
+        return {spec[1:]}
+    if isinstance(spec, str):
+        return {f.partition("|")[0] for _, f, _, _ in string.Formatter().parse(spec) if f}
+    return set()
+
+
 def recorded_slots(dialog: Dialog) -> frozenset[str]:
     """Slots an exercise's record reads ($slot references and {placeholders})."""
     names: set[str] = set()
     for spec in (dialog.record or {}).values():
-        if isinstance(spec, str) and spec.startswith("$"):
-            names.add(spec[1:])
-        elif isinstance(spec, str):
-            names.update(f.partition("|")[0] for _, f, _, _ in string.Formatter().parse(spec) if f)
+        names |= _reads(spec)
     return frozenset(names - {"partner", "other"})
+
+
+def fields_reading(dialog: Dialog, slots: Iterable[str]) -> list[str]:
+    """The record fields that read any of ``slots`` (what "don't keep that" removes)."""
+    wanted = set(slots) - {"partner", "other"}
+    return [key for key, spec in (dialog.record or {}).items() if _reads(spec) & wanted]
 
 
 def entry(dialog: Dialog, frame: Frame, variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,6 +47,11 @@ def entry(dialog: Dialog, frame: Frame, variables: Mapping[str, Any]) -> dict[st
             out[key] = fill(spec, values)
         else:
             out[key] = spec
+    gone = [f for f in fields_reading(dialog, [k for k in frame.not_kept if frame.slots.get(k) is None]) if out.get(f) in (None, "")]
+    if gone:
+        for name in gone:
+            out.pop(name, None)
+        out["not_kept"] = gone
     return out
 
 

@@ -43,6 +43,8 @@ class Frame:
     outcome: str | None = None
     """How the exercise ended early, for its record: declined, withdrawn, paused_for_safety,
     silence or not_understood (None: as planned)."""
+    not_kept: tuple[str, ...] = ()
+    """Record fields the couple asked not to keep ("don't keep that")."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,13 @@ class State:
     """Seconds of silence since anyone last spoke."""
     held: str | None = None
     """After a safety pause: where the session goes on if the couple wants to ("" ends it)."""
+    last_answer: Mapping[str, Any] | None = None
+    """The slots the last answer set, for "don't keep that": ``depth`` (frame index),
+    ``round``, ``node``, ``keys``, and ``entry`` once committed (its index in ``entries``)."""
+    forgotten: bool = False
+    """"Forget tonight" was said: nothing of this session is saved (or logged) any more."""
+    offer: tuple[str, ...] | None = None
+    """After "forget tonight": the question to go back to if the couple goes on."""
 
     @property
     def ended(self) -> bool:

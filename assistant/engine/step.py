@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..events import Action, Say
-from . import commands
+from . import commands, privacy
 from .state import State
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ class Turn:
         self.update_frame(slots=merged, dirty=dirty)
         if answer:
             self.was_answered = True
+            privacy.note(self, values)
 
     def set_sub(self, values: Mapping[str, Any]) -> None:
         self.update_frame(sub=dict(values))
