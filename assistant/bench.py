@@ -156,11 +156,8 @@ class TimedEngine:
         self.engine = engine
         self.turns = turns
 
-    def start(self, *args, **kwargs):
-        return self.engine.start(*args, **kwargs)
-
-    def record(self, state):
-        return self.engine.record(state)
+    def __getattr__(self, name: str) -> Any:  # start, record, screen...: the engine's own
+        return getattr(self.engine, name)
 
     def handle(self, state, event):
         t0 = time.perf_counter()
