@@ -193,6 +193,9 @@ class Engine:
             step.set_slots({k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("set").items()}, answer=False)
         if node.get("add"):
             step.set_slots({k: (step.slots.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
+        if node.get("note"):
+            notes = {k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("note").items()}
+            step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, notes)})
         if node.get("commit"):
             self.commit(step)
 

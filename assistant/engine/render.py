@@ -122,7 +122,8 @@ class Renderer:
         for entry in entries:
             dialog = self.program.dialogs.get(str(entry.get("exercise")))
             if dialog and dialog.summary and entry.get("complete", True):
-                parts.append(fill(dialog.summary, {k: v for k, v in entry.items() if v is not None}))
+                template = dialog.spec.get("summary_unconfirmed") if entry.get("confirmed") is False else None
+                parts.append(fill(template or dialog.summary, {k: v for k, v in entry.items() if v is not None}))
         parts = list(dict.fromkeys(parts))
         if not parts:
             return self.messages.get("summary_none", "you took a quiet moment together")

@@ -13,6 +13,7 @@ from .lexicon import LexiconNode
 from .menu import Menu
 from .overlap import Overlap
 from .pause import Pause
+from .wordcount import WordCount
 
 REGISTRY: dict[str, NodeType] = {
     handler.name: handler
@@ -26,6 +27,7 @@ REGISTRY: dict[str, NodeType] = {
         Menu(),
         Call(),
         Pause(),
+        WordCount(),
     )
 }
 """YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""

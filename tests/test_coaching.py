@@ -1,0 +1,81 @@
+"""Issue 12's coaching pieces: the listening dialogue's record, notes for the record's own
+fields, the time-out, summaries that tell whether a paraphrase was confirmed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assistant.engine import Context
+from assistant.engine.records import add_notes, notes_fields
+from assistant.events import Heard, Listen, Say, Silence
+
+
+def _run(engine, turns, start="paraphrase-back", memory=None):
+    state, actions = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1", memory=memory or {}), start)
+    said = [a.text for a in actions if isinstance(a, Say)]
+    for turn in turns:
+        state, actions = engine.handle(state, Silence(turn) if isinstance(turn, (int, float)) else Heard(turn))
+        said += [a.text for a in actions if isinstance(a, Say)]
+    return state, said
+
+
+def test_the_listening_dialogue_keeps_its_free_text_out_of_summary_journals(dialog_set):
+    free = dialog_set.free_text_fields()
+    for field in ("statement", "paraphrase", "summed_up", "validation", "empathy"):
+        assert f"paraphrase-back:{field}" in free, field
+    assert "paraphrase-back:category" not in free and "paraphrase-back:heard" not in free
+
+
+def test_notes_become_record_fields():
+    notes = add_notes({}, {"lines.opener": "o2", "heavy": True, "recalled_plans[]": "picnic@2026-11-28"})
+    notes = {**notes, **add_notes(notes, {"recalled_plans[]": "dinner@2026-12-01", "lines.closer": "c1"})}
+    assert notes_fields(notes) == {
+        "lines": {"opener": "o2", "closer": "c1"},
+        "heavy": True,
+        "recalled_plans": ["picnic@2026-11-28", "dinner@2026-12-01"],
+    }
+
+
+def test_the_safe_space_line_notes_itself_in_the_record(engine):
+    state, said = _run(engine, [])
+    assert any("kind space" in s for s in said)
+    assert engine.record(state)["lines"] == {"safe_space": True}
+
+
+def test_safe_space_not_due_is_not_said(engine):
+    state, said = _run(engine, [], memory={"safe_space_due": False})
+    assert not any("kind space" in s for s in said)
+    assert "lines" not in engine.record(state)
+
+
+def test_a_time_out_pauses_for_a_set_time_then_the_question_comes_back(engine):
+    state, said = _run(engine, ["I miss our evenings"])
+    state, actions = engine.handle(state, Heard("time out"))
+    listen = actions[-1]
+    assert isinstance(listen, Listen) and listen.no_input_s == 120 and listen.expect_silence
+    assert any("Time out" in a.text for a in actions if isinstance(a, Say))
+    state, actions = engine.handle(state, Silence(120))
+    texts = [a.text for a in actions if isinstance(a, Say)]
+    assert texts == ["Welcome back. Let's pick up where we were.", "Sam, what did you hear Maya say?"]
+    assert state.frame.dialog == "paraphrase-back" and state.frame.node == "listen_back"
+    assert engine.record(state)["exercises"][0]["statement"] == "I miss our evenings"
+
+
+def test_history_says_said_back_only_when_confirmed(engine):
+    confirmed = {"exercise": "paraphrase-back", "speaker": "Maya", "listener": "Sam", "confirmed": True}
+    assert engine.summarise([confirmed]) == "Sam said back what Maya shared"
+    assert engine.summarise([{**confirmed, "confirmed": False}]) == "Sam listened to Maya"
+
+
+def test_mockery_is_never_praised(engine):
+    _, said = _run(engine, ["I never get any time to myself in the evenings", "Oh poor you, I never listen. Boo hoo."])
+    assert said[-1] == "Let's try that again, kindly. Sam, what did Maya feel?"
+    assert not any("caught" in s or "picked up" in s for s in said)
+
+
+def test_a_long_share_is_split_gently(engine):
+    long = " ".join(["I have been carrying a lot at work and at home"] * 4)
+    _, said = _run(engine, [long])
+    assert said[-2:] == ["Let's pause there so Sam can say back this part.", "Sam, what did you hear Maya say?"]
+    _, said = _run(engine, ["I miss our evenings"])
+    assert not any("pause there" in s for s in said)
