@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +48,8 @@ class Night:
     """The answer to the weekly offer that night: "yes", "no" or None (not offered)."""
     recalled_plans: tuple[str, ...] = ()
     weekly_done: bool = False
+    lines: Mapping[str, str] = field(default_factory=dict)
+    """Every line id said that night, by kind (``opener``, ``closer``...)."""
 
 
 def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
@@ -72,6 +74,7 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
             weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
             recalled_plans=tuple(str(p) for p in recalled),
             weekly_done=isinstance(rec.get("done"), list) and "weekly-check-in" in rec["done"],
+            lines={str(k): v for k, v in lines.items() if isinstance(v, str) and v},
         ))
     return sorted(out, key=lambda n: n.day)
 

@@ -9,7 +9,8 @@ dialogs load (:func:`assistant.dialogs.check_references`).
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
 balance of speaking time (``quieter``, ``louder``, ``lopsided``), the check-in count this
-month, ``summary``, ``count_done``, ``exercises``, ``exercises_left`` and ``options``.
+month, ``summary``, ``summary_parts``, ``count_done``, ``times_done`` (entries of the current
+exercise so far tonight), ``exercises``, ``exercises_left`` and ``options``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ BUILTINS: dict[str, bool] = {
     "a": False, "b": False, "partner": False, "other": False, "turn": False,
     "quieter": False, "louder": False, "lopsided": False,
     "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
-    "summary": False, "count_done": False, "exercises": False,
+    "summary": False, "summary_parts": False, "count_done": False, "times_done": False, "exercises": False,
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
 }
@@ -107,7 +108,11 @@ class Renderer:
         out["checkin_number_this_month"] = number
         out["checkin_ordinal_this_month"] = ordinal(number)
         out["summary"] = self.summarise(state.entries)
+        out["summary_parts"] = len(self.summary_parts(state.entries))
         out["count_done"] = len(state.entries)
+        if state.frames:
+            this = self.program.dialogs[state.frame.dialog].record or {}
+            out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
         out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
         if state.frames:
@@ -118,16 +123,20 @@ class Renderer:
 
     def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
         """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
+        parts = self.summary_parts(entries)
+        if not parts:
+            return self.messages.get("summary_none", "you took a quiet moment together")
+        return matching.spoken_list(parts, "and")
+
+    def summary_parts(self, entries: Sequence[Mapping[str, Any]]) -> list[str]:
+        """The distinct clauses of :meth:`summarise` (``summary_unconfirmed`` for an unconfirmed entry)."""
         parts = []
         for entry in entries:
             dialog = self.program.dialogs.get(str(entry.get("exercise")))
             if dialog and dialog.summary and entry.get("complete", True):
                 template = dialog.spec.get("summary_unconfirmed") if entry.get("confirmed") is False else None
                 parts.append(fill(template or dialog.summary, {k: v for k, v in entry.items() if v is not None}))
-        parts = list(dict.fromkeys(parts))
-        if not parts:
-            return self.messages.get("summary_none", "you took a quiet moment together")
-        return matching.spoken_list(parts, "and")
+        return list(dict.fromkeys(parts))
 
     @staticmethod
     def style(state: State, node: Node | None) -> Mapping[str, str]:
