@@ -79,3 +79,26 @@ def test_a_long_share_is_split_gently(engine):
     assert said[-2:] == ["Let's pause there so Sam can say back this part.", "Sam, what did you hear Maya say?"]
     _, said = _run(engine, ["I miss our evenings"])
     assert not any("pause there" in s for s in said)
+
+
+def test_history_reports_exactly_and_counts_only_check_ins_with_an_exercise(dialog_set, engine):
+    from assistant.cli import history_lines
+
+    def rec(rid, day, outcome, *entries):
+        return {"id": rid, "started_at": f"2026-11-{day}T19:00:00", "outcome": outcome, "exercises": list(entries), "done": []}
+
+    said_back = {"exercise": "paraphrase-back", "speaker": "Maya", "listener": "Sam", "confirmed": False, "complete": True}
+    records = [
+        rec("a", 20, "completed", said_back),
+        rec("b", 21, "stopped"),
+        rec("c", 22, "completed"),
+        rec("d", 23, "stopped", {"exercise": "name-a-feeling", "partner": "Sam", "feeling": "tired", "complete": False}),
+        rec("e", 24, "completed", {**said_back, "confirmed": True, "speaker": "Sam", "listener": "Maya"}),
+    ]
+    text = history_lines(records, dialog_set, engine, datetime(2026, 11, 25))
+    lines = text.splitlines()
+    assert lines[0].startswith("2 check-in(s), 2 this month (and 3 without an exercise)")
+    assert "Sam listened to Maya" in lines[1] and "said back" not in lines[1]
+    assert "no exercises" in lines[2] and "no exercises" in lines[3]
+    assert "name a feeling not finished" in lines[4]
+    assert "Maya said back what Sam shared" in lines[5]
