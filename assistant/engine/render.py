@@ -8,7 +8,9 @@ dialogs load (:func:`assistant.dialogs.check_references`).
 
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
-balance of speaking time (``quieter``, ``louder``, ``lopsided``), the check-in count this
+balance of speaking time (``quieter``, ``louder``, ``lopsided``, ``quieter_is_other``: the
+current frame's ``other`` spoke much less tonight), what nodes noted tonight as ``night_<key>``
+(``night_energy``), the check-in count this
 month, ``summary``, ``summary_parts``, ``count_done``, ``times_done`` (entries of the current
 exercise so far tonight), ``exercises``, ``exercises_left`` and ``options``.
 """
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 
 BUILTINS: dict[str, bool] = {
     "a": False, "b": False, "partner": False, "other": False, "turn": False,
-    "quieter": False, "louder": False, "lopsided": False,
+    "quieter": False, "louder": False, "lopsided": False, "quieter_is_other": False,
+    "night_energy": True,
     "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
     "summary": False, "summary_parts": False, "count_done": False, "times_done": False, "exercises": False,
     "exercises_left": False,  # a menu with none left is skipped
@@ -84,6 +87,13 @@ def balance(speaking: Mapping[str, float], partners: tuple[str, str]) -> dict[st
     return {"quieter": quieter, "louder": louder, "lopsided": lopsided}
 
 
+def leans(speaking: Mapping[str, float], partners: tuple[str, str]) -> bool:
+    """Tonight's speaking time leans to one partner enough to steer who is invited next
+    (gentler than :func:`balance`'s ``lopsided``, which is worth a word at the close)."""
+    a, b = (float(speaking.get(p, 0.0)) for p in partners)
+    return a + b >= 20.0 and max(a, b) >= 1.5 * max(min(a, b), 1.0)
+
+
 class Renderer:
     """Fills in templates for a session state; knows the dialogs (titles, summaries) only."""
 
@@ -104,6 +114,9 @@ class Renderer:
         if state.frames:
             out.update({k: v for k, v in state.frame.slots.items() if v is not None})
         out.update(balance(state.speaking, (a, b)))
+        if state.frames:
+            out["quieter_is_other"] = leans(state.speaking, (a, b)) and out["quieter"] == state.frame.slots.get("other")
+        out.update({f"night_{k.replace('.', '_')}": v for k, v in state.notes.items() if not k.endswith("[]")})
         number = int(memory.get("sessions_this_month") or 0) + 1
         out["checkin_number_this_month"] = number
         out["checkin_ordinal_this_month"] = ordinal(number)
@@ -161,4 +174,4 @@ class Renderer:
         return node.get("say")
 
 
-__all__ = ["BUILTINS", "PROMPT_VARS", "Renderer", "Vars", "balance", "fields", "fill", "ordinal"]
+__all__ = ["BUILTINS", "PROMPT_VARS", "Renderer", "Vars", "balance", "fields", "fill", "leans", "ordinal"]
