@@ -7,7 +7,8 @@ Every memory is a variable the dialogs can read (a mapping ``last_plan`` becomes
 - ``sessions_this_month``, ``sessions_total``: counts of check-ins that did an exercise
   (a stopped or empty session does not count);
 - ``safe_space_due``, ``weekly_offer_due``: variety and restraint (:mod:`assistant.variety`);
-- ``last_plan_key``, ``last_plan_recall_due``: a planned date is recalled once, then on its day;
+- for a remembered entry with a ``past`` date (a plan): ``<name>_key`` and ``<name>_recall_due``
+  (recalled once, then on its day);
 - ``recent_exercises``: exercises of the last three check-ins (a surprise prefers others);
 - ``used_questions``: every deck question already asked (decks never repeat one);
 - ``last_<exercise>``: the last complete entry of every exercise (``last_curious_about_hobby``).
@@ -114,7 +115,7 @@ def variables(program: DialogSet) -> dict[str, bool]:
                 names.add(name)
             else:
                 names |= {f"{name}_{f}" for f in rule["fields"]} | ({f"{name}_past"} if rule.get("past") else set())
-                names |= {f"{name}_key", f"{name}_recall_due"}
+                names |= {f"{name}_key", f"{name}_recall_due"} if rule.get("past") else set()
     return dict.fromkeys(names, True)
 
 
@@ -154,8 +155,10 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
                 memory[name] = _pick(name, rule, records, now)
             else:
                 found = _latest(name, rule, exercise, entries, now)
+                if found is not None and rule.get("past"):  # a dated plan: recalled once, then on its day
+                    found = {**found, "key": variety.plan_key(found), "recall_due": variety.plan_recall_due(records, found, now.date())}
                 if found is not None:
-                    memory[name] = {**found, "key": variety.plan_key(found), "recall_due": variety.plan_recall_due(records, found, now.date())}
+                    memory[name] = found
     for entry in entries:
         if entry.get("exercise") and entry.get("complete", True):
             memory[_key(str(entry["exercise"]))] = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}

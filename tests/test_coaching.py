@@ -102,3 +102,45 @@ def test_history_reports_exactly_and_counts_only_check_ins_with_an_exercise(dial
     assert "no exercises" in lines[2] and "no exercises" in lines[3]
     assert "name a feeling not finished" in lines[4]
     assert "Maya said back what Sam shared" in lines[5]
+
+
+def _kept_record(**extra):
+    entry = {"exercise": "appreciation-round", "partner": "Maya", "to": "Sam", "appreciation": "the soup when I was ill", "complete": True}
+    return {"id": "k1", "started_at": "2026-11-20T19:00:00", "outcome": "completed", "exercises": [{**entry, **extra}], "done": ["appreciation-round"]}
+
+
+def test_a_yes_keeps_that_item_even_in_a_summary_journal(tmp_path, dialog_set):
+    from assistant.journal import Journal
+
+    journal = Journal(tmp_path / "j.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
+    journal.save(_kept_record(kept="appreciation"))
+    journal.save({**_kept_record(kept=""), "id": "k2"})
+    kept, not_kept = journal.records()
+    assert kept["exercises"][0]["appreciation"] == "the soup when I was ill"
+    assert "appreciation" not in not_kept["exercises"][0]
+
+
+def test_the_safety_rule_wins_over_a_yes_and_none_keeps_nothing(tmp_path, dialog_set):
+    from assistant.journal import Journal
+
+    journal = Journal(tmp_path / "j.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
+    journal.save({**_kept_record(kept="appreciation"), "safety": "crisis"})
+    journal.save({**_kept_record(kept="appreciation", safety="crisis"), "id": "k2"})
+    assert all("appreciation" not in r["exercises"][0] for r in journal.records())
+    nothing = Journal(tmp_path / "none.sqlite3", keep="none", free_text=dialog_set.free_text_fields())
+    nothing.save(_kept_record(kept="appreciation"))
+    assert nothing.records() == []
+
+
+def test_kept_kind_words_come_back_on_a_hard_night(dialog_set, engine):
+    from assistant import memory
+
+    remembered = memory.compute([_kept_record(kept="appreciation")], dialog_set, datetime(2026, 11, 25, 19))
+    assert remembered["kind_words"] == {"partner": "Maya", "to": "Sam", "appreciation": "the soup when I was ill"}
+    state, said = _run(engine, ["low"], start="check-in", memory=remembered)
+    assert "Something kind from before. Maya said to Sam: the soup when I was ill." in said
+    assert engine.record(state)["heavy"] is True
+    _, said = _run(engine, ["medium"], start="check-in", memory=remembered)
+    assert not any("Something kind" in s for s in said)
+    unkept = memory.compute([_kept_record()], dialog_set, datetime(2026, 11, 25, 19))
+    assert "kind_words" not in unkept

@@ -39,6 +39,8 @@ def answer(node: str, night: int) -> str | None:
         return "the way you made coffee for me"
     if node == "appreciation-round/receive":
         return "thank you"
+    if node == "appreciation-round/keep":
+        return "yes"
     if node.startswith("check-in/another"):
         return "wrap up"
     if node == "date-followup/happened":
