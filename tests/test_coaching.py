@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from assistant.engine import Context
 from assistant.engine.records import add_notes, notes_fields
 from assistant.events import Heard, Listen, Say, Silence
@@ -144,3 +146,20 @@ def test_kept_kind_words_come_back_on_a_hard_night(dialog_set, engine):
     assert not any("Something kind" in s for s in said)
     unkept = memory.compute([_kept_record()], dialog_set, datetime(2026, 11, 25, 19))
     assert "kind_words" not in unkept
+
+
+@pytest.mark.parametrize(
+    "answers, energies, short",
+    [
+        (["I'm high, Sam's low"], {"a": "high", "b": "low"}, True),
+        (["Sam is high but I'm pretty low"], {"a": "low", "b": "high"}, True),
+        (["high and medium", "Maya"], {"a": "high", "b": "medium"}, False),
+        (["medium"], {"a": "medium", "b": "medium"}, False),
+    ],
+)
+def test_each_partner_has_their_own_energy(engine, answers, energies, short):
+    state, said = _run(engine, answers, start="check-in", memory={"safe_space_due": False})
+    record = engine.record(state)
+    assert record["energies"] == energies
+    assert state.frame.slots["short"] is short
+    assert record["energy"] == ("low" if short else max(energies.values(), key=["high", "medium", "low"].index))

@@ -9,6 +9,7 @@ from .call import Call
 from .capture import Capture
 from .choice import Choice
 from .form import Form
+from .levels import Levels
 from .lexicon import LexiconNode
 from .menu import Menu
 from .overlap import Overlap
@@ -28,6 +29,7 @@ REGISTRY: dict[str, NodeType] = {
         Call(),
         Pause(),
         WordCount(),
+        Levels(),
     )
 }
 """YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""
