@@ -12,7 +12,7 @@ from ..dialogs import END, Dialog, DialogSet, Node
 from ..events import Action, End, Event, Heard, Listen, Save, Silence
 from . import commands, listening, records
 from .nodes import NodeType, handler_for
-from .render import Renderer, Vars, fill
+from .render import TERSE_ANSWERS, Renderer, Vars, fill
 from .state import Answer, Context, Frame, Interpreter, State, plain_answer
 from .step import Turn
 
@@ -63,6 +63,7 @@ class Engine:
         step = Turn(self, state)
         if isinstance(event, Heard) and matching.normalise(event.text):
             self._count_speaking(step, event)
+            self._count_words(step, event)
             self._on_heard(step, self.interpret(event.text, event.confidence))
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
@@ -147,6 +148,17 @@ class Engine:
             if name:
                 speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
         step.update(speaking=speaking)
+
+    def _count_words(self, step: Turn, event: Heard) -> None:
+        """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
+        who = step.node.get("who", "partner") if step.state.frames else "both"
+        if who == "both" or step.state.paused or self.mode(step) != "capture":
+            return
+        name = step.slots.get(who)
+        if name:
+            counts = dict(step.state.answer_words)
+            counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
+            step.update(answer_words=counts)
 
     # ------------------------------------------------------------------ entering and leaving
 

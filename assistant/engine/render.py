@@ -42,6 +42,10 @@ PROMPT_VARS: dict[str, bool] = {"prompt": False}
 """What re-prompts (noinput, nomatch, help) may use besides: the last question, the options."""
 
 PACE = {"slow": 0.85, "fast": 1.15}
+TERSE_ANSWERS = 3
+"""A partner whose last this many free answers were each at most :data:`TERSE_WORDS` words
+gets brief prompts, unless config.yaml sets their verbosity."""
+TERSE_WORDS = 3
 
 
 def fields(template: str) -> list[tuple[str, str | None]]:
@@ -159,7 +163,12 @@ class Renderer:
         who = node.get("who", "partner")
         if who == "both":
             return {}
-        return (state.session.get("styles") or {}).get(state.frame.slots.get(who), {})
+        name = state.frame.slots.get(who)
+        style = dict((state.session.get("styles") or {}).get(name, {}))
+        words = state.answer_words.get(name, ()) if name else ()
+        if "verbosity" not in style and len(words) >= TERSE_ANSWERS and max(words) <= TERSE_WORDS:
+            style["verbosity"] = "brief"  # answers tersely: brief prompts, no config change needed
+        return style
 
     def rate(self, state: State, node: Node | None) -> float:
         pace = PACE.get(self.style(state, node).get("pace", "normal"), 1.0)
@@ -174,4 +183,4 @@ class Renderer:
         return node.get("say")
 
 
-__all__ = ["BUILTINS", "PROMPT_VARS", "Renderer", "Vars", "balance", "fields", "fill", "leans", "ordinal"]
+__all__ = ["BUILTINS", "PROMPT_VARS", "TERSE_ANSWERS", "TERSE_WORDS", "Renderer", "Vars", "balance", "fields", "fill", "leans", "ordinal"]

@@ -59,6 +59,8 @@ class State:
     """Keys of ``once`` nodes already said this session."""
     used: tuple[str, ...] = ()
     """Deck items (questions) already asked this session."""
+    answer_words: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Per partner: the word counts of their last few free answers (a terse partner gets brief prompts)."""
     notes: Mapping[str, Any] = field(default_factory=dict)
     """What nodes' ``note:`` wrote for the record's own fields (``lines.opener``, ``offers.weekly``...)."""
 
