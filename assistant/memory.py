@@ -7,6 +7,7 @@ Every memory is a variable the dialogs can read (a mapping ``last_plan`` becomes
 - ``sessions_this_month``, ``sessions_total``: counts of check-ins that did an exercise
   (a stopped or empty session does not count);
 - ``safe_space_due``, ``weekly_offer_due``: variety and restraint (:mod:`assistant.variety`);
+- ``last_quieter``: who spoke much less at the last check-in (invited first this time);
 - for a remembered entry with a ``past`` date (a plan): ``<name>_key`` and ``<name>_recall_due``
   (recalled once, then on its day);
 - ``recent_exercises``: exercises of the last three check-ins (a surprise prefers others);
@@ -104,7 +105,7 @@ def _matches(entry: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
 
 def variables(program: DialogSet) -> dict[str, bool]:
     """Every template variable memory may provide -> True (any of them may be missing)."""
-    names = {"sessions_this_month", "sessions_total", "recent_exercises", "used_questions", "safe_space_due", "weekly_offer_due"}
+    names = {"sessions_this_month", "sessions_total", "recent_exercises", "used_questions", "safe_space_due", "weekly_offer_due", "last_quieter"}
     for dialog in program.dialogs.values():
         if dialog.record:
             names |= {f"{_key(str(dialog.record['exercise']))}_{k}" for k in dialog.record}
@@ -169,9 +170,29 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
     month = now.strftime("%Y-%m")
     memory["sessions_this_month"] = sum(1 for r in counted if str(r.get("started_at", "")).startswith(month))
     memory["sessions_total"] = len(counted)
+    quieter = _last_quieter(counted)
+    if quieter:
+        memory["last_quieter"] = quieter
     memory["safe_space_due"] = variety.safe_space_due(records, now.date())
     memory["weekly_offer_due"] = variety.weekly_offer_due(records, now.date())
     return memory
+
+
+def _last_quieter(records: Sequence[Mapping[str, Any]]) -> str | None:
+    """Who spoke much less at the last check-in (invited first next time), if anyone."""
+    from .engine.render import balance
+
+    if not records:
+        return None
+    speaking = records[-1].get("speaking_seconds")
+    partners = records[-1].get("partners")
+    if not isinstance(speaking, Mapping) or not isinstance(partners, list) or len(partners) != 2:
+        return None
+    try:
+        lean = balance({str(k): float(v) for k, v in speaking.items()}, (str(partners[0]), str(partners[1])))
+    except (TypeError, ValueError):
+        return None
+    return str(lean["quieter"]) if lean["lopsided"] else None
 
 
 def _did_an_exercise(record: Mapping[str, Any], program: DialogSet) -> bool:

@@ -163,3 +163,16 @@ def test_each_partner_has_their_own_energy(engine, answers, energies, short):
     assert record["energies"] == energies
     assert state.frame.slots["short"] is short
     assert record["energy"] == ("low" if short else max(energies.values(), key=["high", "medium", "low"].index))
+
+
+def test_the_quieter_partner_last_time_is_invited_first(dialog_set, engine):
+    from assistant import memory
+
+    last = {"id": "q", "started_at": "2026-11-24T19:00:00", "outcome": "completed", "partners": ["Maya", "Sam"],
+            "speaking_seconds": {"Maya": 90.0, "Sam": 10.0}, "exercises": [{"exercise": "name-a-feeling", "complete": True}], "done": ["name-a-feeling"]}
+    remembered = memory.compute([last], dialog_set, datetime(2026, 11, 25, 19))
+    assert remembered["last_quieter"] == "Sam"
+    _, said = _run(engine, [], memory={**remembered, "safe_space_due": False})
+    assert said[-1] == "Sam, what's on your mind? A sentence or two."
+    _, said = _run(engine, [], memory={"safe_space_due": False})
+    assert said[-1] == "Maya, what's on your mind? A sentence or two."

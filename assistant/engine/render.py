@@ -9,7 +9,7 @@ dialogs load (:func:`assistant.dialogs.check_references`).
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
 balance of speaking time (``quieter``, ``louder``, ``lopsided``, ``quieter_is_other``: the
-current frame's ``other`` spoke much less tonight), what nodes noted tonight as ``night_<key>``
+current frame's ``other`` spoke much less tonight, or, before tonight leans, at the last check-in), what nodes noted tonight as ``night_<key>``
 (``night_energy``), the check-in count this
 month, ``summary``, ``summary_parts``, ``count_done``, ``times_done`` (entries of the current
 exercise so far tonight), ``exercises``, ``exercises_left`` and ``options``.
@@ -119,7 +119,11 @@ class Renderer:
             out.update({k: v for k, v in state.frame.slots.items() if v is not None})
         out.update(balance(state.speaking, (a, b)))
         if state.frames:
-            out["quieter_is_other"] = leans(state.speaking, (a, b)) and out["quieter"] == state.frame.slots.get("other")
+            other = state.frame.slots.get("other")
+            if leans(state.speaking, (a, b)):
+                out["quieter_is_other"] = out["quieter"] == other
+            else:  # nothing to go on tonight yet: who was quieter last time
+                out["quieter_is_other"] = bool(other) and memory.get("last_quieter") == other
         out.update({f"night_{k.replace('.', '_')}": v for k, v in state.notes.items() if not k.endswith("[]")})
         number = int(memory.get("sessions_this_month") or 0) + 1
         out["checkin_number_this_month"] = number
