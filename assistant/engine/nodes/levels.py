@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ... import matching
+from ...meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
 from .base import ErrorAt, NodeType, Path, Step
@@ -36,7 +37,7 @@ class Levels(NodeType):
     name = "levels"
     schema = {
         "type": "object",
-        "properties": {"items": {"type": "array", "items": CHOICE_ITEM, "minItems": 2}, "whose": TEXT},
+        "properties": {"items": {"type": "array", "items": CHOICE_ITEM, "minItems": 2}, "whose": TEXT, "scale": TEXT},
         "required": ["items", "whose"],
         "additionalProperties": False,
     }
@@ -74,12 +75,22 @@ class Levels(NodeType):
             return {a: [a, "me", "i am", "i'm"], b: [b]}
         return {item["label"]: step.phrases(item) for item in node.body["items"]}
 
+    def ask(self, step: Step, node: Node) -> Ask:
+        """For the meaning layer: a scale (``scale:``, "not great" is low), or whose level it is."""
+        options = {k: tuple(v) for k, v in self.options(step, node).items()}
+        if step.sub.get("pending") or not node.body.get("scale"):
+            return Ask("choice", options=options)
+        return Ask("scale", options=options, scale=node.body["scale"])
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         if step.sub.get("pending"):
             self._whose(step, node, answer)
             return
-        text = matching.normalise(answer.content)
+        text = matching.normalise(answer.text)
         found = self._levels(step, node, text)
+        labels = [item["label"] for item in node.body["items"]]
+        if len(found) < 2 and answer.content in labels:
+            found = [answer.content]  # one level, as the meaning layer read it ("not great" is low)
         if not found:
             step.fail("nomatch")
             return
@@ -87,7 +98,7 @@ class Levels(NodeType):
             self._done(step, node, found[0], found[0])
             return
         first, second = found[0], found[1]
-        named = self._named(step, node, answer.content)
+        named = self._named(step, node, answer.text)
         a, b = step.state.session["partners"]
         if named:
             name, level = named
