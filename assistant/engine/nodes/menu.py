@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ... import matching
+from ...matching import best_match, spoken_list
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
 from .base import ErrorAt, NodeType, Path, Step
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 PAGE = 3
 """Options offered at a time (more on "what else?")."""
-WHAT_ELSE = ["what else", "something else", "what other ones", "other options", "more options", "anything else", "what are the others"]
+WHAT_ELSE = ["what else", "something else", "what other ones", "other options", "more options", "what are the others"]
 
 
 def remaining(step: Step) -> list[Dialog]:
@@ -73,7 +74,7 @@ class Menu(NodeType):
         return {"title": False, "offer": False}
 
     def variables(self, step: Step, node: Node) -> Mapping[str, Any]:
-        return {"offer": matching.spoken_list([d.title for d in page(step)], "or")}
+        return {"offer": spoken_list([d.title for d in page(step)], "or")}
 
     def skipped(self, step: Step, node: Node) -> bool:
         return not remaining(step)
@@ -89,14 +90,11 @@ class Menu(NodeType):
         return out
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
+        if self.what_else(step, node, answer):
+            return
         match = matching.best_match(answer.content, self.options(step, node))
         if match is None:
             step.fail("nomatch")
-            return
-        if match.label == "what else":
-            step.set_sub({"page": int(step.sub.get("page") or 0) + 1})
-            step.say(node.body.get("more") or "There's also {offer}.", prompt=True)
-            step.listen()
             return
         left = remaining(step)
         chosen = next((d for d in left if d.title == match.label), None)
@@ -110,3 +108,12 @@ class Menu(NodeType):
             return
         step.answered()
         step.goto(step.call(chosen.id, return_to=node.get("next")))
+
+    def what_else(self, step: Step, node: Node, answer: Answer) -> bool:
+        """"What else?": the next few exercises (the node's ``more`` line); False for any other answer."""
+        if len(remaining(step)) <= PAGE or best_match(answer.text, {"what else": WHAT_ELSE}) is None:
+            return False
+        step.set_sub({"page": int(step.sub.get("page") or 0) + 1})
+        step.say(node.body.get("more") or "There's also {offer}.", prompt=True)
+        step.listen()
+        return True
