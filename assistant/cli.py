@@ -190,7 +190,10 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
         summary = engine.summarise(summed) if entries else "no exercises"
         for e in unfinished:
             own = dset.dialogs.get(str(e.get("exercise")))
-            asides.append(f"{own.title if own else e.get('exercise')} not finished")
+            outcome = e.get("outcome")
+            if outcome == "paused_for_safety":
+                continue  # never which exercise (said once, without it)
+            asides.append(f"{own.title if own else e.get('exercise')} {outcome if isinstance(outcome, str) and outcome else 'not finished'}")
         extra = f" ({'; '.join(asides)})" if asides else ""
         lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return "\n".join(lines)

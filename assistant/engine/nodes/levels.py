@@ -53,6 +53,10 @@ class Levels(NodeType):
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         check_likes(body["items"], ["items"], program, error)
+        tables = getattr(program, "meaning", None)  # the meaning tables, when the program carries them
+        scales = getattr(tables, "scales", None)
+        if body.get("scale") and scales is not None and body["scale"] not in scales:
+            error(["scale"], f"no scale '{body['scale']}' in meaning/scales.yaml (expected one of: {', '.join(scales)})")
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         out = {"choice": False, node.id: False, f"{node.id}_a": False, f"{node.id}_b": False}
