@@ -11,7 +11,8 @@ Fields read from each record (the journal's session records; missing or malforme
 are ignored, so old journals keep working):
 
 ``started_at``      ISO date-time (exists today)
-``done``            exercises done (exists today); a night "counts" when it did one
+``done``            dialogs done (exists today); a night "counts" when it finished an exercise
+``exercises``       the entries (exists today): a complete one makes the night count
 ``lines``           ``{"opener": id, "closer": id, "safe_space": bool}``: the variant ids said
 ``heavy``           true after a hard moment (a safety stop, a withdrawal, a very low night)
 ``offers``          ``{"weekly": "yes" | "no"}``: the weekly offer and its answer
@@ -66,7 +67,7 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
         recalled = recalled if isinstance(recalled, list) else []
         out.append(Night(
             day=day,
-            counted=bool(rec.get("done")),
+            counted=_did_something(rec),
             opener=_text(lines.get("opener")),
             closer=_text(lines.get("closer")),
             safe_space=lines.get("safe_space") is True,
@@ -77,6 +78,15 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
             lines={str(k): v for k, v in lines.items() if isinstance(v, str) and v},
         ))
     return sorted(out, key=lambda n: n.day)
+
+
+def _did_something(rec: Mapping[str, Any]) -> bool:
+    """The night finished an exercise: a complete entry (a session that only greeted, or was
+    stopped before any exercise, does not count); a record without entries, by its ``done``."""
+    entries = rec.get("exercises")
+    if isinstance(entries, list):
+        return any(isinstance(e, Mapping) and e.get("complete", True) for e in entries)
+    return bool(rec.get("done"))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -87,7 +87,10 @@ def test_the_safe_space_line_on_the_first_nights_and_after_a_heavy_one(eight_nig
     said = [any("kind space" in s for s in night) for night, _ in eight_nights]
     noted = [bool((rec.get("lines") or {}).get("safe_space")) for _, rec in eight_nights]
     assert said == noted, "the record says when the line was said"
-    assert said[:3] == [True, True, True] or sum(said[:4]) >= 3, said
+    counted = [i for i, (_, rec) in enumerate(eight_nights) if any(e.get("complete") for e in rec["exercises"])]
+    first_three = counted[:3]
+    assert all(said[i] for i in first_three), (said, first_three)
+    assert sum(said[first_three[-1] + 1:]) <= 2, said
     assert sum(said[3:]) <= 2, said
     assert eight_nights[4][1].get("heavy") is True, "the low night is heavy"
     assert said[5], "the night after a heavy one says it again"
