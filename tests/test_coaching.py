@@ -176,3 +176,13 @@ def test_the_quieter_partner_last_time_is_invited_first(dialog_set, engine):
     assert said[-1] == "Sam, what's on your mind? A sentence or two."
     _, said = _run(engine, [], memory={"safe_space_due": False})
     assert said[-1] == "Maya, what's on your mind? A sentence or two."
+
+
+@pytest.mark.parametrize("energy, minutes", [("medium", 3), ("low", 1)])
+def test_the_stress_turn_listens_for_minutes(engine, energy, minutes):
+    state, _ = _run(engine, [energy], start="check-in", memory={"safe_space_due": False})
+    state, actions = engine.handle(state, Heard("talk about stress"))
+    listen = actions[-1]
+    assert isinstance(listen, Listen) and listen.mode == "capture"
+    assert listen.max_s == minutes * 60 > 45, "longer than the usual capture"
+    assert listen.end_silence_s >= 3, "a pause to think does not end the turn"
