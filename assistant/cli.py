@@ -172,13 +172,17 @@ PAUSED_LINE = "an exercise was paused"
 
 
 def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine: Any, now: datetime) -> str:
-    """Counts, when each dialog that is remembered by how long ago it ran last ran, then one
-    line per session: its summary, with the asides of dialogs that declare a ``history`` line."""
+    """Counts (check-ins with an exercise), when each dialog that is remembered by how long ago
+    it ran last ran, then one line per session: its summary (a paraphrase "said back" only when
+    confirmed, see ``summary_unconfirmed``), with the asides of dialogs that declare a
+    ``history`` line and the exercises left unfinished."""
     from . import memory as memory_mod
     from .engine.render import fill
 
     remembered = memory_mod.compute(records, dset, now)
-    head = f"{len(records)} check-in(s), {remembered['sessions_this_month']} this month"
+    head = f"{remembered['sessions_total']} check-in(s), {remembered['sessions_this_month']} this month"
+    if len(records) > remembered["sessions_total"]:
+        head += f" (and {len(records) - remembered['sessions_total']} without an exercise)"
     for dialog in dset.dialogs.values():
         if any("every_days" in rule for rule in (dialog.spec.get("remember") or {}).values()):
             done = [r for r in records if dialog.id in (r.get("done") or [])]
@@ -187,6 +191,7 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
     for rec in records:
         when = str(rec.get("started_at", ""))[:16].replace("T", " ")
         entries = [e for e in rec.get("exercises", []) if e.get("complete", True)]
+        unfinished = [e for e in rec.get("exercises", []) if not e.get("complete", True)]
         asides, summed = [], []
         for e in entries:
             own = dset.dialogs.get(str(e.get("exercise")))
@@ -198,6 +203,12 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
         summary = engine.summarise(summed) if entries else "no exercises"
         if any(e.get("outcome") == "paused_for_safety" for e in rec.get("exercises", [])):
             asides.append(PAUSED_LINE)  # never what was said, nor which exercise
+        for e in unfinished:
+            own = dset.dialogs.get(str(e.get("exercise")))
+            outcome = e.get("outcome")
+            if outcome == "paused_for_safety":
+                continue  # never which exercise (said once, without it)
+            asides.append(f"{own.title if own else e.get('exercise')} {outcome if isinstance(outcome, str) and outcome else 'not finished'}")
         extra = f" ({'; '.join(asides)})" if asides else ""
         lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return "\n".join(lines)

@@ -140,6 +140,7 @@ class DialogSet:
         for dialog in self.dialogs.values():
             types = _node_types()
             captured = {s for n in dialog.nodes.values() if n.kind for s in types[n.kind].free_text_slots(n.body)}
+            captured |= _derived_free_text(dialog, captured)
             exercise = (dialog.record or {}).get("exercise", dialog.id)
             for key, spec in (dialog.record or {}).items():
                 if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
@@ -149,6 +150,25 @@ class DialogSet:
     def exercises(self) -> list[Dialog]:
         """Exercises offered in the menu, in file-name order."""
         return [d for d in self.dialogs.values() if d.kind == "exercise" and d.menu]
+
+
+def _derived_free_text(dialog: Dialog, captured: set[str]) -> set[str]:
+    """Slots a node's ``set:`` builds from a free-text slot ("{statement} {clarification}") are free text too."""
+    import string
+
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for node in dialog.nodes.values():
+            for slot, value in (node.get("set") or {}).items():
+                if slot in out or not isinstance(value, str):
+                    continue
+                names = {f.partition("|")[0] for _, f, _, _ in string.Formatter().parse(value) if f}
+                if names & (captured | out):
+                    out.add(slot)
+                    changed = True
+    return out
 
 
 # --------------------------------------------------------------------------- schemas
@@ -186,6 +206,7 @@ NODE_FIELDS: dict[str, Any] = {
     "nomatch": {"type": "array", "items": _text},
     "tries": {"type": "integer", "minimum": 0, "maximum": 10},
     "set": _assign,
+    "note": _assign,
     "add": {"type": "object", "additionalProperties": {"type": "number"}},
     "swap": {"type": "boolean"},
     "commit": {"type": "boolean"},
@@ -230,6 +251,7 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "invitation": {"type": "boolean"},
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
+        "summary_unconfirmed": _text,
         "history": _text,
         "remember": {"type": "object"},
         "nodes": {
@@ -270,7 +292,7 @@ DECK_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-COMMANDS = ("repeat", "slower", "skip", "back", "pause", "resume", "help", "stop", "pass")
+COMMANDS = ("repeat", "slower", "skip", "back", "pause", "resume", "help", "stop", "pass", "time_out")
 
 COMMON_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -278,7 +300,7 @@ COMMON_SCHEMA: dict[str, Any] = {
         "commands": {
             "type": "object",
             "properties": {c: {"type": "array", "items": _text, "minItems": 1} for c in COMMANDS},
-            "required": [c for c in COMMANDS if c != "pass"],
+            "required": [c for c in COMMANDS if c not in ("pass", "time_out")],
             "additionalProperties": False,
         },
         "phrases": {"type": "object", "additionalProperties": {"type": "array", "items": _text, "minItems": 1}},

@@ -85,6 +85,15 @@ class JournalError(Fault):
         return f"journal: {super().__str__()}"
 
 
+def kept(record: Mapping[str, Any], entry: Mapping[str, Any]) -> set[str]:
+    """Fields of ``entry`` the couple said yes to keeping ("shall I keep that?": its ``kept``,
+    space-separated field names), kept even under ``summary``; none once the session or the
+    entry met the safety rule (``safety``), whatever was said."""
+    if record.get("safety") or entry.get("safety"):
+        return set()
+    return set(str(entry.get("kept") or "").split())
+
+
 def _warn(message: str) -> None:
     print(f"checkin: journal: {message}", file=sys.stderr)
 
@@ -166,7 +175,7 @@ class Journal:
         out = dict(record)
         if self.keep == "full":
             return out
-        out["exercises"] = [{k: v for k, v in e.items() if f"{e.get('exercise')}:{k}" not in self.free_text} for e in record.get("exercises", [])]
+        out["exercises"] = [{k: v for k, v in e.items() if f"{e.get('exercise')}:{k}" not in self.free_text or k in kept(record, e)} for e in record.get("exercises", [])]
         return out
 
     def save(self, record: Mapping[str, Any]) -> bool:

@@ -4,7 +4,12 @@ records and what the dialogs declare under ``remember:``.
 Every memory is a variable the dialogs can read (a mapping ``last_plan`` becomes
 ``last_plan_activity``, ``last_plan_when``...).  Always there:
 
-- ``sessions_this_month``, ``sessions_total``: counts of check-ins;
+- ``sessions_this_month``, ``sessions_total``: counts of check-ins that did an exercise
+  (a stopped or empty session does not count);
+- ``safe_space_due``, ``weekly_offer_due``: variety and restraint (:mod:`assistant.variety`);
+- ``last_quieter``: who spoke much less at the last check-in (invited first this time);
+- for a remembered entry with a ``past`` date (a plan): ``<name>_key`` and ``<name>_recall_due``
+  (recalled once, then on its day);
 - ``recent_exercises``: exercises of the last three check-ins (a surprise prefers others);
 - ``used_questions``: every deck question already asked (decks never repeat one);
 - ``last_<exercise>``: the last complete entry of every exercise (``last_curious_about_hobby``).
@@ -19,6 +24,8 @@ Declared by a dialog (``remember:`` maps a name to one rule):
         until: {exercise: date-followup, same: activity, unless: {happened: not yet}}
       weekly:                          # how long since this dialog was last done
         every_days: 7                  # weekly_due, days_since_weekly
+      opener:                          # one of these ids, not the one of the last night
+        pick: [warm, welcome, hello]   # (records' lines.opener), least recently said first
 
 The journal stores records and returns them; nothing here reads a clock or a file.
 """
@@ -28,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from . import variety
 
 if TYPE_CHECKING:
     from .dialogs import DialogSet
@@ -61,6 +70,12 @@ SCHEMA: dict[str, Any] = {
                 "required": ["every_days"],
                 "additionalProperties": False,
             },
+            {
+                "type": "object",
+                "properties": {"pick": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True}},
+                "required": ["pick"],
+                "additionalProperties": False,
+            },
         ]
     },
 }
@@ -90,15 +105,18 @@ def _matches(entry: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
 
 def variables(program: DialogSet) -> dict[str, bool]:
     """Every template variable memory may provide -> True (any of them may be missing)."""
-    names = {"sessions_this_month", "sessions_total", "recent_exercises", "used_questions"}
+    names = {"sessions_this_month", "sessions_total", "recent_exercises", "used_questions", "safe_space_due", "weekly_offer_due", "last_quieter"}
     for dialog in program.dialogs.values():
         if dialog.record:
             names |= {f"{_key(str(dialog.record['exercise']))}_{k}" for k in dialog.record}
         for name, rule in (dialog.spec.get("remember") or {}).items():
             if "every_days" in rule:
                 names |= {f"days_since_{name}", f"{name}_due"}
+            elif "pick" in rule:
+                names.add(name)
             else:
                 names |= {f"{name}_{f}" for f in rule["fields"]} | ({f"{name}_past"} if rule.get("past") else set())
+                names |= {f"{name}_key", f"{name}_recall_due"} if rule.get("past") else set()
     return dict.fromkeys(names, True)
 
 
@@ -134,8 +152,12 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
         for name, rule in (dialog.spec.get("remember") or {}).items():
             if "every_days" in rule:
                 memory[f"days_since_{name}"], memory[f"{name}_due"] = _since(dialog.id, rule, records, now)
+            elif "pick" in rule:
+                memory[name] = _pick(name, rule, records, now)
             else:
                 found = _latest(name, rule, exercise, entries, now)
+                if found is not None and rule.get("past"):  # a dated plan: recalled once, then on its day
+                    found = {**found, "key": variety.plan_key(found), "recall_due": variety.plan_recall_due(records, found, now.date())}
                 if found is not None:
                     memory[name] = found
     for entry in entries:
@@ -144,10 +166,49 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
     memory["used_questions"] = [e["question"] for e in entries if e.get("question")]
     recent = [e.get("exercise") for rec in records[-RECENT_SESSIONS:] for e in rec.get("exercises", []) if e.get("exercise")]
     memory["recent_exercises"] = sorted(set(recent))
+    counted = [r for r in records if _did_an_exercise(r, program)]
     month = now.strftime("%Y-%m")
-    memory["sessions_this_month"] = sum(1 for r in records if str(r.get("started_at", "")).startswith(month))
-    memory["sessions_total"] = len(records)
+    memory["sessions_this_month"] = sum(1 for r in counted if str(r.get("started_at", "")).startswith(month))
+    memory["sessions_total"] = len(counted)
+    quieter = _last_quieter(counted)
+    if quieter:
+        memory["last_quieter"] = quieter
+    memory["safe_space_due"] = variety.safe_space_due(records, now.date())
+    memory["weekly_offer_due"] = variety.weekly_offer_due(records, now.date())
     return memory
+
+
+def _last_quieter(records: Sequence[Mapping[str, Any]]) -> str | None:
+    """Who spoke much less at the last check-in (invited first next time), if anyone."""
+    from .engine.render import balance
+
+    if not records:
+        return None
+    speaking = records[-1].get("speaking_seconds")
+    partners = records[-1].get("partners")
+    if not isinstance(speaking, Mapping) or not isinstance(partners, list) or len(partners) != 2:
+        return None
+    try:
+        lean = balance({str(k): float(v) for k, v in speaking.items()}, (str(partners[0]), str(partners[1])))
+    except (TypeError, ValueError):
+        return None
+    return str(lean["quieter"]) if lean["lopsided"] else None
+
+
+def _did_an_exercise(record: Mapping[str, Any], program: DialogSet) -> bool:
+    """A check-in counts when it finished at least one exercise of the menu (the weekly one's are too)."""
+    menu = {str((d.record or {}).get("exercise", d.id)) for d in program.exercises()}
+    done = set(record.get("done") or []) if isinstance(record.get("done"), list) else set()
+    entries = [e for e in record.get("exercises") or [] if isinstance(e, Mapping)]
+    return bool(done & {d.id for d in program.exercises()}) or any(
+        e.get("exercise") in menu and e.get("complete", True) for e in entries
+    )
+
+
+def _pick(name: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime) -> str:
+    """One of ``rule['pick']``, by :func:`assistant.variety.pick_line` over the records' ``lines.<name>``."""
+    said = [n.lines.get(name) for n in variety.nights(records) if n.day <= now.date()]
+    return variety.pick_line(list(rule["pick"]), said, now.date())
 
 
 __all__ = ["SCHEMA", "compute", "variables"]

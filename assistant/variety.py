@@ -11,7 +11,8 @@ Fields read from each record (the journal's session records; missing or malforme
 are ignored, so old journals keep working):
 
 ``started_at``      ISO date-time (exists today)
-``done``            exercises done (exists today); a night "counts" when it did one
+``done``            dialogs done (exists today); a night "counts" when it finished an exercise
+``exercises``       the entries (exists today): a complete one makes the night count
 ``lines``           ``{"opener": id, "closer": id, "safe_space": bool}``: the variant ids said
 ``heavy``           true after a hard moment (a safety stop, a withdrawal, a very low night)
 ``offers``          ``{"weekly": "yes" | "no"}``: the weekly offer and its answer
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +49,8 @@ class Night:
     """The answer to the weekly offer that night: "yes", "no" or None (not offered)."""
     recalled_plans: tuple[str, ...] = ()
     weekly_done: bool = False
+    lines: Mapping[str, str] = field(default_factory=dict)
+    """Every line id said that night, by kind (``opener``, ``closer``...)."""
 
 
 def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
@@ -64,7 +67,7 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
         recalled = recalled if isinstance(recalled, list) else []
         out.append(Night(
             day=day,
-            counted=bool(rec.get("done")),
+            counted=_did_something(rec),
             opener=_text(lines.get("opener")),
             closer=_text(lines.get("closer")),
             safe_space=lines.get("safe_space") is True,
@@ -72,8 +75,18 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
             weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
             recalled_plans=tuple(str(p) for p in recalled),
             weekly_done=isinstance(rec.get("done"), list) and "weekly-check-in" in rec["done"],
+            lines={str(k): v for k, v in lines.items() if isinstance(v, str) and v},
         ))
     return sorted(out, key=lambda n: n.day)
+
+
+def _did_something(rec: Mapping[str, Any]) -> bool:
+    """The night finished an exercise: a complete entry (a session that only greeted, or was
+    stopped before any exercise, does not count); a record without entries, by its ``done``."""
+    entries = rec.get("exercises")
+    if isinstance(entries, list):
+        return any(isinstance(e, Mapping) and e.get("complete", True) for e in entries)
+    return bool(rec.get("done"))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

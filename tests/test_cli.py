@@ -61,7 +61,7 @@ def test_one_listen_per_input_line(home):
         out.append(event)
         if event["type"] == "listen":
             break
-    assert out[0]["text"] == "Hi Alex, hi Sam. I'm glad you're both here."
+    assert out[0]["text"] == "Hi Alex, hi Sam. Glad you're both here."
     proc.stdin.write(json.dumps({"text": "stop"}) + "\n")
     proc.stdin.flush()
     rest = lines(proc.stdout.read())

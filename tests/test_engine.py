@@ -32,7 +32,7 @@ def says(actions):
 
 def test_start_greets_by_name_and_listens_for_energy(engine):
     state, actions = start(engine)
-    assert says(actions)[0] == "Hi Maya, hi Sam. I'm glad you're both here."
+    assert says(actions)[0] == "Hi Maya, hi Sam. Glad you're both here."
     listen = actions[-1]
     assert isinstance(listen, Listen)
     assert listen.node == "check-in/energy" and listen.mode == "choice"
@@ -122,7 +122,7 @@ def test_slower_lowers_the_rate_and_repeats(engine):
     state, actions = start(engine)
     state, actions = engine.handle(state, Heard("slower please"))
     assert [a.rate for a in actions if isinstance(a, Say)] == [0.85]
-    assert says(actions) == ["Before we begin: how's your energy tonight? High, medium, or low?"]
+    assert says(actions) == ["How's your energy tonight? High, medium, or low?"]
     state, actions = engine.handle(state, Heard("slow down"))
     assert state.rate == pytest.approx(0.722, abs=0.001)
 
@@ -145,9 +145,19 @@ def test_go_back_returns_to_the_previous_question(engine):
     assert state.frame.slots["short"] is True
 
 
-def test_help_lists_the_options(engine):
+def test_help_lists_the_options_three_at_a_time(engine, dialog_set):
     state, actions = run(engine, ["medium", "help"])
-    assert "name a feeling" in says(actions)[-1] and "surprise us" in says(actions)[-1]
+    assert "surprise us" in says(actions)[-1] and "what else" in says(actions)[-1]
+    offered = [d.title for d in dialog_set.exercises() if d.title in says(actions)[-1]]
+    assert len(offered) == 3
+    heard = set(offered)
+    for _ in range(3):
+        state, actions = engine.handle(state, Heard("what else"))
+        assert says(actions)[-1].startswith("There's also ")
+        heard |= {d.title for d in dialog_set.exercises() if d.title in says(actions)[-1]}
+    assert heard == {d.title for d in dialog_set.exercises()}, "what else goes through every exercise"
+    state, actions = engine.handle(state, Heard("name a feeling"))
+    assert state.frame.dialog == "name-a-feeling"
 
 
 def test_surprise_is_deterministic_and_prefers_fresh_exercises(engine, dialog_set):

@@ -134,7 +134,7 @@ def _session(engine, turns, journal, sinks=()):
 def test_forget_tonight_leaves_nothing_readable_in_the_journal_file(engine, dialog_set, tmp_path):
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, keep="full")
-    earlier = {"id": "earlier", "started_at": "2026-11-20T18:00:00", "outcome": "completed", "exercises": [], "done": []}
+    earlier = {"id": "earlier", "started_at": "2026-11-20T18:00:00", "outcome": "completed", "exercises": [{"exercise": "being-present", "complete": True, "seconds": 60, "completed": True}], "done": ["being-present"]}
     journal.save(earlier)
     log = io.StringIO()
     record = _session(engine, ["anxious", REASON, "forget tonight", "go on", "that makes sense", "content", "we finally cleaned the garage"], journal, [JsonlSink(log, log=True)]).run(("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="tonight")

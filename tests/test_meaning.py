@@ -35,7 +35,8 @@ TABLES = load_tables(DIALOGS)
 
 def _energy_options() -> dict[str, tuple[str, ...]]:
     node = load_dir(DIALOGS).dialogs["check-in"].nodes["energy"]
-    return {item["label"]: tuple(item["phrases"]) for item in node.body}
+    items = node.body["items"] if isinstance(node.body, dict) else node.body  # a levels node, or a choice
+    return {item["label"]: tuple(item["phrases"]) for item in items}
 
 
 ENERGY = _energy_options()

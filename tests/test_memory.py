@@ -21,7 +21,8 @@ def test_memory_recalls_the_last_confirmed_plan_from_the_journal(tmp_path, dialo
     journal.save(record("a", exercise="plan-a-date", activity="a picnic", date="2026-11-28", time=None, confirmed=True, when="Saturday, November 28"))
     journal.save(record("b", started="2026-11-26T18:00:00", exercise="plan-a-date", activity="bowling", confirmed=False))
     remembered = memory.compute(journal.records(), dialog_set, datetime(2026, 11, 30))
-    assert remembered["last_plan"] == {"activity": "a picnic", "date": "2026-11-28", "time": None, "when": "Saturday, November 28", "past": True}
+    assert remembered["last_plan"] == {"activity": "a picnic", "date": "2026-11-28", "time": None, "when": "Saturday, November 28", "past": True,
+                                       "key": "a picnic@2026-11-28", "recall_due": True}
     assert remembered["sessions_this_month"] == 2
     assert remembered["recent_exercises"] == ["plan-a-date"]
 

@@ -48,7 +48,7 @@ def test_safe_space_rules_are_said_once_per_session(tmp_path, capsys):
     assert cli.main(["simulate", str(Path(__file__).parent / "scenarios" / "safe_space_said_once.yaml"), "--log", str(log)]) == 0
     capsys.readouterr()
     says = [e["text"] for e in map(json.loads, log.read_text().splitlines()) if e["type"] == "say"]
-    assert sum("say pass any time" in s for s in says) == 1
+    assert sum("kind space" in s for s in says) == 1
     assert any(s.startswith("Let's dream a little") for s in says), "the second sensitive exercise ran"
 
 

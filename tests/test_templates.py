@@ -71,7 +71,7 @@ def _broken(tmp_path, file: str, old: str, new: str) -> tuple[Path, int]:
     "file, old, new, expected",
     [
         ("name-a-feeling.yaml", "Thank you for naming it: {feeling}.", "Thank you for naming it: {feelng}.", "name-a-feeling.yaml:{line}: nodes.reason.say: unknown variable {{feelng}} (did you mean 'feeling'?)"),
-        ("check-in.yaml", "{last_plan_when|later}", "{last_plan_when}", "check-in.yaml:{line}: nodes.recall.branch[1].say: {{last_plan_when}} may be empty when this is said: give it a fallback, like {{last_plan_when|...}}"),
+        ("check-in.yaml", "{last_plan_when|later}", "{last_plan_when}", "check-in.yaml:{line}: nodes.recall_plan.say: {{last_plan_when}} may be empty when this is said: give it a fallback, like {{last_plan_when|...}}"),
         ("common.yaml", 'surprise: "Let\'s try {title}."', 'surprise: "Let\'s try {titel}."', "common.yaml:{line}: messages.surprise: unknown variable {{titel}} (did you mean 'title'?)"),
         ("name-a-feeling.yaml", 'summary: "{partner} felt {feeling}"', 'summary: "{partner} felt {feeling_family}"', "name-a-feeling.yaml:{line}: summary: unknown variable {{feeling_family}} (a summary reads the record's fields: exercise, partner, feeling, family, reason)"),
     ],

@@ -129,3 +129,10 @@ def test_pick_line_tie_break_depends_on_the_date_only():
     picks = {variety.pick_line(OPENERS, [], DAY1 + timedelta(days=i)) for i in range(30)}
     assert len(picks) > 1
     assert variety.pick_line(OPENERS, [], DAY1) == variety.pick_line(list(OPENERS), [], DAY1)
+
+
+def test_a_night_without_a_finished_exercise_does_not_count():
+    empty = {"started_at": "2026-11-02T20:00:00", "done": ["check-in"], "exercises": []}
+    unfinished = {"started_at": "2026-11-03T20:00:00", "done": ["check-in"], "exercises": [{"exercise": "x", "complete": False}]}
+    done = {"started_at": "2026-11-04T20:00:00", "done": ["check-in"], "exercises": [{"exercise": "x", "complete": True}]}
+    assert [n.counted for n in variety.nights([empty, unfinished, done])] == [False, False, True]

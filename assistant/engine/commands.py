@@ -1,5 +1,5 @@
 """Global commands, heard at any node: stop, pause/resume, repeat, slower, help, go back,
-skip and pass."""
+skip, pass and time out."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from .core import Engine
     from .step import Turn
 
+TIME_OUT = "time-out"
+"""The dialog a spoken time-out runs (a timed quiet pause) before the node it interrupted comes back."""
 MIN_RATE = 0.6
 HELPS = 2
 """Help said this often at one question; once more moves on."""
@@ -43,6 +45,8 @@ def run(engine: Engine, step: Turn, name: str) -> None:
         back(engine, step)
     elif name in ("skip", "pass"):
         skip(engine, step, name)
+    elif name == "time_out":
+        time_out(engine, step)
     else:
         raise AssertionError(name)
 
@@ -100,3 +104,12 @@ def skip(engine: Engine, step: Turn, name: str) -> None:
     step.message("nothing_to_skip")
     step.repeat_prompt()
     step.listen()
+
+
+def time_out(engine: Engine, step: Turn) -> None:
+    """A time-out: the ``time-out`` dialog (a set, quiet time), then the interrupted node again;
+    without that dialog, an ordinary pause."""
+    if TIME_OUT not in engine.dialogs.dialogs or step.state.frame.dialog == TIME_OUT:
+        run(engine, step, "pause")
+        return
+    engine.enter(step, engine.push(step, TIME_OUT, step.state.frame.node))

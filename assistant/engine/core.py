@@ -12,7 +12,7 @@ from ..dialogs import END, Dialog, DialogSet, Node
 from ..events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
 from . import endings, hearing, listening, privacy, records
 from .nodes import NodeType, handler_for
-from .render import Renderer, Vars, fill
+from .render import TERSE_ANSWERS, Renderer, Vars, fill
 from .state import Context, Frame, Interpreter, State, plain_answer
 from .step import Turn
 
@@ -70,6 +70,7 @@ class Engine:
         elif isinstance(event, Heard) and matching.normalise(event.text):
             self._count_speaking(step, event)
             step.update(quiet_s=0.0)
+            self._count_words(step, event)
             hearing.on_heard(self, step, hearing.interpret(self, step, event))
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
@@ -165,6 +166,17 @@ class Engine:
                 speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
         step.update(speaking=speaking)
 
+    def _count_words(self, step: Turn, event: Heard) -> None:
+        """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
+        who = step.node.get("who", "partner") if step.state.frames else "both"
+        if who == "both" or step.state.paused or self.mode(step) != "capture":
+            return
+        name = step.slots.get(who)
+        if name:
+            counts = dict(step.state.answer_words)
+            counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
+            step.update(answer_words=counts)
+
     # ------------------------------------------------------------------ entering and leaving
 
     def enter(self, step: Turn, node_id: str | None) -> None:
@@ -210,6 +222,9 @@ class Engine:
             step.set_slots({k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("set").items()}, answer=False)
         if node.get("add"):
             step.set_slots({k: (step.slots.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
+        if node.get("note"):
+            notes = {k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("note").items()}
+            step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, notes)})
         if node.get("commit"):
             self.commit(step)
 

@@ -66,4 +66,28 @@ def session_record(state: State, unfinished: Sequence[Mapping[str, Any]]) -> dic
         "exercises": [dict(e) for e in state.entries] + [dict(e) for e in unfinished],
         "speaking_seconds": dict(state.speaking),
         "done": list(state.done),
+        **notes_fields(state.notes),
     }
+
+
+def add_notes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's ``note:`` over the notes so far: a key ending in ``[]`` adds to a list."""
+    out: dict[str, Any] = {}
+    for key, value in new.items():
+        if key.endswith("[]"):
+            out[key] = [*old.get(key, []), value] if value not in (None, "") else list(old.get(key, []))
+        else:
+            out[key] = value
+    return out
+
+
+def notes_fields(notes: Mapping[str, Any]) -> dict[str, Any]:
+    """Notes as record fields: ``lines.opener`` -> ``{"lines": {"opener": ...}}``, ``recalled_plans[]`` -> a list."""
+    out: dict[str, Any] = {}
+    for key, value in notes.items():
+        head, dot, tail = key.removesuffix("[]").partition(".")
+        if dot:
+            out.setdefault(head, {})[tail] = value
+        else:
+            out[head] = value
+    return out

@@ -8,8 +8,11 @@ dialogs load (:func:`assistant.dialogs.check_references`).
 
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
-balance of speaking time (``quieter``, ``louder``, ``lopsided``), the check-in count this
-month, ``summary``, ``count_done``, ``exercises``, ``exercises_left`` and ``options``.
+balance of speaking time (``quieter``, ``louder``, ``lopsided``, ``quieter_is_other``: the
+current frame's ``other`` spoke much less tonight, or, before tonight leans, at the last check-in), what nodes noted tonight as ``night_<key>``
+(``night_energy``), the check-in count this
+month, ``summary``, ``summary_parts``, ``count_done``, ``times_done`` (entries of the current
+exercise so far tonight), ``exercises``, ``exercises_left`` and ``options``.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ if TYPE_CHECKING:
 
 BUILTINS: dict[str, bool] = {
     "a": False, "b": False, "partner": False, "other": False, "turn": False,
-    "quieter": False, "louder": False, "lopsided": False,
+    "quieter": False, "louder": False, "lopsided": False, "quieter_is_other": False,
+    "night_energy": True,
     "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
-    "summary": False, "count_done": False, "exercises": False,
+    "summary": False, "summary_parts": False, "count_done": False, "times_done": False, "exercises": False,
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
     "help_where": False,  # where help is (config.yaml's safety:), said after a safety pause
@@ -39,6 +43,10 @@ PROMPT_VARS: dict[str, bool] = {"prompt": False}
 """What re-prompts (noinput, nomatch, help) may use besides: the last question, the options."""
 
 PACE = {"slow": 0.85, "fast": 1.15}
+TERSE_ANSWERS = 3
+"""A partner whose last this many free answers were each at most :data:`TERSE_WORDS` words
+gets brief prompts, unless config.yaml sets their verbosity."""
+TERSE_WORDS = 3
 
 
 def fields(template: str) -> list[tuple[str, str | None]]:
@@ -94,6 +102,13 @@ def balance(speaking: Mapping[str, float], partners: tuple[str, str]) -> dict[st
     return {"quieter": quieter, "louder": louder, "lopsided": lopsided}
 
 
+def leans(speaking: Mapping[str, float], partners: tuple[str, str]) -> bool:
+    """Tonight's speaking time leans to one partner enough to steer who is invited next
+    (gentler than :func:`balance`'s ``lopsided``, which is worth a word at the close)."""
+    a, b = (float(speaking.get(p, 0.0)) for p in partners)
+    return a + b >= 20.0 and max(a, b) >= 1.5 * max(min(a, b), 1.0)
+
+
 class Renderer:
     """Fills in templates for a session state; knows the dialogs (titles, summaries) only."""
 
@@ -114,11 +129,22 @@ class Renderer:
         if state.frames:
             out.update({k: v for k, v in state.frame.slots.items() if v is not None})
         out.update(balance(state.speaking, (a, b)))
+        if state.frames:
+            other = state.frame.slots.get("other")
+            if leans(state.speaking, (a, b)):
+                out["quieter_is_other"] = out["quieter"] == other
+            else:  # nothing to go on tonight yet: who was quieter last time
+                out["quieter_is_other"] = bool(other) and memory.get("last_quieter") == other
+        out.update({f"night_{k.replace('.', '_')}": v for k, v in state.notes.items() if not k.endswith("[]")})
         number = int(memory.get("sessions_this_month") or 0) + 1
         out["checkin_number_this_month"] = number
         out["checkin_ordinal_this_month"] = ordinal(number)
         out["summary"] = self.summarise(state.entries)
+        out["summary_parts"] = len(self.summary_parts(state.entries))
         out["count_done"] = len(state.entries)
+        if state.frames:
+            this = self.program.dialogs[state.frame.dialog].record or {}
+            out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
         out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
         if state.frames:
@@ -130,15 +156,20 @@ class Renderer:
 
     def summarise(self, entries: Sequence[Mapping[str, Any]]) -> str:
         """One clause for a list of exercise entries, from each dialog's ``summary`` template."""
+        parts = self.summary_parts(entries)
+        if not parts:
+            return self.messages.get("summary_none", "you checked in with each other")
+        return matching.spoken_list(parts, "and")
+
+    def summary_parts(self, entries: Sequence[Mapping[str, Any]]) -> list[str]:
+        """The distinct clauses of :meth:`summarise` (``summary_unconfirmed`` for an unconfirmed entry)."""
         parts = []
         for entry in entries:
             dialog = self.program.dialogs.get(str(entry.get("exercise")))
             if dialog and dialog.summary and entry.get("complete", True):
-                parts.append(fill(dialog.summary, {k: v for k, v in entry.items() if v is not None}))
-        parts = list(dict.fromkeys(parts))
-        if not parts:
-            return self.messages.get("summary_none", "you checked in with each other")
-        return matching.spoken_list(parts, "and")
+                template = dialog.spec.get("summary_unconfirmed") if entry.get("confirmed") is False else None
+                parts.append(fill(template or dialog.summary, {k: v for k, v in entry.items() if v is not None}))
+        return list(dict.fromkeys(parts))
 
     @staticmethod
     def style(state: State, node: Node | None) -> Mapping[str, str]:
@@ -148,7 +179,12 @@ class Renderer:
         who = node.get("who", "partner")
         if who == "both":
             return {}
-        return (state.session.get("styles") or {}).get(state.frame.slots.get(who), {})
+        name = state.frame.slots.get(who)
+        style = dict((state.session.get("styles") or {}).get(name, {}))
+        words = state.answer_words.get(name, ()) if name else ()
+        if "verbosity" not in style and len(words) >= TERSE_ANSWERS and max(words) <= TERSE_WORDS:
+            style["verbosity"] = "brief"  # answers tersely: brief prompts, no config change needed
+        return style
 
     def rate(self, state: State, node: Node | None) -> float:
         pace = PACE.get(self.style(state, node).get("pace", "normal"), 1.0)
@@ -163,4 +199,4 @@ class Renderer:
         return node.get("say")
 
 
-__all__ = ["BUILTINS", "PROMPT_VARS", "Renderer", "Vars", "balance", "fields", "fill", "ordinal"]
+__all__ = ["BUILTINS", "PROMPT_VARS", "TERSE_ANSWERS", "TERSE_WORDS", "Renderer", "Vars", "balance", "fields", "fill", "leans", "ordinal"]

@@ -81,6 +81,10 @@ class State:
     """"Forget tonight" was said: nothing of this session is saved (or logged) any more."""
     offer: tuple[str, ...] | None = None
     """After "forget tonight": the question to go back to if the couple goes on."""
+    answer_words: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Per partner: the word counts of their last few free answers (a terse partner gets brief prompts)."""
+    notes: Mapping[str, Any] = field(default_factory=dict)
+    """What nodes' ``note:`` wrote for the record's own fields (``lines.opener``, ``offers.weekly``...)."""
 
     @property
     def ended(self) -> bool:

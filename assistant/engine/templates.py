@@ -25,7 +25,7 @@ GAP = re.compile(r"^[\s.,?!;:]|\s[.,?!;:]|[,:;][.?!,]|\"\"|''|\s\s|\s$|^$")
 """What an empty variable leaves behind: "say .", ", what", "to: ?", '""', "planned  for"."""
 SAMPLE = "word"
 SPOKEN_KEYS = ("say", "brief", "help", "noinput", "nomatch")
-RECORD_KEYS = ("summary", "history")
+RECORD_KEYS = ("summary", "summary_unconfirmed", "history")
 """Dialog fields rendered over the dialog's record entry, not over the session's variables."""
 
 

@@ -18,7 +18,7 @@ UNCLEAR = "unclear"
 DISTRESS = "distress"
 """The safety screen found danger to someone (``safety`` is the category; nothing of the text is kept)."""
 
-COMMANDS = ("stop", "pause", "resume", "repeat", "slower", "help", "skip", "go_back")
+COMMANDS = ("stop", "pause", "time_out", "resume", "repeat", "slower", "help", "skip", "go_back")
 """Global commands, tried only on a whole (short) answer: "stop" stops, "I want to stop working late" is an answer."""
 PRIVACY = ("forget_tonight", "dont_keep")
 WEAK_ACTS = ("question", "you_pick", "nothing", "dont_know", "unsure", "deny", "affirm")

@@ -10,10 +10,12 @@ from .capture import Capture
 from .choice import Choice
 from .consent import Consent
 from .form import Form
+from .levels import Levels
 from .lexicon import LexiconNode
 from .menu import Menu
 from .overlap import Overlap
 from .pause import Pause
+from .wordcount import WordCount
 
 REGISTRY: dict[str, NodeType] = {
     handler.name: handler
@@ -28,6 +30,8 @@ REGISTRY: dict[str, NodeType] = {
         Call(),
         Pause(),
         Consent(),
+        WordCount(),
+        Levels(),
     )
 }
 """YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""

@@ -89,6 +89,10 @@ class Capture(NodeType):
         body = node.body
         stuck = is_stuck(answer.text) or answer.act in STUCK_ACTS
         if body.get("stuck") and stuck:
+            if step.sub.get("hinted"):  # the hint once; after that "whatever" counts as a try
+                step.fail("nomatch")
+                return
+            step.set_sub({**step.sub, "hinted": True})
             step.say(body["stuck"])
             step.listen()
             return

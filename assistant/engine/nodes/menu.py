@@ -1,4 +1,7 @@
-"""``menu``: the exercises not done tonight, by name, plus "surprise us" and a few extra items."""
+"""``menu``: the exercises not done tonight, by name, plus "surprise us" and a few extra items.
+
+It offers at most :data:`PAGE` of them at a time (``{offer}``, the ``suggest`` slot's exercise
+first); "what else?" offers the next few (its ``more`` line)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ...matching import best_match, spoken_list
 from ...meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
@@ -16,8 +20,24 @@ if TYPE_CHECKING:
     from ...dialogs import Dialog, DialogSet, Node
 
 
+PAGE = 3
+"""Options offered at a time (more on "what else?")."""
+WHAT_ELSE = ["what else", "something else", "what other ones", "other options", "more options", "what are the others"]
+
+
 def remaining(step: Step) -> list[Dialog]:
     return [d for d in step.program.exercises() if d.id not in step.state.done]
+
+
+def page(step: Step) -> list[Dialog]:
+    """The exercises offered now, :data:`PAGE` at a time: the suggested one (slot ``suggest``)
+    first, then those the last few check-ins did not have, each in file order."""
+    left = remaining(step)
+    first = step.slots.get("suggest")
+    recent = set(step.memory.get("recent_exercises") or [])
+    left.sort(key=lambda d: (d.id != first, d.id in recent))
+    start = (int(step.sub.get("page") or 0) * PAGE) % max(len(left), 1)
+    return left[start:start + PAGE]
 
 
 def surprise(step: Step, left: list[Dialog]) -> Dialog:
@@ -32,7 +52,7 @@ class Menu(NodeType):
     name = "menu"
     schema = {
         "type": "object",
-        "properties": {"extra": {"type": "array", "items": CHOICE_ITEM}, "surprise": {"type": "array", "items": TEXT}},
+        "properties": {"extra": {"type": "array", "items": CHOICE_ITEM}, "surprise": {"type": "array", "items": TEXT}, "more": TEXT},
         "additionalProperties": False,
     }
     listens = True
@@ -44,12 +64,17 @@ class Menu(NodeType):
         check_likes(body.get("extra", []), ["extra"], program, error)
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
+        if body.get("more"):
+            yield ["more"], body["more"]
         for i, item in enumerate(body.get("extra", [])):
             for j, text in enumerate(texts(item.get("say"))):
                 yield ["extra", i, "say"] + ([j] if isinstance(item.get("say"), list) else []), text
 
     def template_vars(self, node: Node) -> Mapping[str, bool]:
-        return {"title": False}
+        return {"title": False, "offer": False}
+
+    def variables(self, step: Step, node: Node) -> Mapping[str, Any]:
+        return {"offer": spoken_list([d.title for d in page(step)], "or")}
 
     def skipped(self, step: Step, node: Node) -> bool:
         return not remaining(step)
@@ -60,6 +85,8 @@ class Menu(NodeType):
             out["surprise us"] = list(node.body["surprise"])
         for item in node.body.get("extra", []):
             out[item["label"]] = step.phrases(item)
+        if len(remaining(step)) > PAGE:
+            out["what else"] = list(WHAT_ELSE)
         return out
 
     def ask(self, step: Step, node: Node) -> Ask:
@@ -67,6 +94,8 @@ class Menu(NodeType):
         return Ask("choice", options=options, acts={"you_pick": "surprise us"} if "surprise us" in options else {})
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
+        if self.what_else(step, node, answer):
+            return
         label = pick(step, answer, self.options(step, node))
         if label is None or label == DECLINE:
             unpicked(step, node, answer)
@@ -83,3 +112,12 @@ class Menu(NodeType):
             return
         step.answered()
         step.goto(step.call(chosen.id, return_to=node.get("next")))
+
+    def what_else(self, step: Step, node: Node, answer: Answer) -> bool:
+        """"What else?": the next few exercises (the node's ``more`` line); False for any other answer."""
+        if len(remaining(step)) <= PAGE or best_match(answer.text, {"what else": WHAT_ELSE}) is None:
+            return False
+        step.set_sub({"page": int(step.sub.get("page") or 0) + 1})
+        step.say(node.body.get("more") or "There's also {offer}.", prompt=True)
+        step.listen()
+        return True
