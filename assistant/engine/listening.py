@@ -48,9 +48,9 @@ def listen_action(engine: Engine, state: State) -> Listen:
         "choice" if mode == "choice" else "capture",
         tuple(options.keys()) if mode == "choice" else (),
         grammar,
-        no_input_s=float(timeouts.get("no_input_s", 8.0)),
-        end_silence_s=float(timeouts.get("end_silence_s", 0.6 if mode == "choice" else 2.0)),
-        max_s=float(timeouts.get("max_s", 8.0 if mode == "choice" else 30.0)),
+        no_input_s=float(timeouts["no_input_s"]),  # required in common.yaml, the one home of timing
+        end_silence_s=float(timeouts["end_silence_s"]),
+        max_s=float(timeouts["max_s"]),
         complete_silence_s=float(complete) if complete is not None else None,
     )
     listen = handler.tune_listen(step, node, listen, command_phrases)
