@@ -146,7 +146,7 @@ class Renderer:
             this = self.program.dialogs[state.frame.dialog].record or {}
             out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
-        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
+        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if not state.not_offered(d.id)])
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})
