@@ -326,7 +326,23 @@ COMMON_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-REQUIRED_MESSAGES = ("give_up", "stop", "paused", "resumed", "help", "nothing_to_skip", "skipped", "at_start", "pass")
+REQUIRED_MESSAGES = (
+    # global commands (engine/commands.py)
+    "stop", "paused", "resumed", "help", "help_move_on", "at_start", "nothing_to_skip", "skipped", "pass",
+    # how an exercise ends early (engine/endings.py, nodes/consent.py, nodes/capture.py)
+    "give_up", "exercise_ended", "withdrawn", "declined", "nothing",
+    # nodes (menu "surprise us", form read-backs) and the closing summary (engine/render.py)
+    "surprise", "not_confirmed", "keep_as_is", "summary_none",
+    # privacy (engine/privacy.py): "don't keep that", "forget tonight"
+    "not_kept", "not_kept_again", "forgotten", "forgotten_offer", "forgotten_stop", "forgotten_go_on",
+    # the safety pause (engine/safety.py)
+    "safety", "safety_offer", "safety_stop", "safety_go_on",
+    # a second room while a check-in runs (house.py)
+    "busy_elsewhere",
+)
+"""Every ``dialogs/common.yaml`` message the Python speaks: each must be there when the
+dialogs load (``checkin validate``, ``checkin doctor``), so a missing one is a one-line error,
+never silence or a KeyError mid-session.  ``tests/test_dialogs.py`` checks the code uses no other."""
 
 
 # --------------------------------------------------------------------------- YAML layer

@@ -145,3 +145,48 @@ def test_turn_timing_is_required_in_common_yaml_defaults():
     del data["defaults"]["timeouts"]
     with pytest.raises(DialogError, match="timeouts"):
         common_from_dict(data, str(path))
+
+
+def _messages_the_code_speaks() -> set[str]:
+    """Every common.yaml message name written in assistant/: ``message("x")`` (all literals of
+    its first argument), ``messages["x"]``, ``messages.get("x")``, and house.py's ``BUSY``."""
+    import ast
+
+    from assistant import house
+
+    names = {house.BUSY}
+    for path in (Path(__file__).resolve().parent.parent / "assistant").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            arg: ast.AST | None = None
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                if node.func.attr == "message" or (node.func.attr == "get" and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "messages"):
+                    arg = node.args[0]
+            elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "messages":
+                arg = node.slice
+            if arg is not None:
+                names |= {c.value for c in ast.walk(arg) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return names
+
+
+def test_every_message_the_code_speaks_is_required_at_load():
+    """One place declares the common.yaml messages Python uses (REQUIRED_MESSAGES); the code uses no other."""
+    from assistant.dialogs import REQUIRED_MESSAGES
+
+    used = _messages_the_code_speaks()
+    assert {"busy_elsewhere", "forgotten", "not_kept_again", "safety_go_on", "surprise", "skipped"} <= used, used
+    assert used - set(REQUIRED_MESSAGES) == set()
+
+
+@pytest.mark.parametrize("name", ["busy_elsewhere", "forgotten_offer", "not_kept_again", "safety_offer"])
+def test_a_missing_message_is_one_line_at_validate_and_doctor(tmp_path, capsys, name):
+    from assistant import config, doctor
+
+    root = _copy_dialogs(tmp_path)
+    common = root / "common.yaml"
+    lines = common.read_text().splitlines(keepends=True)
+    common.write_text("".join(line for line in lines if not line.startswith(f"  {name}:")))
+    assert cli.main(["validate", str(root)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"messages.{name}: is missing") and "\n" not in err and "common.yaml:" in err
+    check = next(doctor.run_checks(config.from_yaml(f"dialogs: {root}\n", "c.yaml")))
+    assert check.name == "dialogs" and not check.ok and f"messages.{name}: is missing" in check.detail

@@ -20,6 +20,8 @@ QUIET_EXITS = 2
 QUIET_S = 90.0
 """Seconds without anyone speaking (outside timed pauses) that end the check-in."""
 ALWAYS_RECORDED = ("withdrawn", "paused_for_safety")
+SET_ASIDE = ("declined", "withdrawn", "paused_for_safety")
+"""Ways of leaving an exercise after which the menu does not offer it again tonight."""
 
 
 def recorded(dialog: Dialog, outcome: str) -> bool:

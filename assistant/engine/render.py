@@ -12,7 +12,9 @@ balance of speaking time (``quieter``, ``louder``, ``lopsided``, ``quieter_is_ot
 current frame's ``other`` spoke much less tonight, or, before tonight leans, at the last check-in), what nodes noted tonight as ``night_<key>``
 (``night_energy``), the check-in count this
 month, ``summary``, ``summary_parts``, ``count_done``, ``times_done`` (entries of the current
-exercise so far tonight), ``exercises``, ``exercises_left`` and ``options``.
+exercise so far tonight), ``exercises``, ``exercises_left``, ``options``, and ``forgotten``
+(true after "forget tonight": a line that promises to keep something branches on it and says
+the honest alternative, since nothing more is kept).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ BUILTINS: dict[str, bool] = {
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
     "help_where": False,  # where help is (config.yaml's safety:), said after a safety pause
+    "forgotten": False,  # "forget tonight" was said: a line that promises to keep something branches on it
 }
 """Variables every template may use -> whether one may be empty when spoken."""
 
@@ -146,10 +149,11 @@ class Renderer:
             this = self.program.dialogs[state.frame.dialog].record or {}
             out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
-        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if d.id not in state.done])
+        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if not state.not_offered(d.id)])
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})
+        out["forgotten"] = state.forgotten
         if extra:
             out.update(extra)
         return out

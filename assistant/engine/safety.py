@@ -28,6 +28,7 @@ def hold(engine: Engine, step: Turn) -> None:
     dialog = engine.dialog(state)
     if state.held is None:
         if dialog.kind == "exercise":
+            step.update(set_aside=state.set_aside + (dialog.id,))
             if dialog.record:
                 entry = {"exercise": dialog.record.get("exercise", dialog.id), "complete": False, "outcome": "paused_for_safety"}
                 step.update(entries=state.entries + (entry,))

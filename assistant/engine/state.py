@@ -55,6 +55,8 @@ class State:
     frames: tuple[Frame, ...]
     entries: tuple[Mapping[str, Any], ...] = ()
     done: tuple[str, ...] = ()
+    set_aside: tuple[str, ...] = ()
+    """Exercises declined, withdrawn or paused for safety tonight: not offered again."""
     noinput: int = 0
     nomatch: int = 0
     paused: bool = False
@@ -89,6 +91,10 @@ class State:
     @property
     def ended(self) -> bool:
         return self.outcome is not None
+
+    def not_offered(self, dialog: str) -> bool:
+        """Done tonight, or set aside (declined, withdrawn, paused for safety): not offered again."""
+        return dialog in self.done or dialog in self.set_aside
 
     @property
     def frame(self) -> Frame:

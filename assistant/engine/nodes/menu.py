@@ -1,4 +1,4 @@
-"""``menu``: the exercises not done tonight, by name, plus "surprise us" and a few extra items.
+"""``menu``: the exercises not done (nor declined) tonight, by name, plus "surprise us" and a few extra items.
 
 It offers at most :data:`PAGE` of them at a time (``{offer}``, the ``suggest`` slot's exercise
 first); "what else?" offers the next few (its ``more`` line)."""
@@ -26,7 +26,8 @@ WHAT_ELSE = ["what else", "something else", "what other ones", "other options", 
 
 
 def remaining(step: Step) -> list[Dialog]:
-    return [d for d in step.program.exercises() if d.id not in step.state.done]
+    """The exercises still on offer tonight: not done, declined, withdrawn or paused for safety."""
+    return [d for d in step.program.exercises() if not step.state.not_offered(d.id)]
 
 
 def page(step: Step) -> list[Dialog]:
