@@ -176,6 +176,12 @@ class Pyttsx3Synth:
             return b""
         if rate_factor <= 0:
             raise TTSError(f"rate_factor must be positive, not {rate_factor}")
+        try:
+            return self._render_once(text, rate_factor)
+        except TTSError:  # espeak's loop now and then drops a render under load: once more
+            return self._render_once(text, rate_factor)
+
+    def _render_once(self, text: str, rate_factor: float) -> bytes:
         with _ENGINE_LOCK, tempfile.TemporaryDirectory(prefix="checkin-tts-", dir=render_base_dir()) as private:
             self._count += 1
             path = os.path.join(private, f"render-{self._count}.wav")  # mkdtemp: mode 0700, deleted on leaving
