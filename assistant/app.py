@@ -117,7 +117,7 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
             return None
         speaker = SoundDeviceSpeaker(settings.audio.output_device)
     static = [respell(text, settings.pronunciations) for text in static]
-    return SpeakingVoice(synth(settings, static), speaker, say_as=settings.pronunciations)
+    return SpeakingVoice(synth(settings, static), speaker, log=log, say_as=settings.pronunciations)
 
 
 def recogniser(settings: Settings) -> RoleRecogniser:

@@ -276,16 +276,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.recogniser(settings)
-    wake = app.wake(settings, recogniser)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log is not None:
         sinks.append(_log_sink(args.log))
     print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake.phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
-    if satellites:
+    if satellites:  # each room builds its own wake detector
         from .house import run_house
 
         run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
         return EXIT_OK
+    wake = app.wake(settings, recogniser)
     current: dict[str, MicSource] = {}
 
     def open_mic():

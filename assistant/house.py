@@ -64,6 +64,9 @@ class Room:
     """Extra session sinks (a satellite's transcript cue)."""
     on_wake: Callable[[str], None] | None = None
     """Called with the wake phrase when a check-in starts here (a satellite's detection)."""
+    cue: Callable[[str], float] | None = None
+    """The listening cues (:func:`assistant.app.cues`): the board's own speaker only; a
+    satellite sounds its own, on the ``detection`` and ``transcript`` events it is sent."""
     retry_s: float = 2.0
 
 
@@ -116,12 +119,13 @@ class HouseRunner:
         from .runner import Runner
 
         journal = app.journal(self.live.settings, self.live.dialogs)  # a connection per thread
-        wake = app.wake(self.live.settings)
+        wake = app.wake(self.live.settings, self.recogniser)  # two stages, as on the board's mic
         sinks = [self._tagged(sink, room.name) for sink in self.sinks]
         while not self.stop.is_set():
             runner = Runner(
                 self._stoppable(room.open_chunks()),
                 wake,
+                cue=room.cue,
                 turns=lambda stream: self._turns(stream, room),
                 session=lambda turns: self._session(turns, room, journal, sinks),
                 run_session=lambda session: self._run_session(session, room, journal),
@@ -145,7 +149,7 @@ class HouseRunner:
     def _turns(self, stream: Iterator[AudioChunk], room: Room):  # noqa: ANN202
         from .listener import AudioTurns
 
-        return AudioTurns(stream, self.recogniser, live=True, flush=room.flush)
+        return AudioTurns(stream, self.recogniser, live=True, flush=room.flush, cue=room.cue)
 
     def _session(self, turns, room: Room, journal, sinks):  # noqa: ANN001, ANN202
         from . import app
@@ -197,7 +201,10 @@ def local_room(settings: Any, voice: Any, log: IO[str]) -> Room | None:
     def chunks() -> Iterator[AudioChunk]:
         return ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices, log=log).chunks()
 
-    return Room("this room", chunks, lambda: current["mic"].flush() if "mic" in current else 0, voice=voice)
+    from . import app
+
+    flush = lambda: current["mic"].flush() if "mic" in current else 0  # noqa: E731
+    return Room("this room", chunks, flush, voice=voice, cue=app.cues(settings, voice))
 
 
 def run_house(
@@ -215,7 +222,6 @@ def run_house(
     """Assemble the rooms (this board's microphone and each satellite) and run them until
     interrupted (or ``max_sessions`` check-ins).  Returns the runner (records, declines)."""
     from . import app
-    from .voice import SpeakingVoice
     from .wyoming_link import LinkLoop, SatelliteLink, SatelliteSpeaker, transcript_sink, wake_sent
 
     log = log or sys.stderr
@@ -225,11 +231,11 @@ def run_house(
     if here is not None:
         rooms.append(here)
     loop = LinkLoop()
-    synth = app.synth(settings, static=app.static_prompts(live.dialogs, settings.partners))
+    static = app.static_prompts(live.dialogs, settings.partners)
     stop = threading.Event()
     links = [SatelliteLink(a, loop, log=log, give_up_s=settings.audio.device_wait_s, stopped=stop).start() for a in addresses]
     for link in links:
-        voice = SpeakingVoice(synth, SatelliteSpeaker(link, margin_s=margin_s), log=log)
+        voice = app.voice(settings, speaker=SatelliteSpeaker(link, margin_s=margin_s), log=log, static=static)
         rooms.append(Room(link.name, link.chunks, link.flush, voice=voice, sinks=[transcript_sink(link)], on_wake=partial(wake_sent, link)))
     runner = HouseRunner(rooms, live, recogniser, sinks, log=log, max_sessions=max_sessions, stop=stop)
     try:
