@@ -210,3 +210,15 @@ def test_a_forgotten_session_cut_short_saves_nothing(engine, tmp_path):
         raise AssertionError("the turns were cut short")
     assert session.interrupted() is not None  # the loop would save here, but the session is forgotten
     assert journal.records() == []
+
+
+def test_after_forget_tonight_the_coach_listens_for_stop_or_go_on_and_waits_through_silence(engine):
+    """At a choice (the menu) the wait is the stop / go-on listen, as after a safety pause:
+    "go on" is in its grammar, and a silence asks nothing new."""
+    from assistant.events import Listen, Silence
+
+    state, log = play(engine, ["high", "forget tonight"])
+    listen = [a for a in log if isinstance(a, Listen)][-1]
+    assert listen.choices == ("stop", "go on") and "go on" in listen.grammar
+    state, actions = engine.handle(state, Silence(listen.no_input_s))
+    assert state.offer is not None and not state.ended and not says(actions)

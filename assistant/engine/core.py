@@ -303,7 +303,7 @@ class Engine:
     # ------------------------------------------------------------------ turns
 
     def _on_silence(self, step: Turn, seconds: float) -> None:
-        if step.state.paused or step.state.held is not None:
+        if step.state.paused or step.state.holding:
             step.listen()
         elif not self.handler(step.state).on_silence(step, step.node):
             step.update(quiet_s=step.state.quiet_s + seconds)  # a timed pause's silence is not "nobody spoke"

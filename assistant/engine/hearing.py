@@ -33,7 +33,7 @@ def interpret(engine: Engine, step: Turn, event: Heard) -> Answer:
     tables = engine.tables
     if tables is None:
         return engine.interpret(event.text, event.confidence)
-    if step.state.paused or step.state.held is not None or step.state.offer is not None:
+    if step.state.paused or step.state.holding:
         ask = HOLDING
     else:
         ask = engine.handler(step.state).ask(step, step.node)

@@ -29,7 +29,7 @@ def listen_action(engine: Engine, state: State) -> Listen:
     command_phrases = [p for phrases in engine.commands.values() for p in phrases[:GRAMMAR_COMMAND_PHRASES]]
     if state.paused:
         return replace(PAUSED, node=ref, grammar=tuple(engine.commands["resume"] + engine.commands["stop"]))
-    if state.held is not None:  # after a safety pause: stop for tonight, or go on
+    if state.holding:  # after a safety pause or "forget tonight": stop for tonight, or go on
         phrases = ["yes", "no", "go on", *engine.commands["resume"], *engine.commands["stop"]]
         return replace(PAUSED, node=ref, choices=("stop", "go on"), grammar=tuple(dict.fromkeys(phrases)), no_input_s=60.0)
     step = Turn(engine, state)

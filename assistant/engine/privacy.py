@@ -22,16 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import Forget
 from . import records
+from .safety import KEEP, stop_or_go_on
 
 if TYPE_CHECKING:
     from .core import Engine
     from .state import Answer, State
     from .step import Turn
 
-STOP_ACTS = ("affirm", "stop")
-GO_ON_ACTS = ("deny", "resume", "skip", "decline")
-KEEP = ("partner", "other", "turn")
-"""Slots that are never an answer's words (the names and the round)."""
 MIN_COPY = 4
 """A dropped value this long or longer is also dropped where another slot copied it."""
 
@@ -149,19 +146,13 @@ def forget_tonight(engine: Engine, step: Turn) -> None:
 def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     """After "forget tonight": stop here, or go on where we were (off the record)."""
     back = step.state.offer or ()
-    if answer.act in STOP_ACTS:
-        step.update(offer=None)
-        step.message("forgotten_stop")
-        engine.end(step, "stopped")
-    elif answer.act in GO_ON_ACTS:
-        step.update(offer=None)
-        step.message("forgotten_go_on")
+
+    def go_on() -> None:
         step.set_prompt(back)
         step.repeat_prompt()
         step.listen()
-    else:
-        step.repeat_prompt()
-        step.listen()
+
+    stop_or_go_on(engine, step, answer, "forgotten", {"offer": None}, go_on)
 
 
 def forgotten_record(state: State) -> dict[str, Any]:

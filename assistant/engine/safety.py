@@ -9,7 +9,8 @@ for tonight.  "Go on" continues where the exercise would have returned to.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..dialogs import END
 
@@ -20,6 +21,24 @@ if TYPE_CHECKING:
 
 STOP_ACTS = ("affirm", "stop")
 GO_ON_ACTS = ("deny", "resume", "skip", "decline")
+KEEP = ("partner", "other", "turn")
+"""Slots that are never an answer's words (the names and the round)."""
+
+
+def stop_or_go_on(engine: Engine, step: Turn, answer: Answer, messages: str, clear: Mapping[str, Any], go_on: Callable[[], None]) -> None:
+    """The answer to "stop for tonight, or go on?": ``{messages}_stop`` and the end, or
+    ``{messages}_go_on`` and ``go_on()``; anything else asks again.  ``clear`` ends the wait."""
+    if answer.act in STOP_ACTS:
+        step.update(**clear)
+        step.message(f"{messages}_stop")
+        engine.end(step, "stopped")
+    elif answer.act in GO_ON_ACTS:
+        step.update(**clear)
+        step.message(f"{messages}_go_on")
+        go_on()
+    else:
+        step.repeat_prompt()
+        step.listen()
 
 
 def hold(engine: Engine, step: Turn) -> None:
@@ -35,7 +54,7 @@ def hold(engine: Engine, step: Turn) -> None:
             if len(state.frames) > 1:
                 step.update(frames=state.frames[:-1], held=state.frame.return_to or END)
             else:
-                step.update_frame(dirty=False, slots={k: v for k, v in state.frame.slots.items() if k in ("partner", "other", "turn")})
+                step.update_frame(dirty=False, slots={k: v for k, v in state.frame.slots.items() if k in KEEP})
                 step.update(held="")
         else:
             step.update(held=state.frame.node)
@@ -48,20 +67,14 @@ def hold(engine: Engine, step: Turn) -> None:
 def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     """After the safety line: stop for tonight, or go on gently."""
     held = step.state.held
-    if answer.act in STOP_ACTS:
-        step.update(held=None)
-        step.message("safety_stop")
-        engine.end(step, "stopped")
-    elif answer.act in GO_ON_ACTS:
-        step.update(held=None)
-        step.message("safety_go_on")
+
+    def go_on() -> None:
         if held:
             engine.enter(step, held)
         else:
             engine.end(step, "stopped")
-    else:
-        step.repeat_prompt()
-        step.listen()
+
+    stop_or_go_on(engine, step, answer, "safety", {"held": None}, go_on)
 
 
 __all__ = ["answer", "hold"]

@@ -92,6 +92,11 @@ class State:
     def ended(self) -> bool:
         return self.outcome is not None
 
+    @property
+    def holding(self) -> bool:
+        """Waiting for "stop, or go on?" (after a safety pause, or after "forget tonight")."""
+        return self.held is not None or self.offer is not None
+
     def not_offered(self, dialog: str) -> bool:
         """Done tonight, or set aside (declined, withdrawn, paused for safety): not offered again."""
         return dialog in self.done or dialog in self.set_aside
