@@ -120,11 +120,12 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     return SpeakingVoice(synth(settings, static), speaker, log=log, say_as=settings.pronunciations)
 
 
-def recogniser(settings: Settings) -> RoleRecogniser:
+def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> RoleRecogniser:
     """The recognisers in their roles (choices, fallback, free answers), each loaded at its
     first utterance: while the device waits for the wake phrase only the wake detector is
     needed, and the first turn comes after the greeting, which hides the load.  A Vosk
-    model that is missing is an error now, not at the first turn; ``check()`` loads all."""
+    model that is missing is an error now, not at the first turn; ``check()`` loads all.
+    ``common``: the loaded dialogs' common.yaml (read from the dialogs folder when not given)."""
     from .asr import registry
     from .asr.base import RecogniserError
     from .asr.vosk import looks_like_vosk_model
@@ -133,20 +134,20 @@ def recogniser(settings: Settings) -> RoleRecogniser:
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
         raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)")
     options = asr.options()
-    commands = global_commands(settings)
+    commands = global_commands(settings, common)
     hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
     confirm = [p for phrases in commands.values() for p in phrases]
     return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=confirm, hints=hints)
 
 
-def global_commands(settings: Settings) -> dict[str, list[str]]:
-    """The global commands of the dialogs' common.yaml: their phrases in lower-case words."""
-    import re
-
+def global_commands(settings: Settings, common: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+    """The global commands of the dialogs' common.yaml: their phrases normalised as answers are."""
     from .dialogs import load_file
+    from .matching import normalise
 
-    common = load_file(settings.dialogs / "common.yaml", "common")
-    return {name: [" ".join(re.findall(r"[a-z0-9']+", p.lower().replace("-", " "))) for p in phrases] for name, phrases in common["commands"].items()}
+    if common is None:
+        common = load_file(settings.dialogs / "common.yaml", "common")
+    return {name: [normalise(p) for p in phrases] for name, phrases in common["commands"].items()}
 
 
 def audio_turns(settings: Settings):

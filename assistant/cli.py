@@ -275,7 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _fail(f"{exc}: plug one in and run `checkin doctor`", EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
-    recogniser = app.recogniser(settings)
+    recogniser = app.recogniser(settings, live.dialogs.common)
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log is not None:
         sinks.append(_log_sink(args.log))

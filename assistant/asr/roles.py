@@ -45,12 +45,9 @@ class RoleRecogniser:
         """Free turns: phrases the free recogniser is told to expect (the global commands,
         as Whisper hotwords; only for a recogniser whose grammar is a hint, not a constraint)."""
         self._load = load
-        self._loaded: dict[str, Recogniser] = {}
 
     def get(self, name: str) -> Recogniser:
-        if name not in self._loaded:
-            self._loaded[name] = self._load(name)
-        return self._loaded[name]
+        return self._load(name)  # the registry keeps one instance a recogniser and options
 
     def check(self) -> RoleRecogniser:
         """Load every recogniser the roles name now (to fail early)."""
@@ -83,10 +80,11 @@ class FallbackUtterance:
         """The answer came from the fallback recogniser (for the benchmark)."""
 
     def feed(self, pcm: bytes) -> None:
-        self._buffer += pcm
         self._fast.feed(pcm)
         if self._fallback is not None:
             self._fallback.feed(pcm)
+        else:
+            self._buffer += pcm  # kept only until the fallback opens
 
     def _sure(self, text: str) -> bool:
         return bool(text) and text not in self._confirm
@@ -101,6 +99,7 @@ class FallbackUtterance:
         if self._fallback is None:
             self._fallback = self._open_fallback()
             self._fallback.feed(bytes(self._buffer))
+            self._buffer = bytearray()
         return self._fallback
 
     def speculate(self) -> None:

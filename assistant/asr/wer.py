@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rapidfuzz.distance import Levenshtein
+
 _TOKEN = re.compile(r"[a-z0-9']+")
 
 
@@ -24,22 +26,11 @@ def words(text: str) -> list[str]:
     return [w for w in out if w]
 
 
-def edits(reference: list[str], hypothesis: list[str]) -> int:
-    """Levenshtein distance over words."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
-
-
 def word_error_rate(pairs: Iterable[tuple[str, str]]) -> float:
     """Total word edits over total reference words, for ``(reference, hypothesis)`` pairs."""
     errors = total = 0
     for reference, hypothesis in pairs:
         ref = words(reference)
-        errors += edits(ref, words(hypothesis))
+        errors += Levenshtein.distance(ref, words(hypothesis))  # over words, not characters
         total += len(ref)
     return errors / max(1, total)
