@@ -146,13 +146,18 @@ def forget_tonight(engine: Engine, step: Turn) -> None:
 def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     """After "forget tonight": stop here, or go on where we were (off the record)."""
     back = step.state.offer or ()
-
-    def go_on() -> None:
-        step.set_prompt(back)
-        step.repeat_prompt()
-        step.listen()
-
-    stop_or_go_on(engine, step, answer, "forgotten", {"offer": None}, go_on)
+    choice = stop_or_go_on(step, answer)
+    if choice is None:
+        return
+    step.update(offer=None)
+    if choice == "stop":
+        step.message("forgotten_stop")
+        engine.end(step, "stopped")
+        return
+    step.message("forgotten_go_on")
+    step.set_prompt(back)
+    step.repeat_prompt()
+    step.listen()
 
 
 def forgotten_record(state: State) -> dict[str, Any]:

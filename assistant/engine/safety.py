@@ -9,8 +9,7 @@ for tonight.  "Go on" continues where the exercise would have returned to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING
 
 from ..dialogs import END
 
@@ -25,20 +24,16 @@ KEEP = ("partner", "other", "turn")
 """Slots that are never an answer's words (the names and the round)."""
 
 
-def stop_or_go_on(engine: Engine, step: Turn, answer: Answer, messages: str, clear: Mapping[str, Any], go_on: Callable[[], None]) -> None:
-    """The answer to "stop for tonight, or go on?": ``{messages}_stop`` and the end, or
-    ``{messages}_go_on`` and ``go_on()``; anything else asks again.  ``clear`` ends the wait."""
+def stop_or_go_on(step: Turn, answer: Answer) -> str | None:
+    """The answer to "stop for tonight, or go on?": ``"stop"``, ``"go on"``, or None after
+    asking again (the caller ends its wait and says its own line)."""
     if answer.act in STOP_ACTS:
-        step.update(**clear)
-        step.message(f"{messages}_stop")
-        engine.end(step, "stopped")
-    elif answer.act in GO_ON_ACTS:
-        step.update(**clear)
-        step.message(f"{messages}_go_on")
-        go_on()
-    else:
-        step.repeat_prompt()
-        step.listen()
+        return "stop"
+    if answer.act in GO_ON_ACTS:
+        return "go on"
+    step.repeat_prompt()
+    step.listen()
+    return None
 
 
 def hold(engine: Engine, step: Turn) -> None:
@@ -67,14 +62,19 @@ def hold(engine: Engine, step: Turn) -> None:
 def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     """After the safety line: stop for tonight, or go on gently."""
     held = step.state.held
-
-    def go_on() -> None:
-        if held:
-            engine.enter(step, held)
-        else:
-            engine.end(step, "stopped")
-
-    stop_or_go_on(engine, step, answer, "safety", {"held": None}, go_on)
+    choice = stop_or_go_on(step, answer)
+    if choice is None:
+        return
+    step.update(held=None)
+    if choice == "stop":
+        step.message("safety_stop")
+        engine.end(step, "stopped")
+        return
+    step.message("safety_go_on")
+    if held:
+        engine.enter(step, held)
+    else:
+        engine.end(step, "stopped")
 
 
 __all__ = ["answer", "hold"]
