@@ -88,12 +88,12 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else config_mod.load(args.config).dialogs
-    errors = validate_dir(directory)
-    for error in errors:
-        print(error, file=sys.stderr)
-    if errors:
+    try:
+        dset = app.dialogs(config_mod.Settings(dialogs=directory))
+    except DialogError as exc:
+        for error in validate_dir(directory) or [exc]:  # every broken file, one line each
+            print(error, file=sys.stderr)
         return EXIT_INVALID
-    dset = app.dialogs(config_mod.Settings(dialogs=directory))
     print(f"ok: {len(dset.dialogs)} dialogs, {len(dset.lexicons)} lexicons, {len(dset.decks)} decks in {directory}")
     return EXIT_OK
 

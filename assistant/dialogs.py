@@ -650,7 +650,7 @@ def load_dir(path: str | Path) -> DialogSet:
     if (root / "meaning").is_dir():
         from .meaning import load_tables  # the meaning layer's tables (it imports this module)
 
-        tables = load_tables(root)
+        tables = load_tables(root, common=common, lexicon=lexicons.get("feelings"))
     dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where, meaning=tables)
     check_references(dset)
     return dset
@@ -680,14 +680,7 @@ def validate_dir(path: str | Path) -> list[DialogError]:
             load_dir(root)
         except DialogError as exc:
             errors.append(exc)
-    if not errors and (root / "meaning").is_dir():
-        from .meaning import load_tables  # the meaning layer's tables (it imports this module)
-
-        try:
-            load_tables(root)
-        except DialogError as exc:
-            errors.append(exc)
-    return errors
+    return errors  # load_dir checked the meaning tables too
 
 
 def check_references(dset: DialogSet) -> None:

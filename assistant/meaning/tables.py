@@ -184,8 +184,9 @@ def tables_from_data(acts: Any, scales: Any, safety: Any, times: Any, common: Ma
     )
 
 
-def load_tables(dialogs_dir: str | Path, feelings: str = "feelings") -> Tables:
-    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings lexicon."""
+def load_tables(dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None) -> Tables:
+    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
+    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
     root = Path(dialogs_dir)
     parsed: dict[str, Any] = {}
     where: dict[str, tuple[str, _Located | None]] = {}
@@ -193,7 +194,9 @@ def load_tables(dialogs_dir: str | Path, feelings: str = "feelings") -> Tables:
         path = root / "meaning" / f"{name}.yaml"
         data, located = parse_yaml(read_source(path, "meaning table"), str(path))
         parsed[name], where[name] = data, (str(path), located)
-    common = load_file(root / "common.yaml", "common")
+    if common is None:
+        common = load_file(root / "common.yaml", "common")
     lex_path = root / "lexicons" / f"{feelings}.yaml"
-    lexicon = load_file(lex_path, "lexicon") if lex_path.exists() else None
+    if lexicon is None and lex_path.exists():
+        lexicon = load_file(lex_path, "lexicon")
     return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
