@@ -5,6 +5,7 @@ The sounds are made here (two soft sine notes with faded edges), not read from f
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import IO
 
@@ -22,6 +23,7 @@ LEVEL = 0.18
 """Peak level (of full scale): audible, well below the prompts."""
 
 
+@functools.cache
 def tone(kind: str) -> bytes:
     """The cue's samples (16 kHz mono s16le)."""
     parts = []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from array import array
+import numpy as np
 
 from .audio import AudioError, MicSource, SoundDeviceSpeaker, find_device
 from .config import Settings
+from .vad import SILENT_DB, rms_db
 
 SENTENCE = "This is Check-in. If you can hear me, the speaker works."
 
@@ -25,12 +25,10 @@ def test_mic(settings: Settings, seconds: float = 3.0) -> str:
     source = MicSource(settings.audio.input_device)
     chunks = source.chunks()
     heard = 0.0
-    loudest = 0.0
+    level = SILENT_DB
     try:
         for chunk in chunks:
-            samples = array("h", chunk.pcm)
-            if samples:
-                loudest = max(loudest, math.sqrt(sum(s * s for s in samples) / len(samples)))
+            level = max(level, rms_db(np.frombuffer(chunk.pcm, dtype="<i2")))
             heard += chunk.seconds
             if heard >= seconds:
                 break
@@ -38,7 +36,6 @@ def test_mic(settings: Settings, seconds: float = 3.0) -> str:
         chunks.close()  # type: ignore[attr-defined]
     if heard == 0:
         raise AudioError("the microphone gave no audio")
-    level = 20 * math.log10(max(loudest, 1.0) / 32768)
     if level < -50:
         return f"only silence ({level:.0f} dBFS): is it muted, or is audio.input_device the right one?"
     return f"heard you (loudest {level:.0f} dBFS)"
