@@ -405,15 +405,8 @@ def whisper_main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _fail("interrupted; run the same command again to resume")
         return EXIT_INTERRUPTED
-    except DownloadError as e:
-        _fail(f"download failed: {e}; run the same command again to resume")
-        return EXIT_ERROR
-    except ChecksumError as e:
-        _fail(f"{e}; the download was deleted")
-        return EXIT_BAD_DOWNLOAD
-    except OSError as e:
-        _fail(f"install failed: {e}")
-        return EXIT_ERROR
+    except (DownloadError, ChecksumError, OSError) as e:
+        return _report(e, "install", "run the same command again to resume")
     print(f"Installed Whisper {name} in {target}; set asr.whisper_model: {target} in config.yaml")
     return EXIT_OK
 
@@ -449,6 +442,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _fail(message: str) -> None:
     print(f"download_model: error: {_one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _report(exc: BaseException, stage: str, resume: str = "") -> int:
+    """One line and the exit code for a failed install (both installers)."""
+    if isinstance(exc, DownloadError):
+        _fail(f"download failed: {exc}" + (f"; {resume}" if resume else ""))
+        return EXIT_ERROR
+    if isinstance(exc, ChecksumError):
+        _fail(f"{exc}; the download was deleted")
+        return EXIT_BAD_DOWNLOAD
+    if isinstance(exc, ArchiveError):
+        _fail(f"{exc}; the archive was deleted")
+        return EXIT_BAD_DOWNLOAD
+    _fail(f"{stage} failed: {exc}")
+    return EXIT_ERROR
 
 
 def _resume_hint(argv: Sequence[str]) -> str:
@@ -519,18 +527,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except DownloadInterrupted as e:
         _fail(f"download interrupted: {e}; partial file kept at {part} - {_resume_hint(argv)}")
         return EXIT_ERROR
-    except DownloadError as e:
-        _fail(f"download failed: {e}")
-        return EXIT_ERROR
-    except ChecksumError as e:
-        _fail(f"{e}; the download was deleted")
-        return EXIT_BAD_DOWNLOAD
-    except ArchiveError as e:
-        _fail(f"{e}; the archive was deleted")
-        return EXIT_BAD_DOWNLOAD
-    except OSError as e:
-        _fail(f"{stage} failed: {e}")
-        return EXIT_ERROR
+    except (DownloadError, ChecksumError, ArchiveError, OSError) as e:
+        return _report(e, stage)
 
     print(f"Installed {name} in {target}")
     return EXIT_OK
