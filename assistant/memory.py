@@ -207,8 +207,7 @@ def _did_an_exercise(record: Mapping[str, Any], program: DialogSet) -> bool:
 
 def _pick(name: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime) -> str:
     """One of ``rule['pick']``, by :func:`assistant.variety.pick_line` over the records' ``lines.<name>``."""
-    said = [n.lines.get(name) for n in variety.nights(records) if n.day <= now.date()]
-    return variety.pick_line(list(rule["pick"]), said, now.date())
+    return variety.pick_for(records, name, list(rule["pick"]), now.date())
 
 
 __all__ = ["SCHEMA", "compute", "variables"]

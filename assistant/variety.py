@@ -41,8 +41,6 @@ class Night:
     day: date
     counted: bool
     """The night did at least one exercise."""
-    opener: str | None = None
-    closer: str | None = None
     safe_space: bool = False
     heavy: bool = False
     weekly: str | None = None
@@ -68,8 +66,6 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
         out.append(Night(
             day=day,
             counted=_did_something(rec),
-            opener=_text(lines.get("opener")),
-            closer=_text(lines.get("closer")),
             safe_space=lines.get("safe_space") is True,
             heavy=rec.get("heavy") is True,
             weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
@@ -93,10 +89,6 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _stable(seed: str, option: str) -> str:
     return hashlib.sha256(f"{seed}\0{option}".encode()).hexdigest()
 
@@ -117,12 +109,17 @@ def pick_line(options: Sequence[str], said: Sequence[str | None], today: date) -
     return min(free, key=lambda o: (last_said.get(o, -1), _stable(seed, o)))
 
 
+def pick_for(records: Sequence[Mapping[str, Any]], kind: str, options: Sequence[str], today: date) -> str:
+    """Tonight's line of ``kind`` (the records' ``lines.<kind>``: ``opener``, ``closer``...)."""
+    return pick_line(options, [n.lines.get(kind) for n in nights(records) if n.day <= today], today)
+
+
 def pick_opener(records: Sequence[Mapping[str, Any]], options: Sequence[str], today: date) -> str:
-    return pick_line(options, [n.opener for n in nights(records) if n.day <= today], today)
+    return pick_for(records, "opener", options, today)
 
 
 def pick_closer(records: Sequence[Mapping[str, Any]], options: Sequence[str], today: date) -> str:
-    return pick_line(options, [n.closer for n in nights(records) if n.day <= today], today)
+    return pick_for(records, "closer", options, today)
 
 
 def safe_space_due(records: Sequence[Mapping[str, Any]], today: date) -> bool:
