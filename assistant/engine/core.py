@@ -48,7 +48,6 @@ class Engine:
         session = {
             "id": context.session_id,
             "started_at": stamp,
-            "now": stamp,
             "partners": [a, b],
             "memory": dict(context.memory),
             "styles": {k: dict(v) for k, v in context.styles.items()},

@@ -53,7 +53,8 @@ class Turn:
 
     @property
     def now(self) -> datetime:
-        return datetime.fromisoformat(self.state.session["now"])
+        """The session's clock reading at its start (the engine has no clock of its own)."""
+        return datetime.fromisoformat(self.state.session["started_at"])
 
     @property
     def memory(self) -> Mapping[str, Any]:
