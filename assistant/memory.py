@@ -32,7 +32,7 @@ The journal stores records and returns them; nothing here reads a clock or a fil
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -166,14 +166,15 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
     memory["used_questions"] = [e["question"] for e in entries if e.get("question")]
     recent = [e.get("exercise") for rec in records[-RECENT_SESSIONS:] for e in rec.get("exercises", []) if e.get("exercise")]
     memory["recent_exercises"] = sorted(set(recent))
-    counted = [r for r in records if _did_an_exercise(r, program)]
+    did_an_exercise = _counts(program)
+    counted = [r for r in records if did_an_exercise(r)]
     month = now.strftime("%Y-%m")
     memory["sessions_this_month"] = sum(1 for r in counted if str(r.get("started_at", "")).startswith(month))
     memory["sessions_total"] = len(counted)
     quieter = _last_quieter(counted)
     if quieter:
         memory["last_quieter"] = quieter
-    memory["safe_space_due"] = variety.safe_space_due(records, now.date())
+    memory["safe_space_due"] = variety.safe_space_due(records, now.date(), did_an_exercise)  # one rule for "a night counts"
     memory["weekly_offer_due"] = variety.weekly_offer_due(records, now.date())
     return memory
 
@@ -195,14 +196,20 @@ def _last_quieter(records: Sequence[Mapping[str, Any]]) -> str | None:
     return str(lean["quieter"]) if lean["lopsided"] else None
 
 
-def _did_an_exercise(record: Mapping[str, Any], program: DialogSet) -> bool:
-    """A check-in counts when it finished at least one exercise of the menu (the weekly one's are too)."""
-    menu = {str((d.record or {}).get("exercise", d.id)) for d in program.exercises()}
-    done = set(record.get("done") or []) if isinstance(record.get("done"), list) else set()
-    entries = [e for e in record.get("exercises") or [] if isinstance(e, Mapping)]
-    return bool(done & {d.id for d in program.exercises()}) or any(
-        e.get("exercise") in menu and e.get("complete", True) for e in entries
-    )
+def _counts(program: DialogSet) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a check-in counts: it finished an exercise of the menu (the weekly one's are
+    too).  One rule for the month's count, the total and variety's first nights."""
+    exercises = program.exercises()
+    menu = {d.id for d in exercises} | {str((d.record or {}).get("exercise", d.id)) for d in exercises}
+
+    def did_an_exercise(record: Mapping[str, Any]) -> bool:
+        done = record.get("done")
+        entries = [e for e in record.get("exercises") or [] if isinstance(e, Mapping)]
+        return bool(set(done if isinstance(done, list) else []) & menu) or any(
+            e.get("exercise") in menu and e.get("complete", True) for e in entries
+        )
+
+    return did_an_exercise
 
 
 def _pick(name: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime) -> str:

@@ -22,7 +22,7 @@ are ignored, so old journals keep working):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -51,8 +51,9 @@ class Night:
     """Every line id said that night, by kind (``opener``, ``closer``...)."""
 
 
-def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
-    """The records as :class:`Night` s in date order; records without a readable date are skipped."""
+def nights(records: Sequence[Mapping[str, Any]], counts: Callable[[Mapping[str, Any]], bool] | None = None) -> list[Night]:
+    """The records as :class:`Night` s in date order; records without a readable date are
+    skipped.  ``counts``: whether a record's night counts (default: it finished an entry)."""
     out = []
     for rec in records:
         try:
@@ -65,7 +66,7 @@ def nights(records: Sequence[Mapping[str, Any]]) -> list[Night]:
         recalled = recalled if isinstance(recalled, list) else []
         out.append(Night(
             day=day,
-            counted=_did_something(rec),
+            counted=(counts or _did_something)(rec),
             safe_space=lines.get("safe_space") is True,
             heavy=rec.get("heavy") is True,
             weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
@@ -122,10 +123,10 @@ def pick_closer(records: Sequence[Mapping[str, Any]], options: Sequence[str], to
     return pick_for(records, "closer", options, today)
 
 
-def safe_space_due(records: Sequence[Mapping[str, Any]], today: date) -> bool:
+def safe_space_due(records: Sequence[Mapping[str, Any]], today: date, counts: Callable[[Mapping[str, Any]], bool] | None = None) -> bool:
     """Say the safe-space line tonight?  On the first :data:`FIRST_NIGHTS` check-ins that did
     an exercise, and after a heavy night until it has been said once since; never twice a day."""
-    past = [n for n in nights(records) if n.day <= today]
+    past = [n for n in nights(records, counts) if n.day <= today]
     if any(n.day == today and n.safe_space for n in past):
         return False
     if sum(1 for n in past if n.counted) < FIRST_NIGHTS:

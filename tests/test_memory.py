@@ -87,3 +87,12 @@ def test_remembering_a_field_the_record_lacks_is_a_load_error():
     with pytest.raises(DialogError) as info:
         from_yaml(TINY, "dialogs/tiny.yaml")
     assert str(info.value) == "dialogs/tiny.yaml:6: remember.last_answer.fields[0]: 'answr' is not a field of this dialog's record"
+
+
+def test_one_rule_for_a_night_that_counts_month_total_and_first_nights(dialog_set):
+    """Nights that only followed up a date finished no exercise of the menu: they count
+    neither in the month nor toward the first nights of the safe-space line."""
+    followups = [record(f"f{d}", started=f"2026-11-{d:02d}T18:00:00", done=("date-followup",), exercise="date-followup", activity="bowling", happened=True) for d in (20, 21, 22, 23)]
+    remembered = memory.compute(followups, dialog_set, datetime(2026, 11, 25, 18, 0))
+    assert remembered["sessions_this_month"] == 0 and remembered["sessions_total"] == 0
+    assert remembered["safe_space_due"] is True, "no first night has passed yet"
