@@ -171,12 +171,11 @@ def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
     """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
     the cheap detector, more sensitive, proposes; Whisper confirms (loaded at the first
     candidate when no turn has loaded it yet)."""
-    from .asr import transcribe
-    from .wake import PROPOSE_SENSITIVITY, WakeDetector, phrase_confirm
+    from .wake import PROPOSE_SENSITIVITY, WakeDetector, whisper_confirm
 
     if recogniser is None or "whisper" not in settings.asr.roles():
         return WakeDetector(phrases=settings.wake.phrases)
-    confirm = phrase_confirm(settings.wake.phrases, lambda pcm: transcribe(recogniser.get("whisper"), pcm).text)
+    confirm = whisper_confirm(settings.wake.phrases, lambda: recogniser.get("whisper"))
     return WakeDetector(phrases=settings.wake.phrases, sensitivity=PROPOSE_SENSITIVITY, confirm=confirm)
 
 

@@ -52,7 +52,7 @@ import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -171,6 +171,15 @@ def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], m
         return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 12) for t in targets)
 
     return confirm
+
+
+def whisper_confirm(phrases: Sequence[str], whisper: Callable[[], Any]) -> Callable[[bytes], bool]:
+    """The second stage the product uses: ``whisper()`` (loaded at the first candidate)
+    decodes the candidate as a choice among the wake phrases (a short window, its
+    hypotheses weighed against them), and :func:`phrase_confirm` judges the words."""
+    from .asr import transcribe
+
+    return phrase_confirm(phrases, lambda pcm: transcribe(whisper(), pcm, list(phrases)).text)
 
 
 # --------------------------------------------------------------------------- phrases

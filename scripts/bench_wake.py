@@ -232,12 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         det.name = f"WakeDetector (gate + grammar + verify), sensitivity {sensitivity:g}"
         detectors.append(det)
         if args.confirm:
-            from assistant.asr import transcribe
             from assistant.asr.registry import AsrOptions, load
-            from assistant.wake import phrase_confirm
+            from assistant.wake import whisper_confirm
 
             whisper = load("whisper", AsrOptions())
-            det = WakeDetector(sensitivity=sensitivity, confirm=phrase_confirm(("start check-in",), lambda pcm, w=whisper: transcribe(w, pcm).text))
+            det = WakeDetector(sensitivity=sensitivity, confirm=whisper_confirm(("start check-in",), lambda w=whisper: w))
             det.name = f"two stages: sensitivity {sensitivity:g} proposes, Whisper tiny.en confirms"
             detectors.append(det)
     rows = []

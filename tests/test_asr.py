@@ -291,15 +291,30 @@ def test_grammar_beats_free_decoding_on_real_command_clips(sphinx):
     assert in_grammar >= 0.6 * len(clips)
 
 
-def test_roles_fast_path_answers_phrases_and_hands_nothing_and_commands_to_the_fallback():
+@pytest.mark.parametrize(
+    "fast_text, whisper_text, expected, words",
+    [
+        ("low", "low", "low", False),  # both agree
+        ("high", "low", "low", False),  # Whisper's phrase wins
+        ("low", "well", "low", False),  # a tie (one word outside the grammar each): the grammar's phrase
+        ("low", "well well", "low", False),  # ... a repeated word is said once
+        ("low", "", "low", False),  # Whisper heard nothing: the grammar's phrase
+        ("low", "we're good", "we're good", True),  # words outside the grammar: understanding
+        ("", "we're good", "we're good", True),
+        ("repeat", "we're good", "we're good", True),  # a global command never wins alone
+        ("repeat", "well", "well", True),
+        ("repeat", "", "", True),
+    ],
+)
+def test_a_choice_is_heard_by_both_recognisers_and_whispers_phrase_wins(fast_text, whisper_text, expected, words):
     from assistant.asr.roles import RoleRecogniser
 
     class Fixed:
         def __init__(self, name, text):
             self.name, self.sample_rate, self.text, self.started = name, 16000, text, []
 
-        def start(self, grammar=None):
-            self.started.append(grammar)
+        def start(self, grammar=None, hints=()):
+            self.started.append(grammar if grammar is not None else list(hints))
             outer = self
 
             class U:
@@ -309,18 +324,20 @@ def test_roles_fast_path_answers_phrases_and_hands_nothing_and_commands_to_the_f
                 def peek(self):
                     return outer.text
 
+                def so_far(self):
+                    return Transcript(outer.text, None)
+
                 def finish(self):
                     return Transcript(outer.text, None)
 
             return U()
 
-    whisper = Fixed("whisper", "we're good")
-    for fast_text, expected, fallback_used in (("low", "low", False), ("", "we're good", True), ("repeat", "we're good", True)):
-        fast = Fixed("pocketsphinx", fast_text)
-        roles = RoleRecogniser("pocketsphinx", "whisper", "whisper", {"pocketsphinx": fast, "whisper": whisper}.__getitem__, confirm=["repeat", "help"], hints=["stop"])
-        utterance = roles.start(["high", "low", "repeat", "help"])
-        utterance.feed(b"\x00\x00" * 160)
-        assert utterance.peek() == ("low" if fast_text == "low" else "")
-        assert utterance.finish().text == expected and utterance.used_fallback is fallback_used
+    whisper = Fixed("whisper", whisper_text)
+    fast = Fixed("pocketsphinx", fast_text)
+    roles = RoleRecogniser("pocketsphinx", "whisper", "whisper", {"pocketsphinx": fast, "whisper": whisper}.__getitem__, confirm=["repeat", "help"], hints=["stop"])
+    utterance = roles.start(["high", "low", "repeat", "help"])
+    utterance.feed(b"\x00\x00" * 160)
+    assert utterance.peek() == ("" if words else expected), "the early look answers only with a phrase"
+    assert utterance.finish().text == expected and utterance.used_fallback is words
     roles.start(None)
     assert whisper.started[-1] == ["stop"], "free turns: the global commands as hints"

@@ -219,3 +219,52 @@ def test_an_unknown_recogniser_in_config_is_one_line(tmp_path):
         config.load(cfg)
     message = str(err.value)
     assert "\n" not in message and "asr.free" in message and ":2:" in message and "whisper" in message
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def test_a_repeated_answer_is_the_same_answer():
+    from assistant.asr.base import once
+
+    assert once("no no no") == "no" and once("stop stop") == "stop"
+    assert once("go back go back") == "go back go back" and once("yes that sounds good") == "yes that sounds good"
+
+
+@needs_shared
+def test_real_commands_through_the_choice_path_of_the_config():
+    """The 160 real commands (yes, no, stop, go) as a choice turn decodes them with the
+    shipped roles: at least 90% of all rows (the issue's figure) and 95% of the
+    recordings that carry one label (measured: 145/160, 133/136)."""
+    from assistant import app, config
+    from assistant.bench_speech import command_figures, manifest, shared_files, speaker
+
+    rows = manifest(SHARED_SPEECH, "commands")
+    twice = shared_files(rows)
+    assert len(rows) == 160 and len(twice) == 12
+    commands = [(label, read_wav_pcm(path), speaker(path), path in twice) for label, path in rows]
+    figures = command_figures(app.recogniser(config.load(ROOT / "config.yaml")), commands, [])
+    correct, clips = map(int, figures["one_label"].split("/"))
+    print(f"\nreal commands: {figures}")
+    assert figures["correct"] >= 0.9 * len(rows) and correct >= 0.95 * clips
+
+
+@needs_shared
+def test_a_choice_in_noise_alone_is_silence_and_not_a_phrase(whisper):
+    grammar = ["yes", "no", "stop", "go", "repeat", "help"]
+    heard = []
+    for clip in sorted((SHARED_SPEECH / "noise").glob("*.wav")):
+        pcm = read_wav_pcm(clip)
+        heard += [whisper.choose(pcm[start : start + 48000], grammar).text for start in range(0, len(pcm) - 16000, 48000)]
+    assert len(heard) > 20 and not set(heard) & set(grammar)
+
+
+@needs_shared
+def test_a_choice_hears_a_phrase_as_the_grammar_spells_it(whisper):
+    rows = [line.split("\t") for line in (SHARED_SPEECH / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    yes = next(SHARED_SPEECH / r[0] for r in rows if r[0].startswith("commands/") and r[4].strip() == "yes")
+    assert whisper.choose(read_wav_pcm(yes), ["Yes", "no", "go  back"]).text == "Yes"
+    utterance = whisper.start(["yes", "no"])
+    utterance.feed(read_wav_pcm(yes))
+    assert utterance.peek() == "yes"
+    assert utterance.finish().text == "yes"

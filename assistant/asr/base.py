@@ -41,6 +41,13 @@ def whole_samples(carry: bytes, pcm: bytes) -> tuple[bytes, bytes]:
     return (data[:-1], data[-1:]) if len(data) % 2 else (data, b"")
 
 
+def once(text: str) -> str:
+    """A word said again at once, said once ("no no no" -> "no"): a short window makes
+    Whisper repeat a one-word answer, and a repeated answer is the same answer."""
+    words = text.split()
+    return " ".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
+
+
 class RecogniserError(Fault):
     """A recogniser could not be loaded or used (missing or corrupt model...)."""
 
@@ -78,3 +85,10 @@ class Recogniser(Protocol):
 
     def start(self, grammar: Sequence[str] | None = None) -> Utterance:
         """Open an utterance: constrained to ``grammar`` phrases, or free when None."""
+
+
+class HintedRecogniser(Protocol):
+    """A recogniser whose free answers can be told phrases to expect (Whisper's hotwords;
+    the registry's ``grammar=False`` entries)."""
+
+    def start(self, grammar: Sequence[str] | None = None, *, hints: Sequence[str] = ()) -> Utterance: ...
