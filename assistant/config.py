@@ -134,7 +134,8 @@ class AsrSettings:
     choices: str = "pocketsphinx"
     """Choices: a grammar fast path (or any recogniser)."""
     fallback: str | None = "whisper"
-    """A choice the fast path is not sure of goes here (None: the fast path's answer stands)."""
+    """Hears every choice too and decides (:class:`~assistant.asr.roles.FallbackUtterance`);
+    None: the fast path's answer stands."""
     free: str = "whisper"
     """Free answers (reasons, statements, paraphrases)."""
     threads: int = 1

@@ -227,8 +227,9 @@ def test_an_unknown_recogniser_in_config_is_one_line(tmp_path):
 def test_a_repeated_answer_is_the_same_answer():
     from assistant.asr.base import once
 
-    assert once("no no no") == "no" and once("stop stop") == "stop"
-    assert once("go back go back") == "go back go back" and once("yes that sounds good") == "yes that sounds good"
+    assert once("no no no") == "no" and once("stop stop") == "stop" and once("go back go back") == "go back"
+    assert once("start check in start check in start check") == "start check in start check"
+    assert once("yes that sounds good") == "yes that sounds good" and once("") == ""
 
 
 @needs_shared

@@ -42,10 +42,18 @@ def whole_samples(carry: bytes, pcm: bytes) -> tuple[bytes, bytes]:
 
 
 def once(text: str) -> str:
-    """A word said again at once, said once ("no no no" -> "no"): a short window makes
-    Whisper repeat a one-word answer, and a repeated answer is the same answer."""
+    """Words said again at once, said once ("no no no" -> "no", "start check in start
+    check in" -> "start check in"): a short window makes Whisper repeat a short answer,
+    and a repeated answer is the same answer."""
     words = text.split()
-    return " ".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
+    for n in range(1, len(words) // 2 + 1):
+        i = 0
+        while i + 2 * n <= len(words):
+            if words[i : i + n] == words[i + n : i + 2 * n]:
+                del words[i + n : i + 2 * n]
+            else:
+                i += 1
+    return " ".join(words)
 
 
 class RecogniserError(Fault):

@@ -21,8 +21,9 @@ is the answer; otherwise Whisper's best words go to the same understanding as ty
 answers ("we're good" is not forced onto a phrase).  A choice is short, so it is encoded
 in a :data:`CHOICE_WINDOW_S` window instead of Whisper's 30 s (CTranslate2 takes any
 length up to 30 s): 7x faster here, the same accuracy on the real commands
-(BENCHMARKS.md).  A short window can loop ("5 5 5 5 ..."): a decode that fills its
-length limit is redone over the whole window.
+(BENCHMARKS.md).  A short window can loop ("5 5 5 5 ...", "start check in start check
+in ..."): a repeated phrase counts once, and a decode that fills its length limit, or
+repeats words that are no phrase, is redone over the whole window.
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ class WhisperRecogniser:
             said = once(text)
             if said in phrases and logprob >= max(best - CHOICE_MARGIN, self.noise.min_logprob):
                 return Transcript(phrases[said], _confidence(logprob))
+        if once(hypotheses[0][0]) != hypotheses[0][0]:
+            return self.decode(pcm, grammar)  # words repeated, and not a phrase: perhaps a loop
         if not hypotheses[0][0] or not self.noise.keeps(no_speech, best):
             return Transcript("", None)
         return Transcript(hypotheses[0][0], _confidence(best))
@@ -228,7 +231,7 @@ class WhisperRecogniser:
             padded[:, : min(window, frames)] = features[:, :window]
             tokenizer = self._tokens()
             prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=" ".join(hotwords) or None)
-            room = 16 + int(8 * audio.size / SAMPLE_RATE)
+            room = 10 + int(5 * audio.size / SAMPLE_RATE)  # tokens: fast speech is about 4 a second
             result = self._model.model.generate(
                 ctranslate2.StorageView.from_array(padded[None]),
                 [prompt],
