@@ -169,14 +169,14 @@ def audio_turns(settings: Settings):
 
 def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
     """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
-    the cheap detector, more sensitive, proposes; Whisper confirms (loaded at the first
+    the cheap detector proposes every segment whose grammar path says the phrase; Whisper confirms (loaded at the first
     candidate when no turn has loaded it yet)."""
-    from .wake import PROPOSE_SENSITIVITY, WakeDetector, whisper_confirm
+    from .wake import PROPOSE, WakeDetector, whisper_confirm
 
     if recogniser is None or "whisper" not in settings.asr.roles():
         return WakeDetector(phrases=settings.wake.phrases)
     confirm = whisper_confirm(settings.wake.phrases, lambda: recogniser.get("whisper"))
-    return WakeDetector(phrases=settings.wake.phrases, sensitivity=PROPOSE_SENSITIVITY, confirm=confirm)
+    return WakeDetector(phrases=settings.wake.phrases, confirm=confirm, propose=PROPOSE)
 
 
 def cues(settings: Settings, voice):

@@ -47,7 +47,7 @@ SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).reso
 # One check-in, answered by voice; every other session answers two choices in words outside
 # their grammar ("pretty low tonight", "yes that sounds good"): the fast path answers what it
 # hears complete ("pretty low" is a synonym of low; a pause before "tonight" ends the turn),
-# and hands the rest to the fallback recogniser and the text understanding (turn kind
+# and the rest reaches the text understanding as Whisper's words (turn kind
 # "choice-fallback").
 SESSION = (
     "low",
@@ -139,7 +139,7 @@ class BenchTurns:
         pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive)
-        kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # the fast path handed it to Whisper
+        kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # Whisper's words outside the grammar
         turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
         if timing.speech_end is not None and timing.endpoint_at is not None:
             turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000

@@ -43,7 +43,8 @@ class TurnTiming:
     was still running at the endpoint decision, were the audio live: it runs from its
     place on the audio clock for its wall time."""
     fallback: bool = False
-    """A choice the fast path handed to the fallback recogniser (Whisper)."""
+    """A choice answered by the fallback recogniser's words outside the grammar (Whisper's,
+    for the text understanding), not by a phrase."""
 
 
 SPECULATE_AFTER_S = 0.25

@@ -226,19 +226,24 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k} {len(v) / RATE / 3600:.3f} h" for k, v in streams.items())
     )
 
+    if args.confirm:
+        from assistant.asr.registry import AsrOptions, load
+        from assistant.wake import PROPOSE, whisper_confirm
+
+        whisper = load("whisper", AsrOptions())
     detectors: list = [] if args.no_baseline else [KeyphraseBaseline(threshold=args.baseline_threshold)]
     for sensitivity in args.sensitivity:
         det = WakeDetector(sensitivity=sensitivity)
         det.name = f"WakeDetector (gate + grammar + verify), sensitivity {sensitivity:g}"
         detectors.append(det)
         if args.confirm:
-            from assistant.asr.registry import AsrOptions, load
-            from assistant.wake import whisper_confirm
-
-            whisper = load("whisper", AsrOptions())
             det = WakeDetector(sensitivity=sensitivity, confirm=whisper_confirm(("start check-in",), lambda w=whisper: w))
             det.name = f"two stages: sensitivity {sensitivity:g} proposes, Whisper tiny.en confirms"
             detectors.append(det)
+    if args.confirm:
+        det = WakeDetector(confirm=whisper_confirm(("start check-in",), lambda w=whisper: w), propose=PROPOSE)
+        det.name = f"two stages as shipped: a whole phrase path (word score >= {PROPOSE.word_score:g}, coverage >= {PROPOSE.coverage:g}) proposes, Whisper tiny.en confirms"
+        detectors.append(det)
     rows = []
     for det in detectors:
         row: dict = {"name": det.name}

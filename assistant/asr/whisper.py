@@ -22,8 +22,8 @@ answers ("we're good" is not forced onto a phrase).  A choice is short, so it is
 in a :data:`CHOICE_WINDOW_S` window instead of Whisper's 30 s (CTranslate2 takes any
 length up to 30 s): 7x faster here, the same accuracy on the real commands
 (BENCHMARKS.md).  A short window can loop ("5 5 5 5 ...", "start check in start check
-in ..."): a repeated phrase counts once, and a decode that fills its length limit, or
-repeats words that are no phrase, is redone over the whole window.
+in ..."): repeated words count once, and a decode that fills its length limit is redone
+over the whole window.
 """
 
 from __future__ import annotations
@@ -207,11 +207,10 @@ class WhisperRecogniser:
             said = once(text)
             if said in phrases and logprob >= max(best - CHOICE_MARGIN, self.noise.min_logprob):
                 return Transcript(phrases[said], _confidence(logprob))
-        if once(hypotheses[0][0]) != hypotheses[0][0]:
-            return self.decode(pcm, grammar)  # words repeated, and not a phrase: perhaps a loop
-        if not hypotheses[0][0] or not self.noise.keeps(no_speech, best):
+        words = once(hypotheses[0][0])
+        if not words or not self.noise.keeps(no_speech, best):
             return Transcript("", None)
-        return Transcript(hypotheses[0][0], _confidence(best))
+        return Transcript(words, _confidence(best))
 
     def _hypotheses(self, pcm: bytes, hotwords: Sequence[str]) -> tuple[float, list[tuple[str, float]]] | None:
         """Whisper's no-speech probability and up to :data:`CHOICE_BEAM` ``(words, mean log
