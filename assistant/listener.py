@@ -54,6 +54,13 @@ thinking pauses in a long answer do not each cost a decode, and after the early 
 a complete grammar phrase): kept when no more speech follows."""
 
 
+PRE_LOOK_S = 0.15
+"""A choice's whole-utterance decode (Whisper's) starts after this much trailing silence, so
+it is ready at the early look (``complete_silence_s``, 0.3 s) instead of starting there: a
+choice answer is short, so a pause that speech follows costs little (a Pi 4 core takes
+about 0.3 s for it)."""
+
+
 class Turn:
     """One listening turn: the endpointer, the open utterance and where the time went.
 
@@ -112,6 +119,7 @@ class Turn:
             return False
         if self.early is not None and not self._looked and pause + 1e-9 >= self.early:
             self._looked = True  # one look per pause
+            self._settle_if_speculated()
             if self._complete_phrase(end):
                 self.accepted, self.decided = True, end
                 return True
@@ -125,10 +133,21 @@ class Turn:
         heard = self._busy(at, peek)
         return bool(heard) and heard in self.phrases
 
+    def _settle_if_speculated(self) -> None:
+        """No speech since the speculative decode: the utterance keeps it (and drops the
+        silence fed since, so a look now does not decode again)."""
+        if self._speculated_at is not None and self._speculated_at == self.endpointer.last_voiced_end:
+            settle = getattr(self.utterance, "settle", None)
+            if callable(settle):
+                settle()
+
     def _maybe_speculate(self, pause: float, at: float) -> None:
         """Start a whole-utterance decode in the first part of the trailing silence."""
         speculate = getattr(self.utterance, "speculate", None)
-        after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, (self.early or 0.0) + 0.01)
+        if self.early is not None and self.listen.mode == "choice":
+            after = PRE_LOOK_S
+        else:
+            after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, self.early + 0.01 if self.early is not None else 0.0)
         if not callable(speculate) or not self.gate or pause + 1e-9 < after:
             return
         voiced_end = self.endpointer.last_voiced_end
@@ -140,10 +159,7 @@ class Turn:
     def _finish(self) -> tuple[Transcript, float]:
         utterance = self.utterance
         assert utterance is not None
-        if self._speculated_at is not None and self._speculated_at == self.endpointer.last_voiced_end:
-            settle = getattr(utterance, "settle", None)
-            if callable(settle):
-                settle()  # no speech after the speculative decode: keep it
+        self._settle_if_speculated()
         t0 = self.clock()
         transcript = utterance.finish()
         final = self.clock() - t0
