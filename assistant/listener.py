@@ -55,10 +55,10 @@ a complete grammar phrase): kept when no more speech follows."""
 
 
 PRE_LOOK_S = 0.15
-"""A choice's whole-utterance decode (Whisper's) starts after this much trailing silence, so
-it is ready at the early look (``complete_silence_s``, 0.3 s) instead of starting there: a
-choice answer is short, so a pause that speech follows costs little (a Pi 4 core takes
-about 0.3 s for it)."""
+"""In a turn with an early look (a grammar: choices, a day, a time), the whole-utterance
+decode (Whisper's) starts after this much trailing silence, so it is ready at the early look
+(``complete_silence_s``, 0.3 s) instead of starting there: such answers are short, so a
+pause that speech follows costs little (a Pi 4 core takes about 0.3 s for the decode)."""
 
 
 class Turn:
@@ -144,7 +144,7 @@ class Turn:
     def _maybe_speculate(self, pause: float, at: float) -> None:
         """Start a whole-utterance decode in the first part of the trailing silence."""
         speculate = getattr(self.utterance, "speculate", None)
-        if self.early is not None and self.listen.mode == "choice":
+        if self.early is not None:
             after = PRE_LOOK_S
         else:
             after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, self.early + 0.01 if self.early is not None else 0.0)
