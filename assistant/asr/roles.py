@@ -40,7 +40,8 @@ class RoleRecogniser:
     def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser], confirm: Iterable[str] = (), hints: Sequence[str] = ()) -> None:
         self.choices, self.free, self.fallback = choices, free, (fallback if fallback != choices else None)
         self.confirm = frozenset(" ".join(p.lower().split()) for p in confirm)
-        """Phrases the fast path hears that the fallback decides (the global commands)."""
+        """Phrases the fast path's word alone never decides (the global commands: a wrong
+        "repeat" loops, a wrong "stop" ends the evening)."""
         self.hints = tuple(hints)
         """Free turns: phrases the free recogniser is told to expect (the global commands,
         as Whisper hotwords; only for a recogniser whose grammar is a hint, not a constraint)."""
