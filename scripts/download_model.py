@@ -32,13 +32,13 @@ Exit codes:
 Every failure is reported as a single line on stderr, without a traceback.
 
 Only the standard library (urllib) is used for HTTP, plus ``tqdm`` for the
-progress bar.  The functions below (``download``, ``verify``, ``unpack``,
+progress bar; the checksum helpers are Check-in's own (``assistant.asr.whisper``), so the
+script runs from the project's environment.  The functions below (``download``, ``verify``, ``unpack``,
 ``main``) are importable so tests can call them directly.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import os
 import re
@@ -56,6 +56,9 @@ from pathlib import Path
 from typing import Optional
 
 from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, installed or not
+from assistant.asr.whisper import read_sums, sha256_of  # noqa: E402  one home for the model checksums
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
@@ -262,14 +265,6 @@ def download(
 
 
 # --------------------------------------------------------------------------- verify
-def sha256_of(path: os.PathLike | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1024 * 1024), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify(path: os.PathLike | str, sha256: str) -> str:
     """Return the file's SHA-256, or raise :class:`ChecksumError` if it differs."""
     actual = sha256_of(path)
@@ -351,15 +346,6 @@ def unpack(zip_path: os.PathLike | str, dest: os.PathLike | str, name: str) -> P
 
 
 # --------------------------------------------------------------------------- whisper
-def read_sums(path: os.PathLike | str) -> dict[str, str]:
-    sums: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 2 and re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
-            sums[parts[1].lstrip("*")] = parts[0].lower()
-    return sums
-
-
 def install_whisper(name: str, dest: Path, base_url: str, sums: dict[str, str], progress: bool, timeout: float) -> Path:
     """Download every file of a faster-whisper model, verify each, then move the folder
     into ``dest/faster-whisper-NAME`` with its ``SHA256SUMS`` in one rename."""

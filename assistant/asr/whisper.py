@@ -102,7 +102,8 @@ def normalise_text(text: str) -> str:
     return _CLOCK.sub(r"\1 \2:\3", words)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    """A file's SHA-256 (hex), read in 1 MB blocks (also ``scripts/download_model.py``'s)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -110,13 +111,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_sums(path: Path) -> dict[str, str]:
-    """``SHA256SUMS`` lines (``HEX  NAME``) as ``{name: hex}``."""
+def read_sums(path: str | os.PathLike[str]) -> dict[str, str]:
+    """``SHA256SUMS`` lines (``HEX  NAME``, ``*NAME`` for binary mode) as ``{name: hex}``,
+    hex in lower case (also ``scripts/download_model.py``'s)."""
     sums: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         parts = line.split()
-        if len(parts) == 2 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
-            sums[parts[1].lstrip("*")] = parts[0]
+        if len(parts) == 2 and re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
+            sums[parts[1].lstrip("*")] = parts[0].lower()
     return sums
 
 
