@@ -48,10 +48,10 @@ class TurnTiming:
 
 
 SPECULATE_AFTER_S = 0.25
-"""Trailing silence after which a whole-utterance recogniser (Whisper) starts decoding,
-before the endpointer has decided (and at least a third of the turn's end silence, so
-thinking pauses in a long answer do not each cost a decode, and after the early look for
-a complete grammar phrase): kept when no more speech follows."""
+"""Trailing silence after which a whole-utterance recogniser (Whisper) starts decoding a
+turn without an early look, before the endpointer has decided (and at least a third of the
+turn's end silence, so thinking pauses in a long answer do not each cost a decode): kept
+when no more speech follows."""
 
 
 PRE_LOOK_S = 0.15
@@ -144,10 +144,7 @@ class Turn:
     def _maybe_speculate(self, pause: float, at: float) -> None:
         """Start a whole-utterance decode in the first part of the trailing silence."""
         speculate = getattr(self.utterance, "speculate", None)
-        if self.early is not None:
-            after = PRE_LOOK_S
-        else:
-            after = max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3, self.early + 0.01 if self.early is not None else 0.0)
+        after = PRE_LOOK_S if self.early is not None else max(SPECULATE_AFTER_S, self.listen.end_silence_s / 3)
         if not callable(speculate) or not self.gate or pause + 1e-9 < after:
             return
         voiced_end = self.endpointer.last_voiced_end

@@ -18,17 +18,9 @@ one recogniser serves every role it has.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Callable, Protocol, cast
+from typing import Callable, cast
 
 from .base import HintedRecogniser, Recogniser, Transcript, Utterance, once
-
-
-class Speculative(Protocol):
-    """An utterance that can decode early (see :mod:`assistant.listener`)."""
-
-    def speculate(self) -> None: ...
-
-    def settle(self) -> None: ...
 
 
 class RoleRecogniser:
@@ -63,8 +55,7 @@ class RoleRecogniser:
         fast = self.get(self.choices).start(grammar)
         if self.fallback is None:
             return fast
-        fallback = self.fallback
-        return FallbackUtterance(fast, lambda: self.get(fallback).start(grammar), self.confirm, grammar)
+        return FallbackUtterance(fast, self.get(self.fallback).start(grammar), self.confirm, grammar)
 
 
 class FallbackUtterance:
@@ -84,11 +75,11 @@ class FallbackUtterance:
     there is its speculative decode, kept when no speech follows.
     """
 
-    def __init__(self, fast: Utterance, open_fallback: Callable[[], Utterance], confirm: frozenset[str] = frozenset(), phrases: Iterable[str] = ()) -> None:
+    def __init__(self, fast: Utterance, fallback: Utterance, confirm: frozenset[str] = frozenset(), phrases: Iterable[str] = ()) -> None:
         self._fast = fast
         self._confirm = confirm
         self._phrases = frozenset(" ".join(p.split()) for p in phrases)
-        self._fallback = open_fallback()
+        self._fallback = fallback
         self.used_fallback = False
         """The answer is the fallback's words outside the grammar (for the benchmark)."""
 
@@ -134,4 +125,4 @@ class FallbackUtterance:
         return answer
 
 
-__all__ = ["FallbackUtterance", "RoleRecogniser", "Speculative"]
+__all__ = ["FallbackUtterance", "RoleRecogniser"]

@@ -292,16 +292,13 @@ def _confidence(logprob: float) -> float:
     return round(min(1.0, math.exp(logprob)), 3)
 
 
-REDECODE_S = 0.1
-"""Audio added since a speculative decode that does not call for a new one."""
-
-
 class WhisperUtterance:
     """One turn: audio is buffered, decoded at :meth:`speculate` or :meth:`finish`."""
 
     def __init__(self, owner: WhisperRecogniser, grammar: tuple[str, ...], hints: tuple[str, ...] = ()) -> None:
         self._owner = owner
         self._grammar = grammar
+        self._phrases = frozenset(" ".join(p.split()) for p in grammar)
         self._hints = hints
         self._buffer = bytearray()
         self._odd = b""
@@ -319,11 +316,11 @@ class WhisperUtterance:
         return self._owner.choose(pcm, self._grammar) if self._grammar else self._owner.decode(pcm, self._hints)
 
     def speculate(self) -> None:
-        """Decode the audio so far now; :meth:`finish` keeps it if no audio follows.  A
-        decode of all but the last :data:`REDECODE_S` (silence the endpointer added) stands."""
-        if self._speculated is not None and len(self._buffer) - self._speculated[0] < REDECODE_S * SAMPLE_RATE * 2:
-            return
-        self._speculated = (len(self._buffer), self._decode())
+        """Decode the audio so far now, unless that is done already (no audio came since, or
+        :meth:`settle` dropped the silence fed since); :meth:`finish` keeps it if no audio
+        follows."""
+        if self._speculated is None or self._speculated[0] != len(self._buffer):
+            self._speculated = (len(self._buffer), self._decode())
 
     def so_far(self) -> Transcript:
         """What the audio so far says (decoded now, kept as the speculative decode)."""
@@ -335,7 +332,7 @@ class WhisperUtterance:
         """A choice: the phrase heard so far, or ``""`` when Whisper's words are not one of
         the phrases."""
         text = self.so_far().text if self._grammar else ""
-        return text if text in {" ".join(p.split()) for p in self._grammar} else ""
+        return text if text in self._phrases else ""
 
     def finish(self) -> Transcript:
         if self._result is None:
