@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,30 @@ def engine(dialog_set):
     from assistant.engine import Engine
 
     return Engine(dialog_set)
+
+
+class DialogsCopy:
+    """A copy of the shipped ``dialogs/`` to break on purpose."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(DIALOGS, root)
+
+    def edit(self, file: str, old: str, new: str) -> int:
+        """Replace the first ``old`` in ``file`` with ``new``; the line ``new`` starts on."""
+        path = self.root / file
+        text = path.read_text()
+        assert old in text, (file, old)
+        path.write_text(text.replace(old, new, 1))
+        return self.line_of(file, new.splitlines()[0])
+
+    def line_of(self, file: str, fragment: str) -> int:
+        return next(i for i, text in enumerate((self.root / file).read_text().splitlines(), 1) if fragment in text)
+
+
+@pytest.fixture
+def dialogs_copy(tmp_path) -> DialogsCopy:
+    return DialogsCopy(tmp_path / "dialogs")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ line and field; `checkin validate` exits 0 / 2."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,8 @@ def test_shipped_dialogs_are_valid(dialog_set):
     assert len(dialog_set.lexicons["feelings"].families) >= 8
 
 
-def test_a_new_exercise_is_one_yaml_file(tmp_path):
-    root = tmp_path / "dialogs"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "dialogs", root)
+def test_a_new_exercise_is_one_yaml_file(dialogs_copy):
+    root = dialogs_copy.root
     (root / "tiny.yaml").write_text(GOOD)
     dset = load_dir(root)
     assert "tiny" in [d.id for d in dset.exercises()]
@@ -70,16 +68,6 @@ def test_broken_dialog_names_file_line_field(what, text, line, field, message):
     assert field in (error.field or ""), text_of_error
 
 
-def _line_of(path: Path, fragment: str) -> int:
-    return next(i for i, text in enumerate(path.read_text().splitlines(), 1) if fragment in text)
-
-
-def _copy_dialogs(tmp_path) -> Path:
-    root = tmp_path / "dialogs"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "dialogs", root)
-    return root
-
-
 @pytest.mark.parametrize(
     "file, old, new, expected",
     [
@@ -89,21 +77,16 @@ def _copy_dialogs(tmp_path) -> Path:
         ("lexicons/feelings.yaml", "  fine: [calm, content, relieved]", "  fine: [calm, contented]", "feelings.yaml:{line}: vague.fine[1]: 'contented' is not a word of this lexicon"),
     ],
 )
-def test_validate_cli_reports_each_broken_file(tmp_path, capsys, file, old, new, expected):
-    root = _copy_dialogs(tmp_path)
-    path = root / file
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    line = _line_of(path, new)
+def test_validate_cli_reports_each_broken_file(dialogs_copy, capsys, file, old, new, expected):
+    line = dialogs_copy.edit(file, old, new)
     expected = expected.format(line=line)
-    assert cli.main(["validate", str(root)]) == 2
+    assert cli.main(["validate", str(dialogs_copy.root)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith(expected), err
 
 
-def test_validate_reports_several_files(tmp_path, capsys):
-    root = _copy_dialogs(tmp_path)
+def test_validate_reports_several_files(dialogs_copy, capsys):
+    root = dialogs_copy.root
     for name in ("plan-a-date.yaml", "check-in.yaml"):
         (root / name).write_text((root / name).read_text().replace("start:", "begin:", 1))
     errors = validate_dir(root)
@@ -117,8 +100,8 @@ def test_validate_ok(capsys):
     assert capsys.readouterr().out.startswith("ok: ")
 
 
-def test_broken_dialog_anywhere_gives_the_same_line(tmp_path, capsys):
-    root = _copy_dialogs(tmp_path)
+def test_broken_dialog_anywhere_gives_the_same_line(tmp_path, dialogs_copy, capsys):
+    root = dialogs_copy.root
     (root / "plan-a-date.yaml").write_text((root / "plan-a-date.yaml").read_text().replace("next: done", "next: dnoe"))
     config = tmp_path / "config.yaml"
     config.write_text(f"dialogs: {root}\n")
@@ -126,7 +109,7 @@ def test_broken_dialog_anywhere_gives_the_same_line(tmp_path, capsys):
     scenario.write_text("turns: []\n")
     assert cli.main(["simulate", str(scenario), "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
-    line = _line_of(root / "plan-a-date.yaml", "next: dnoe")
+    line = dialogs_copy.line_of("plan-a-date.yaml", "next: dnoe")
     assert err.endswith(f"plan-a-date.yaml:{line}: nodes.plan.next: no node named 'dnoe'") and "\n" not in err
 
 
@@ -178,10 +161,10 @@ def test_every_message_the_code_speaks_is_required_at_load():
 
 
 @pytest.mark.parametrize("name", ["busy_elsewhere", "forgotten_offer", "not_kept_again", "safety_offer"])
-def test_a_missing_message_is_one_line_at_validate_and_doctor(tmp_path, capsys, name):
+def test_a_missing_message_is_one_line_at_validate_and_doctor(tmp_path, dialogs_copy, capsys, name):
     from assistant import config, doctor
 
-    root = _copy_dialogs(tmp_path)
+    root = dialogs_copy.root
     common = root / "common.yaml"
     lines = common.read_text().splitlines(keepends=True)
     common.write_text("".join(line for line in lines if not line.startswith(f"  {name}:")))

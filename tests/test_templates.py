@@ -4,7 +4,6 @@ empty has a fallback, and no shipped prompt ever leaves a gap ("Some people say 
 from __future__ import annotations
 
 import itertools
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -57,16 +56,6 @@ def test_a_feeling_not_caught_gets_examples(engine):
         assert said == ["I didn't catch a feeling word there. Some people say happy, calm, grateful, or loving. What fits for you?"]
 
 
-def _broken(tmp_path, file: str, old: str, new: str) -> tuple[Path, int]:
-    root = tmp_path / "dialogs"
-    shutil.copytree(ROOT / "dialogs", root)
-    path = root / file
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return root, next(i for i, line in enumerate(path.read_text().splitlines(), 1) if new in line)
-
-
 @pytest.mark.parametrize(
     "file, old, new, expected",
     [
@@ -76,8 +65,8 @@ def _broken(tmp_path, file: str, old: str, new: str) -> tuple[Path, int]:
         ("name-a-feeling.yaml", 'summary: "{partner} felt {feeling}"', 'summary: "{partner} felt {feeling_family}"', "name-a-feeling.yaml:{line}: summary: unknown variable {{feeling_family}} (a summary reads the record's fields: exercise, partner, feeling, family, reason)"),
     ],
 )
-def test_template_problems_are_validation_errors(tmp_path, capsys, file, old, new, expected):
-    root, line = _broken(tmp_path, file, old, new)
-    assert cli.main(["validate", str(root)]) == 2
+def test_template_problems_are_validation_errors(dialogs_copy, capsys, file, old, new, expected):
+    line = dialogs_copy.edit(file, old, new)
+    assert cli.main(["validate", str(dialogs_copy.root)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith(expected.format(line=line)), err

@@ -108,16 +108,6 @@ def test_every_partner_is_asked_by_name_and_any_no_wins(engine):
 # --------------------------------------------------------------------------- dialogs: the new keys
 
 
-def _dialogs(tmp_path, file, old, new):
-    root = tmp_path / "dialogs"
-    shutil.copytree(ROOT / "dialogs", root)
-    path = root / file
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return root
-
-
 @pytest.mark.parametrize(
     "file, old, new, message",
     [
@@ -128,15 +118,15 @@ def _dialogs(tmp_path, file, old, new):
         ("paraphrase-back.yaml", "asks: paraphrase", "asks: poem", "nodes.listen_back"),
     ],
 )
-def test_new_yaml_keys_are_checked_with_one_line(tmp_path, file, old, new, message):
+def test_new_yaml_keys_are_checked_with_one_line(dialogs_copy, file, old, new, message):
+    dialogs_copy.edit(file, old, new)
     with pytest.raises(DialogError) as err:
-        load_dir(_dialogs(tmp_path, file, old, new))
+        load_dir(dialogs_copy.root)
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-def test_without_meaning_tables_the_engine_reads_plain_text(tmp_path):
-    root = tmp_path / "dialogs"
-    shutil.copytree(ROOT / "dialogs", root)
+def test_without_meaning_tables_the_engine_reads_plain_text(dialogs_copy):
+    root = dialogs_copy.root
     shutil.rmtree(root / "meaning")
     plain = Engine(load_dir(root))
     assert plain.tables is None
