@@ -30,7 +30,7 @@ from typing import Literal, Protocol, Union
 
 import numpy as np
 
-from .errors import Fault
+from .errors import Fault, one_line
 from .events import AudioChunk
 
 RATE = 16000
@@ -49,11 +49,6 @@ class AudioError(Fault):
 _PCM = 0x0001
 _FLOAT = 0x0003
 _EXTENSIBLE = 0xFFFE
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def _parse_wav(data: bytes, name: str) -> tuple[np.ndarray, int, int]:
@@ -213,7 +208,7 @@ def read_wav(path: str | os.PathLike[str]) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise AudioError(f"{name}: cannot read ({exc.strerror or _one_line(exc)})") from None
+        raise AudioError(f"{name}: cannot read ({exc.strerror or one_line(exc)})") from None
     return pcm_from_wav_bytes(data, name)
 
 
@@ -326,7 +321,7 @@ def _sd():  # noqa: ANN202 - the sounddevice module
     try:
         import sounddevice
     except (ImportError, OSError) as exc:
-        raise AudioError(f"sound devices unavailable (PortAudio): {_one_line(exc)}") from None
+        raise AudioError(f"sound devices unavailable (PortAudio): {one_line(exc)}") from None
     return sounddevice
 
 
@@ -335,7 +330,7 @@ def _devices() -> list[dict]:
     try:
         return [dict(d) for d in sd.query_devices()]
     except Exception as exc:  # PortAudioError
-        raise AudioError(f"cannot list sound devices: {_one_line(exc)}") from None
+        raise AudioError(f"cannot list sound devices: {one_line(exc)}") from None
 
 
 def _channels_key(kind: DeviceKind) -> str:
@@ -459,13 +454,13 @@ class MicSource:
                     device=index, samplerate=rate, channels=1, dtype="int16", blocksize=frames
                 )
             except Exception as exc:
-                failure = failure or _one_line(exc)
+                failure = failure or one_line(exc)
                 continue
             try:
                 stream.start()
             except Exception as exc:
                 stream.close()
-                failure = failure or _one_line(exc)
+                failure = failure or one_line(exc)
                 continue
             return stream, rate, frames
         tried = " or ".join(f"{r} Hz" for r in rates)
@@ -502,7 +497,7 @@ class MicSource:
                         return
             except Exception as exc:  # PortAudioError, or the stream closed under us
                 if not stop.is_set():
-                    put(AudioError(f"{name} failed: {_one_line(exc)}"))
+                    put(AudioError(f"{name} failed: {one_line(exc)}"))
             finally:
                 put(_STOP)
 
@@ -702,7 +697,7 @@ class WavWriterSpeaker:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_bytes(_wav_header(0, rate, 1))
         except OSError as exc:
-            raise AudioError(f"{self.path}: cannot write ({exc.strerror or _one_line(exc)})") from None
+            raise AudioError(f"{self.path}: cannot write ({exc.strerror or one_line(exc)})") from None
 
     @property
     def seconds(self) -> float:
@@ -721,7 +716,7 @@ class WavWriterSpeaker:
                 f.seek(0)
                 f.write(_wav_header(self._bytes, self.rate, 1))
         except OSError as exc:
-            raise AudioError(f"{self.path}: cannot write ({exc.strerror or _one_line(exc)})") from None
+            raise AudioError(f"{self.path}: cannot write ({exc.strerror or one_line(exc)})") from None
 
 
 class SoundDeviceSpeaker:
@@ -758,7 +753,7 @@ class SoundDeviceSpeaker:
             with sd.RawOutputStream(device=self._index, samplerate=rate, channels=1, dtype="int16") as out:
                 out.write(pcm)
         except Exception as exc:
-            raise AudioError(f"cannot play on output device {self._index} at {rate} Hz: {_one_line(exc)}") from None
+            raise AudioError(f"cannot play on output device {self._index} at {rate} Hz: {one_line(exc)}") from None
 
 
 __all__ = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from .config import Settings
+from .errors import one_line
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
     try:
         return Check(name, True, probe())
     except Exception as exc:  # each probe reports its own failure as one line
-        return Check(name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, fix)
+        return Check(name, False, one_line(exc), fix)
 
 
 def _device_probe(settings: Settings, kind: Literal["input", "output"], spec, satellites: str) -> Callable[[], str]:  # noqa: ANN001

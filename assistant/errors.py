@@ -19,6 +19,13 @@ EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM (what was said so far is saved)."""
 
 
+def one_line(error: BaseException | str) -> str:
+    """An exception's (or any) message on one line: whitespace and line breaks folded to
+    single spaces; an exception with no message gives its class name."""
+    text = " ".join(str(error).split())
+    return text or (type(error).__name__ if isinstance(error, BaseException) else "")
+
+
 class CheckinError(Exception):
     """Base of every error ``checkin`` reports as one line."""
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import yaml
 
 from . import safeyaml
-from .errors import CheckinError
+from .errors import CheckinError, one_line
 
 EMERGENCY = {
     **dict.fromkeys(["US", "CA", "MX"], "911"),
@@ -144,7 +144,7 @@ def _device_test(ports: Ports, what: str, question: str, test: Callable[[], str]
     try:
         ports.tell(f"{what}: {test()}")
     except CheckinError as exc:
-        ports.tell(f"{what}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__} (setup goes on; `checkin doctor` says how to fix it)")
+        ports.tell(f"{what}: {one_line(exc)} (setup goes on; `checkin doctor` says how to fix it)")
 
 
 def run(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:

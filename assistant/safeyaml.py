@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InvalidInput
+from .errors import InvalidInput, one_line
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when installed (about 10x faster); the constructors are SafeLoader's either way."""
@@ -201,6 +201,6 @@ def compose(text: str, source: str, limits: Limits = LIMITS) -> tuple[Any, yaml.
     except yaml.reader.ReaderError as exc:
         raise YamlError(source, _line_at(text, exc.position), f"not valid YAML: unacceptable character #x{exc.character:04x}") from None
     except yaml.YAMLError as exc:
-        raise YamlError(source, None, "not valid YAML: " + " ".join(str(exc).split())) from None
+        raise YamlError(source, None, "not valid YAML: " + one_line(exc)) from None
     finally:
         composer.loader.dispose()

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
-from .errors import Fault
+from .errors import Fault, one_line
 
 MIN_WPM = 80
 """espeak-ng's slowest speaking rate (words per minute)."""
@@ -82,7 +82,7 @@ def _engine():  # noqa: ANN202 - a pyttsx3.Engine
             with contextlib.redirect_stdout(io.StringIO()):
                 engine.runAndWait()
         except Exception as exc:
-            raise TTSError(f"cannot start pyttsx3/espeak-ng: {_one_line(exc)}") from None
+            raise TTSError(f"cannot start pyttsx3/espeak-ng: {one_line(exc)}") from None
         _ENGINE = engine
         atexit.register(_shutdown)
     return _ENGINE
@@ -116,11 +116,6 @@ def _applied_rate() -> int | None:
     if espeak is None:
         return None
     return int(espeak.GetParameter(espeak.RATE))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 class Pyttsx3Synth:
@@ -206,7 +201,7 @@ class Pyttsx3Synth:
                 raise
             except Exception as exc:
                 _reset_engine_loop(engine)
-                raise TTSError(f"speech synthesis failed: {_one_line(exc)}") from None
+                raise TTSError(f"speech synthesis failed: {one_line(exc)}") from None
             # The driver reports write errors only by printing: check the file itself.
             try:
                 if not os.path.exists(path) or os.path.getsize(path) <= 44:
@@ -370,7 +365,7 @@ class PromptCache:
                     os.remove(tmp)
                 raise
         except OSError as exc:
-            raise TTSError(f"cannot write prompt cache {self.dir}: {exc.strerror or _one_line(exc)}") from None
+            raise TTSError(f"cannot write prompt cache {self.dir}: {exc.strerror or one_line(exc)}") from None
 
     def prepare(self, texts: Iterable[str], rate_factors: Iterable[float] = (1.0,)) -> int:
         """Render every text at every rate factor not yet cached; how many were rendered."""

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from .audio import RATE, AudioError, DeviceLost, StreamResampler, to_s16
+from .errors import one_line
 from .events import AudioChunk
 
 MAX_LINE = 8 * 1024
@@ -93,7 +94,7 @@ def _why(exc: OSError) -> str:
         return os.strerror(exc.errno)
     if exc.strerror:
         return exc.strerror
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return one_line(exc)
 
 
 # --------------------------------------------------------------------------- guarded reading

@@ -59,6 +59,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, installed or not
 from assistant.asr.whisper import read_sums, sha256_of  # noqa: E402  one home for the model checksums
+from assistant.errors import one_line  # noqa: E402
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
@@ -137,10 +138,6 @@ def is_vosk_model(path: os.PathLike | str) -> bool:
     return (p / "am" / "final.mdl").is_file() or (p / "conf" / "model.conf").is_file()
 
 
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _content_range(value: Optional[str]) -> tuple[Optional[int], Optional[int]]:
     """Parse ``bytes START-END/TOTAL`` or ``bytes */TOTAL`` -> (start, total)."""
     if not value:
@@ -166,13 +163,13 @@ def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
         reason = e.reason
         if isinstance(reason, TimeoutError):
             raise DownloadError(f"timed out connecting to {url}") from None
-        raise DownloadError(f"cannot reach {url}: {_one_line(reason)}") from None
+        raise DownloadError(f"cannot reach {url}: {one_line(reason)}") from None
     except TimeoutError:
         raise DownloadError(f"timed out waiting for {url}") from None
     except (OSError, http.client.HTTPException) as e:
-        raise DownloadError(f"connection to {url} failed: {_one_line(e) or type(e).__name__}") from None
+        raise DownloadError(f"connection to {url} failed: {one_line(e) or type(e).__name__}") from None
     except ValueError as e:  # malformed / unsupported URL
-        raise DownloadError(f"bad URL {url!r}: {_one_line(e)}") from None
+        raise DownloadError(f"bad URL {url!r}: {one_line(e)}") from None
 
 
 # --------------------------------------------------------------------------- download
@@ -208,7 +205,7 @@ def download(
                     return part  # the .part is already complete
                 part.unlink()  # server's file is shorter/different: start over
                 continue
-            msg = f"HTTP {e.code} {_one_line(e.reason)} for {url}"
+            msg = f"HTTP {e.code} {one_line(e.reason)} for {url}"
             e.close()
             raise DownloadError(msg) from None
 
@@ -250,7 +247,7 @@ def download(
                     except TimeoutError:
                         raise DownloadInterrupted("connection timed out", received, total) from None
                     except (OSError, http.client.HTTPException) as e:
-                        reason = _one_line(e) or type(e).__name__
+                        reason = one_line(e) or type(e).__name__
                         raise DownloadInterrupted(f"connection lost ({reason})", received, total) from None
                     if not chunk:
                         break
@@ -310,7 +307,7 @@ def unpack(zip_path: os.PathLike | str, dest: os.PathLike | str, name: str) -> P
     try:
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as e:
-        raise ArchiveError(f"{Path(zip_path).name} is not a readable zip file: {_one_line(e)}") from None
+        raise ArchiveError(f"{Path(zip_path).name} is not a readable zip file: {one_line(e)}") from None
 
     with zf:
         for info in zf.infolist():
@@ -427,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> None:
-    print(f"download_model: error: {_one_line(message)}", file=sys.stderr, flush=True)
+    print(f"download_model: error: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _report(exc: BaseException, stage: str, resume: str = "") -> int:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import one_line
 from .base import RecogniserError, Transcript, once, whole_samples
 
 if TYPE_CHECKING:
@@ -180,8 +181,7 @@ class WhisperRecogniser:
         try:
             self._model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True)
         except (RuntimeError, ValueError, OSError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise RecogniserError(f"Whisper model at {path} could not be loaded ({first})") from exc
+            raise RecogniserError(f"Whisper model at {path} could not be loaded ({one_line(exc)})") from exc
         self.model_dir = path
         self.noise = noise or NoiseGate()
         self._tokenizer: Any = None
