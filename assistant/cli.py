@@ -276,6 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.recogniser(settings, live.dialogs.common)
+    recogniser.warm_up()
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log is not None:
         sinks.append(_log_sink(args.log))

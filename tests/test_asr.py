@@ -341,3 +341,26 @@ def test_a_choice_is_heard_by_both_recognisers_and_whispers_phrase_wins(fast_tex
     assert utterance.finish().text == expected and utterance.used_fallback is words
     roles.start(None)
     assert whisper.started[-1] == ["stop"], "free turns: the global commands as hints"
+
+
+def test_warm_up_loads_every_role_in_the_background_and_leaves_failures_to_the_first_use():
+    import threading
+
+    from assistant.asr.base import RecogniserError
+    from assistant.asr.roles import RoleRecogniser
+
+    loaded, done = [], threading.Event()
+
+    def load(name):
+        loaded.append(name)
+        if name == "whisper":
+            done.set()
+            raise RecogniserError("Whisper model not found")
+        return object()
+
+    roles = RoleRecogniser("pocketsphinx", "whisper", "whisper", load)
+    roles.warm_up()
+    assert done.wait(5)
+    assert loaded == ["pocketsphinx", "whisper"]
+    with pytest.raises(RecogniserError, match="not found"):
+        roles.get("whisper")

@@ -5,6 +5,7 @@ one line in :data:`RECOGNISERS`."""
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,15 +51,18 @@ def names() -> tuple[str, ...]:
 
 
 _loaded: dict[tuple[str, AsrOptions], Recogniser] = {}
+_loading = threading.Lock()
 
 
 def load(name: str, options: AsrOptions) -> Recogniser:
     """Import the recogniser's module and load it, once per process for the same options
-    (models are expensive; sessions share them); every failure is a RecogniserError."""
+    (models are expensive; sessions share them); every failure is a RecogniserError.
+    Thread-safe: a turn that needs a model being warmed up waits for it."""
     key = (name, options)
-    if key not in _loaded:
-        _loaded[key] = _load(name, options)
-    return _loaded[key]
+    with _loading:
+        if key not in _loaded:
+            _loaded[key] = _load(name, options)
+        return _loaded[key]
 
 
 def _load(name: str, options: AsrOptions) -> Recogniser:

@@ -17,6 +17,7 @@ one recogniser serves every role it has.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Callable, cast
 
@@ -47,6 +48,19 @@ class RoleRecogniser:
         for name in dict.fromkeys(n for n in (self.choices, self.free, self.fallback) if n):
             self.get(name)
         return self
+
+    def warm_up(self) -> None:
+        """Load every recogniser the roles name in a background thread (``checkin run``,
+        while it waits for the wake phrase), so neither the first wake check nor the first
+        answer waits for a model; a failure is left for the first use to report."""
+
+        def load_all() -> None:
+            try:
+                self.check()
+            except Exception:  # reported, as one line, when a turn needs the model
+                return
+
+        threading.Thread(target=load_all, name="recognisers warm-up", daemon=True).start()
 
     def start(self, grammar: Sequence[str] | None = None) -> Utterance:
         if not grammar:
