@@ -115,14 +115,6 @@ def pick_for(records: Sequence[Mapping[str, Any]], kind: str, options: Sequence[
     return pick_line(options, [n.lines.get(kind) for n in nights(records) if n.day <= today], today)
 
 
-def pick_opener(records: Sequence[Mapping[str, Any]], options: Sequence[str], today: date) -> str:
-    return pick_for(records, "opener", options, today)
-
-
-def pick_closer(records: Sequence[Mapping[str, Any]], options: Sequence[str], today: date) -> str:
-    return pick_for(records, "closer", options, today)
-
-
 def safe_space_due(records: Sequence[Mapping[str, Any]], today: date, counts: Callable[[Mapping[str, Any]], bool] | None = None) -> bool:
     """Say the safe-space line tonight?  On the first :data:`FIRST_NIGHTS` check-ins that did
     an exercise, and after a heavy night until it has been said once since; never twice a day."""

@@ -36,8 +36,8 @@ def simulate(n_nights: int, heavy_nights=(), weekly_answer="no"):
     said = []
     for i in range(n_nights):
         day = DAY1 + timedelta(days=i)
-        opener = variety.pick_opener(records, OPENERS, day)
-        closer = variety.pick_closer(records, CLOSERS, day)
+        opener = variety.pick_for(records, "opener", OPENERS, day)
+        closer = variety.pick_for(records, "closer", CLOSERS, day)
         safe = variety.safe_space_due(records, day)
         weekly = weekly_answer if variety.weekly_offer_due(records, day) else None
         records.append(record(day, opener=opener, closer=closer, safe=safe, heavy=i in heavy_nights, weekly=weekly))
@@ -111,7 +111,7 @@ def test_plan_without_a_day_is_recalled_once():
 )
 def test_malformed_records_are_ignored(bad):
     records = [bad, record(DAY1, opener="glad")]
-    assert variety.pick_opener(records, OPENERS, DAY1 + timedelta(days=1)) != "glad"
+    assert variety.pick_for(records, "opener", OPENERS, DAY1 + timedelta(days=1)) != "glad"
     assert variety.safe_space_due(records, DAY1 + timedelta(days=1))
     assert variety.weekly_offer_due(records, DAY1 + timedelta(days=1))
 
