@@ -12,9 +12,6 @@ The questions take their I/O as ports (:class:`Ports`), so a test drives them wi
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ import yaml
 
 from . import safeyaml
 from .errors import CheckinError, one_line
+from .files import write_atomically
 
 EMERGENCY = {
     **dict.fromkeys(["US", "CA", "MX"], "911"),
@@ -205,16 +203,4 @@ def write_config(path: Path, text: str) -> None:
     """Replace ``path`` atomically (a temporary file in the same folder, fsync, rename),
     keeping its mode."""
     path = path.resolve()
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    write_atomically(path, text.encode("utf-8"), path.stat().st_mode & 0o777 if path.exists() else 0o644)

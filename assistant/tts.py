@@ -41,6 +41,7 @@ from typing import Protocol
 
 from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
 from .errors import Fault, one_line
+from .files import write_atomically
 
 MIN_WPM = 80
 """espeak-ng's slowest speaking rate (words per minute)."""
@@ -353,17 +354,7 @@ class PromptCache:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if path.parent.stat().st_mode & 0o077:
                 os.chmod(path.parent, 0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(wav_bytes(pcm, RATE, 1))
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.remove(tmp)
-                raise
+            write_atomically(path, wav_bytes(pcm, RATE, 1))
         except OSError as exc:
             raise TTSError(f"cannot write prompt cache {self.dir}: {exc.strerror or one_line(exc)}") from None
 
