@@ -54,7 +54,9 @@ class CheckIn:
             self.journal.close_stale()
             if memory is None:
                 memory = memory_mod.compute(self.journal.records(), self.program, now)
-        return self.session.run(self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety)
+        return self.session.run(
+            self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+        )
 
 
 def session(
@@ -97,7 +99,11 @@ def synth(settings: Settings, static: Iterable[str] = ()):
     prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
     from .tts import PromptCache, Pyttsx3Synth
 
-    return PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), settings.voice.cache_dir, static=static)
+    return PromptCache(
+        Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume),
+        settings.voice.cache_dir,
+        static=static,
+    )
 
 
 def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()):
@@ -133,12 +139,16 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
-        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)")
+        raise RecogniserError(
+            f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)"
+        )
     options = asr.options()
     commands = global_commands(settings, common)
     hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
     confirm = [p for phrases in commands.values() for p in phrases]
-    return RoleRecogniser(asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=confirm, hints=hints)
+    return RoleRecogniser(
+        asr.choices, asr.free, asr.fallback, lambda name: registry.load(name, options), confirm=confirm, hints=hints
+    )
 
 
 def global_commands(settings: Settings, common: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
@@ -245,7 +255,11 @@ class Reloadable:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)
             return False
         except Exception as exc:  # a reload runs in a signal handler: it must never take the service down
-            print(f"checkin: reload refused, keeping the running version: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}", file=self.log, flush=True)
+            print(
+                f"checkin: reload refused, keeping the running version: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
+                file=self.log,
+                flush=True,
+            )
             return False
         self.settings, self.dialogs, self.engine = settings, dset, engine(dset)
         print(f"checkin: reloaded {len(dset.dialogs)} dialogs and {settings.source}", file=self.log, flush=True)

@@ -221,7 +221,6 @@ def pcm_from_wav_bytes(data: bytes, name: str = "<wav>") -> bytes:
     return to_s16(resample(mono, rate, RATE))
 
 
-
 def wav_bytes(pcm: bytes, rate: int = RATE, channels: int = 1) -> bytes:
     """A complete s16le WAV file holding ``pcm``."""
     return _wav_header(len(pcm), rate, channels) + pcm
@@ -244,9 +243,7 @@ def _wav_header(n_bytes: int, rate: int, channels: int) -> bytes:
 # --------------------------------------------------------------------------- chunks
 
 
-def chunks(
-    pcm: bytes, rate: int = RATE, chunk_ms: int = 30, start: float = 0.0
-) -> Iterator[AudioChunk]:
+def chunks(pcm: bytes, rate: int = RATE, chunk_ms: int = 30, start: float = 0.0) -> Iterator[AudioChunk]:
     """Slice mono s16le ``pcm`` into chunks of ``chunk_ms`` (the last may be shorter).
 
     Timestamps are on the audio clock: ``start`` plus the sample offset over ``rate``.
@@ -450,9 +447,7 @@ class MicSource:
         for rate in rates:
             frames = max(1, rate * self.chunk_ms // 1000)
             try:
-                stream = sd.RawInputStream(
-                    device=index, samplerate=rate, channels=1, dtype="int16", blocksize=frames
-                )
+                stream = sd.RawInputStream(device=index, samplerate=rate, channels=1, dtype="int16", blocksize=frames)
             except Exception as exc:
                 failure = failure or one_line(exc)
                 continue
@@ -509,9 +504,7 @@ class MicSource:
                 try:
                     item = handoff.get(timeout=self.stall_s)
                 except queue.Empty:
-                    raise AudioError(
-                        f"{name} stopped delivering audio ({self.stall_s:g} s without samples)"
-                    ) from None
+                    raise AudioError(f"{name} stopped delivering audio ({self.stall_s:g} s without samples)") from None
                 if isinstance(item, AudioError):
                     raise item
                 if item is _STOP:
@@ -584,7 +577,9 @@ class NoMicrophone(AudioError):
     """No input device appeared within the wait at start."""
 
 
-def wait_for_input(device: DeviceSpec, wait_s: float, retry_s: float = 1.0, sleep=None, monotonic=None, on_retry=None) -> int:  # noqa: ANN001
+def wait_for_input(
+    device: DeviceSpec, wait_s: float, retry_s: float = 1.0, sleep=None, monotonic=None, on_retry=None
+) -> int:  # noqa: ANN001
     """The input device's index once it exists: a USB microphone can appear late at boot,
     so look again every ``retry_s`` for up to ``wait_s``; then :class:`NoMicrophone`."""
     import time
@@ -613,7 +608,16 @@ class ReopeningSource:
     wake detector or a session's turn) simply waits too: the session is paused.
     """
 
-    def __init__(self, open_chunks, retry_s: float = 1.0, give_up_s: float = 120.0, log=None, sleep=None, monotonic=None, on_retry=None):
+    def __init__(
+        self,
+        open_chunks,
+        retry_s: float = 1.0,
+        give_up_s: float = 120.0,
+        log=None,
+        sleep=None,
+        monotonic=None,
+        on_retry=None,
+    ):
         import sys
         import time
 
@@ -639,7 +643,11 @@ class ReopeningSource:
                 raise
             except AudioError as exc:
                 self.outages += 1
-                print(f"checkin: microphone lost ({exc}); waiting up to {self.give_up_s:g} s for it to come back", file=self.log, flush=True)
+                print(
+                    f"checkin: microphone lost ({exc}); waiting up to {self.give_up_s:g} s for it to come back",
+                    file=self.log,
+                    flush=True,
+                )
                 offset = position
                 self._wait()
 
@@ -777,4 +785,3 @@ __all__ = [
     "wav_bytes",
     "write_wav",
 ]
-

@@ -42,7 +42,9 @@ from .session import Session
 from .vad import EnergyVAD
 
 RATE = 16000
-SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parent.parent.parent / "shared" / "speech"))
+SHARED_SPEECH = Path(
+    os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parent.parent.parent / "shared" / "speech")
+)
 
 # One check-in, answered by voice; every other session answers two choices in words outside
 # their grammar ("pretty low tonight", "yes that sounds good"): the fast path answers what it
@@ -138,7 +140,9 @@ class BenchTurns:
         text = self.answers.pop(0)
         pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
-        event = listen_once(chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive)
+        event = listen_once(
+            chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive
+        )
         kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # Whisper's words outside the grammar
         turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
         if timing.speech_end is not None and timing.endpoint_at is not None:
@@ -194,7 +198,14 @@ class TimedVoice:
         return len(pcm) / (2 * RATE)
 
 
-def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable[[str], bytes], naive: bool, sessions: int, cache_dir: Path) -> list[Turn]:
+def run_sessions(
+    settings: config_mod.Settings,
+    recogniser: Any,
+    speak: Callable[[str], bytes],
+    naive: bool,
+    sessions: int,
+    cache_dir: Path,
+) -> list[Turn]:
     """Complete voice check-ins; returns every turn's figures."""
     from .tts import PromptCache, Pyttsx3Synth
 
@@ -214,14 +225,20 @@ def run_sessions(settings: config_mod.Settings, recogniser: Any, speak: Callable
     return turns_all
 
 
-def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: int, recogniser: Any = None) -> list[Turn]:
+def wake_turns(
+    settings: config_mod.Settings, speak: Callable[[str], bytes], n: int, recogniser: Any = None
+) -> list[Turn]:
     """Wake turns: from the end of "start check-in" to the greeting handed to the output."""
     from .tts import PromptCache, Pyttsx3Synth
     from .vad import segments
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    synth = PromptCache(Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume), Path(tempfile.mkdtemp(prefix="checkin-bench-")), static=())
+    synth = PromptCache(
+        Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume),
+        Path(tempfile.mkdtemp(prefix="checkin-bench-")),
+        static=(),
+    )
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):
@@ -245,7 +262,16 @@ def wake_turns(settings: config_mod.Settings, speak: Callable[[str], bytes], n: 
                 first = next(a for a in actions if hasattr(a, "text"))
                 synth.render(first.text)
                 t3 = time.perf_counter()
-                out.append(Turn("wake", endpoint_wait_ms=(decided - speech_end) * 1000, final_decode_ms=(t1 - t0) * 1000, engine_ms=(t2 - t1) * 1000, render_ms=(t3 - t2) * 1000, cache_hit=True))
+                out.append(
+                    Turn(
+                        "wake",
+                        endpoint_wait_ms=(decided - speech_end) * 1000,
+                        final_decode_ms=(t1 - t0) * 1000,
+                        engine_ms=(t2 - t1) * 1000,
+                        render_ms=(t3 - t2) * 1000,
+                        cache_hit=True,
+                    )
+                )
                 break
     return out
 
@@ -274,7 +300,11 @@ def recogniser_figures(recogniser: Any, clips: Sequence[tuple[str, bytes]]) -> d
             text = transcribe(recogniser, pcm, g).text
             rtfs.append((time.perf_counter() - t0) / (len(pcm) / (2 * RATE)))
             correct += label in text.split()
-        out[mode] = {"rtf_median": round(statistics.median(rtfs), 4) if rtfs else None, "accuracy": round(correct / len(clips), 3) if clips else None, "clips": len(clips)}
+        out[mode] = {
+            "rtf_median": round(statistics.median(rtfs), 4) if rtfs else None,
+            "accuracy": round(correct / len(clips), 3) if clips else None,
+            "clips": len(clips),
+        }
     return out
 
 
@@ -297,7 +327,11 @@ def non_wake_speech(seconds: float, speak: Callable[[str], bytes]) -> bytes:
         out += read_wav(path) + silence(0.3)
         if len(out) >= seconds * 2 * RATE:
             break
-    sentences = ["We should call your mother this weekend.", "The pasta needs five more minutes.", "Did you see the game last night?"]
+    sentences = [
+        "We should call your mother this weekend.",
+        "The pasta needs five more minutes.",
+        "Did you see the game last night?",
+    ]
     while len(out) < seconds * 2 * RATE:
         for s in sentences:
             out += speak(s) + silence(0.4)
@@ -344,7 +378,9 @@ def prompt_seconds(cfg: Path, workdir: Path | None = None) -> list[float]:
             out.append(pending[0])
             pending[0] = 0.0
 
-    Session(app.engine(dset), ScriptedTurns([{"text": t} for t in ANSWERS]), [sink]).run(settings.partners, settings.start, now=datetime.fromisoformat(NOW))
+    Session(app.engine(dset), ScriptedTurns([{"text": t} for t in ANSWERS]), [sink]).run(
+        settings.partners, settings.start, now=datetime.fromisoformat(NOW)
+    )
     return out
 
 
@@ -362,10 +398,17 @@ def session_peak_rss(speak: Callable[[str], bytes]) -> dict[str, Any]:
     """Peak RSS of a `checkin listen` process that wakes and runs a whole voice check-in."""
     workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-rss-"))
     cfg = workdir / "config.yaml"
-    cfg.write_text(f"partners: [Maya, Sam]\ntts: {{cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'j.sqlite3'}, keep: none}}\n")
+    cfg.write_text(
+        f"partners: [Maya, Sam]\ntts: {{cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'j.sqlite3'}, keep: none}}\n"
+    )
     wav = workdir / "evening.wav"
     one_session_recording(wav, cfg, workdir, speak)
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "listen", str(wav), "--config", str(cfg), "--now", NOW], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "listen", str(wav), "--config", str(cfg), "--now", NOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = 0
     while proc.poll() is None:
         peak = max(peak, vm_kb(proc.pid) or 0)
@@ -376,8 +419,6 @@ def session_peak_rss(speak: Callable[[str], bytes]) -> dict[str, Any]:
     except (ValueError, IndexError):
         sessions = None
     return {"peak_rss_mb": round(peak / 1024, 1), "sessions": sessions}
-
-
 
 
 CHILD = r"""
@@ -413,7 +454,12 @@ print(json.dumps({'peak_rss_mb': peak}), flush=True)
 
 def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, config_path or "-", engine_name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, config_path or "-", engine_name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()
     ready = time.perf_counter() - t0
@@ -449,7 +495,16 @@ def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
     for kind in sorted({t.kind for t in turns}):
         ts = [t for t in turns if t.kind == kind]
         row: dict[str, Any] = {"n": len(ts)}
-        for name in ("latency_ms", "endpoint_wait_ms", "overrun_ms", "final_decode_ms", "engine_ms", "render_ms", "output_ms", "processing_ms"):
+        for name in (
+            "latency_ms",
+            "endpoint_wait_ms",
+            "overrun_ms",
+            "final_decode_ms",
+            "engine_ms",
+            "render_ms",
+            "output_ms",
+            "processing_ms",
+        ):
             values = [getattr(t, name) for t in ts]
             row[name] = {"median": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
         row["cache_hits"] = sum(t.cache_hit for t in ts)
@@ -466,7 +521,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
 
 
 def run(config_path: str | None = None, quick: bool = False, progress: Callable[[str], None] | None = None) -> Report:
@@ -485,7 +542,10 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
     say("wake turns")
     wakes = wake_turns(settings, speak, 3 if quick else 10, recogniser)
-    report.turns = {"optimised": [asdict(t) | {"latency_ms": t.latency_ms} for t in optimised], "naive": [asdict(t) | {"latency_ms": t.latency_ms} for t in naive]}
+    report.turns = {
+        "optimised": [asdict(t) | {"latency_ms": t.latency_ms} for t in optimised],
+        "naive": [asdict(t) | {"latency_ms": t.latency_ms} for t in naive],
+    }
     report.summary = {"optimised": summarise(optimised + wakes), "naive": summarise(naive)}
     say("recognisers")
     clips = command_clips(40 if quick else None)
@@ -508,7 +568,9 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
         "wake_candidates_per_hour": round(candidates * 3600 / seconds, 1),
     }
     say("cold start and memory")
-    engines = ["roles", "pocketsphinx"] + (["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else [])
+    engines = ["roles", "pocketsphinx"] + (
+        ["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else []
+    )
     report.processes = [cold_start(config_path, e) for e in engines]
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
@@ -550,7 +612,9 @@ def headline(report: Report) -> dict[str, Any]:
 def table(report: Report) -> str:
     lines = [f"Machine: {report.machine}", f"Command: {report.command}", f"Answers spoken by: {report.voice}", ""]
     lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
-    lines.append(f"{'config':<10} {'kind':<10} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'overrun':>11} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}")
+    lines.append(
+        f"{'config':<10} {'kind':<10} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'overrun':>11} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}"
+    )
     for config_name, kinds in report.summary.items():
         for kind, row in kinds.items():
             cell = lambda name, row=row: f"{row[name]['median']:.0f} / {row[name]['p95']:.0f}"  # noqa: E731
@@ -564,7 +628,9 @@ def table(report: Report) -> str:
     lines.append("Recognisers (command clips): real-time factor (median) and accuracy")
     for name, modes in report.recognisers.items():
         for mode, fig in modes.items():
-            lines.append(f"  {name:<13} {mode:<8} RTF {fig['rtf_median']}  accuracy {fig['accuracy']}  ({fig['clips']} clips)")
+            lines.append(
+                f"  {name:<13} {mode:<8} RTF {fig['rtf_median']}  accuracy {fig['accuracy']}  ({fig['clips']} clips)"
+            )
     lines.append("")
     lines.append(
         f"Waiting for the wake phrase: {report.idle['cpu_pct_silence']}% of one core on silence, {report.idle['cpu_pct_speech']}% on speech that never says it "
@@ -574,19 +640,27 @@ def table(report: Report) -> str:
         if "error" in p:
             lines.append(f"  {p['engine']}: {p['error']}")
         else:
-            lines.append(f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start")
+            lines.append(
+                f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start"
+            )
     speech = report.speech or {}
     if speech:
         wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]
         lines.append("")
-        lines.append(f"Real speech ({speech['free_recogniser']} for free answers): WER {wer['wer_clean']:.1%} clean, {wer['wer_10db']:.1%} at 10 dB SNR ({wer['sentences']} sentences, decode {wer['decode_s_median']} s median)")
+        lines.append(
+            f"Real speech ({speech['free_recogniser']} for free answers): WER {wer['wer_clean']:.1%} clean, {wer['wer_10db']:.1%} at 10 dB SNR ({wer['sentences']} sentences, decode {wer['decode_s_median']} s median)"
+        )
         lines.append(
             f"  commands through the choice path ({cmds['fast']} fast path, {cmds['fallback']} fallback): {cmds['correct']}/{cmds['commands']} correct"
             f" (speaker halves: tuning {cmds['tuning_half']}, held out {cmds['held_out_half']}; recordings with one label {cmds['one_label']},"
             f" {cmds['shared_rows']} rows name a file another row labels otherwise), {cmds['fast_path']} answered with a phrase"
         )
-        lines.append(f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}")
+        lines.append(
+            f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}"
+        )
         lines.append(f"  noise alone: {noise['with_words']} of {noise['windows']} 8-second windows gave words")
     if report.session:
-        lines.append(f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}")
+        lines.append(
+            f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}"
+        )
     return "\n".join(lines)

@@ -51,7 +51,9 @@ def mix(speech: bytes, noise: np.ndarray, snr_db: float) -> bytes:
     return np.clip(x + gain * n, -32768, 32767).astype(np.int16).tobytes()
 
 
-def wer_figures(recogniser: Any, sentences: Sequence[tuple[str, bytes]], noises: Sequence[np.ndarray]) -> dict[str, Any]:
+def wer_figures(
+    recogniser: Any, sentences: Sequence[tuple[str, bytes]], noises: Sequence[np.ndarray]
+) -> dict[str, Any]:
     clean, noisy, seconds = [], [], []
     for i, (text, pcm) in enumerate(sentences):
         t0 = time.perf_counter()
@@ -96,7 +98,9 @@ def shared_files(rows: Sequence[tuple[str, Path]]) -> set[Path]:
     return {path for path, seen in labels.items() if len(seen) > 1}
 
 
-def command_figures(recogniser: RoleRecogniser, commands: Sequence[tuple[str, bytes, str, bool]], sentences: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+def command_figures(
+    recogniser: RoleRecogniser, commands: Sequence[tuple[str, bytes, str, bool]], sentences: Sequence[tuple[str, bytes]]
+) -> dict[str, Any]:
     """``commands``: (label, audio, speaker, the file is another row's too)."""
     from .matching import best_match
 
@@ -153,6 +157,10 @@ def run(recogniser: RoleRecogniser, shared: Path, quick: bool) -> dict[str, Any]
     return {
         "free_recogniser": recogniser.free,
         "wer": wer_figures(free, sentences, noises),
-        "choices": {"fast": recogniser.choices, "fallback": recogniser.fallback, **command_figures(recogniser, commands, sentences)},
+        "choices": {
+            "fast": recogniser.choices,
+            "fallback": recogniser.fallback,
+            **command_figures(recogniser, commands, sentences),
+        },
         "noise": noise_words(free, noises),
     }

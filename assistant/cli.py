@@ -35,7 +35,17 @@ from .errors import (
 )
 from .session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
 
-__all__ = ["EXIT_FAULT", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_NO_MICROPHONE", "EXIT_OK", "EXIT_UNMET", "UsageError", "build_parser", "main"]
+__all__ = [
+    "EXIT_FAULT",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_NO_MICROPHONE",
+    "EXIT_OK",
+    "EXIT_UNMET",
+    "UsageError",
+    "build_parser",
+    "main",
+]
 
 
 def _fail(message: str, code: int) -> int:
@@ -76,7 +86,9 @@ def _log_sink(value: str, mode: str = "a") -> JsonlSink:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     path = folder / f"events-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
-    return JsonlSink(os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"), log=True)
+    return JsonlSink(
+        os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8"), log=True
+    )
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:
@@ -120,7 +132,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.log is not None:
         sinks.append(_log_sink(args.log))
     journal = app.journal(settings, dset)
-    app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, voice=voice, clock=_clock(now), partners=partners, start=start).run()
+    app.session(
+        settings,
+        dset,
+        app.engine(dset),
+        turns,
+        sinks,
+        journal=journal,
+        voice=voice,
+        clock=_clock(now),
+        partners=partners,
+        start=start,
+    ).run()
     return EXIT_OK
 
 
@@ -132,7 +155,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     scen = scenario_mod.load(args.scenario)
     start = scen.start or settings.start
     if start not in dset.dialogs:
-        raise DialogError(scen.source, None, "start", f"no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})")
+        raise DialogError(
+            scen.source, None, "start", f"no dialog named {start!r} (have: {', '.join(sorted(dset.dialogs))})"
+        )
     now = scen.now or datetime.now()
     has_audio = any("audio" in t for t in scen.turns)
     turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
@@ -141,7 +166,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.log is not None:
         sinks.append(_log_sink(args.log, "w"))
     journal = app.journal(settings, dset, Path(args.journal)) if args.journal else None
-    checkin = app.session(settings, dset, app.engine(dset), turns, sinks, journal=journal, clock=_clock(now), partners=scen.partners, start=start, memory=scen.memory, styles=scen.styles or None)
+    checkin = app.session(
+        settings,
+        dset,
+        app.engine(dset),
+        turns,
+        sinks,
+        journal=journal,
+        clock=_clock(now),
+        partners=scen.partners,
+        start=start,
+        memory=scen.memory,
+        styles=scen.styles or None,
+    )
     record = checkin.run()
     print(json.dumps(record, indent=2, ensure_ascii=False))
     problems = scenario_mod.check(scen, record, says)
@@ -149,7 +186,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"checkin: {scen.source}: {problem}", file=sys.stderr)
     checked = "expectations met" if scen.expect else "no expectations to check"
     verdict = f"FAIL: {len(problems)} expectation(s) not met" if problems else f"pass: {checked}"
-    print(f"checkin: {scen.source}: {verdict} ({record['outcome']}, {len(record.get('exercises', []))} exercise entries)", file=sys.stderr)
+    print(
+        f"checkin: {scen.source}: {verdict} ({record['outcome']}, {len(record.get('exercises', []))} exercise entries)",
+        file=sys.stderr,
+    )
     return EXIT_UNMET if problems else EXIT_OK
 
 
@@ -208,7 +248,9 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
             outcome = e.get("outcome")
             if outcome == "paused_for_safety":
                 continue  # never which exercise (said once, without it)
-            asides.append(f"{own.title if own else e.get('exercise')} {outcome if isinstance(outcome, str) and outcome else 'not finished'}")
+            asides.append(
+                f"{own.title if own else e.get('exercise')} {outcome if isinstance(outcome, str) and outcome else 'not finished'}"
+            )
         extra = f" ({'; '.join(asides)})" if asides else ""
         lines.append(f"{when}  {rec.get('outcome', '?'):<11} {summary}{extra}")
     return "\n".join(lines)
@@ -217,7 +259,12 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
 def _voice_parts(settings: config_mod.Settings, speaker=None):
     """Dialogs, engine, journal and a voice for speech commands."""
     dset = app.dialogs(settings)
-    return dset, app.engine(dset), app.journal(settings, dset), app.voice(settings, speaker=speaker, static=app.static_prompts(dset, settings.partners))
+    return (
+        dset,
+        app.engine(dset),
+        app.journal(settings, dset),
+        app.voice(settings, speaker=speaker, static=app.static_prompts(dset, settings.partners)),
+    )
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -246,12 +293,22 @@ def cmd_listen(args: argparse.Namespace) -> int:
         wake,
         cue=cue,
         turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
-        session=lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
+        session=lambda turns: app.session(
+            settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock
+        ),
         run_session=lambda checkin: checkin.run(),
         sinks=sinks,
     )
     runner.run()
-    print(json.dumps({"wakes": runner.wakes, "sessions": [r["outcome"] for r in runner.records], "seconds": round(source.seconds, 2)}))
+    print(
+        json.dumps(
+            {
+                "wakes": runner.wakes,
+                "sessions": [r["outcome"] for r in runner.records],
+                "seconds": round(source.seconds, 2),
+            }
+        )
+    )
     return EXIT_OK
 
 
@@ -280,7 +337,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     sinks: list[Any] = [ConsoleSink(sys.stdout)]
     if args.log is not None:
         sinks.append(_log_sink(args.log))
-    print(f"checkin: listening for {' / '.join(repr(p) for p in settings.wake.phrases)} (Ctrl-C to quit)", file=sys.stderr, flush=True)
+    print(
+        f"checkin: listening for {' / '.join(repr(p) for p in settings.wake.phrases)} (Ctrl-C to quit)",
+        file=sys.stderr,
+        flush=True,
+    )
     if satellites:  # each room builds its own wake detector
         from .house import run_house
 
@@ -299,8 +360,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             source.chunks(),
             wake,
             cue=app.cues(live.settings, voice),
-            turns=lambda stream: AudioTurns(stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)),
-            session=lambda turns: app.session(live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice),
+            turns=lambda stream: AudioTurns(
+                stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)
+            ),
+            session=lambda turns: app.session(
+                live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
+            ),
             run_session=lambda checkin: checkin.run(),
             sinks=sinks,
         )
@@ -361,7 +426,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("forget: add --yes to erase all history without asking")
-        answer = input(f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] ")
+        answer = input(
+            f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept everything.")
             return EXIT_OK
@@ -370,7 +437,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     for log in logs:
         if log.is_file():
             log.unlink()
-    print(f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left.")
+    print(
+        f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left."
+    )
     return EXIT_OK
 
 
@@ -419,7 +488,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     text = firstrun.render_config(original, data)
     config_mod.from_yaml(text, str(path))  # what is written must load
     firstrun.write_config(path, text)
-    print(f"Saved to {path}. Start a check-in with: checkin chat (or say \"start check-in\" to the speaker).")
+    print(f'Saved to {path}. Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
     return EXIT_OK
 
 
@@ -458,14 +527,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _add_speech_commands(sub: Any) -> None:
     """The commands that use audio devices, models or the journal beyond a chat."""
     p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
-    p.add_argument("--satellite", action="append", metavar="tcp://IP:PORT", help="also listen and speak through this Wyoming satellite (repeatable; replaces config.yaml's satellites)")
+    p.add_argument(
+        "--log",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+    )
+    p.add_argument(
+        "--satellite",
+        action="append",
+        metavar="tcp://IP:PORT",
+        help="also listen and speak through this Wyoming satellite (repeatable; replaces config.yaml's satellites)",
+    )
     p.add_argument("--max-sessions", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
     p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument(
+        "--log",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+    )
     p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
     p.add_argument("--out", help="write the assistant's replies to this WAV file")
     p.add_argument("--now", help="fix the clock (ISO date-time)")
@@ -487,7 +573,9 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_forget)
 
-    p = sub.add_parser("setup", help="first run: your names, how to say them, your country, a speaker and microphone test")
+    p = sub.add_parser(
+        "setup", help="first run: your names, how to say them, your country, a speaker and microphone test"
+    )
     p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
     p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
     p.set_defaults(func=cmd_setup)
@@ -504,7 +592,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
     parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)")
+    common.add_argument(
+        "--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add = sub.add_parser
 
@@ -519,13 +609,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
     p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
     p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument(
+        "--log",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+    )
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--log", nargs="?", const="", metavar="FILE", help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)")
+    p.add_argument(
+        "--log",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+    )
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
 

@@ -98,7 +98,6 @@ SCHEMA: dict[str, Any] = {
             },
             "additionalProperties": False,
         },
-
         "satellites": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "wake": {
             "type": "object",
@@ -230,7 +229,10 @@ def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]
             cues=bool(audio.get("cues", d.audio.cues)),
         ),
         "voice": VoiceSettings(
-            voice=tts.get("voice"), rate=tts.get("rate", d.voice.rate), volume=tts.get("volume", d.voice.volume), cache_dir=path(tts.get("cache_dir"))
+            voice=tts.get("voice"),
+            rate=tts.get("rate", d.voice.rate),
+            volume=tts.get("volume", d.voice.volume),
+            cache_dir=path(tts.get("cache_dir")),
         ),
         "wake": WakeSettings(
             phrases=tuple(wake.get("phrases", d.wake.phrases)), threshold=float(wake.get("threshold", d.wake.threshold))
@@ -259,7 +261,11 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     names_ = tuple(str(p["name"]) for p in people)
     return Settings(
         partners=(names_[0], names_[1]),
-        styles={p["name"]: {k: v for k, v in p.items() if k not in ("name", "say")} for p in people if set(p) - {"name", "say"}},
+        styles={
+            p["name"]: {k: v for k, v in p.items() if k not in ("name", "say")}
+            for p in people
+            if set(p) - {"name", "say"}
+        },
         pronunciations={p["name"]: p["say"] for p in people if "say" in p},
         safety_country=(data.get("safety") or {}).get("country"),
         safety_emergency=(data.get("safety") or {}).get("emergency"),

@@ -33,6 +33,7 @@ from .errors import InvalidInput
 END = "end"
 """The special ``next``/``goto`` target that finishes the current dialog."""
 
+
 class DialogError(InvalidInput):
     """A dialog, lexicon or common file is invalid.  ``str()`` is one line."""
 
@@ -173,6 +174,7 @@ def _derived_free_text(dialog: Dialog, captured: set[str]) -> set[str]:
 
 # --------------------------------------------------------------------------- schemas
 
+
 def _node_types() -> Mapping[str, Any]:
     """The node types by YAML key (imported late: the node types import this module)."""
     from .engine.nodes import REGISTRY
@@ -309,8 +311,20 @@ COMMON_SCHEMA: dict[str, Any] = {
             "type": "object",
             "properties": {
                 "tries": {"type": "integer", "minimum": 0, "maximum": 10},
-                "choice": {"type": "object", "properties": {"noinput": {"type": "array", "items": _text}, "nomatch": {"type": "array", "items": _text}}},
-                "capture": {"type": "object", "properties": {"noinput": {"type": "array", "items": _text}, "nomatch": {"type": "array", "items": _text}}},
+                "choice": {
+                    "type": "object",
+                    "properties": {
+                        "noinput": {"type": "array", "items": _text},
+                        "nomatch": {"type": "array", "items": _text},
+                    },
+                },
+                "capture": {
+                    "type": "object",
+                    "properties": {
+                        "noinput": {"type": "array", "items": _text},
+                        "nomatch": {"type": "array", "items": _text},
+                    },
+                },
                 "timeouts": {
                     "type": "object",
                     "properties": {"choice": _default_timeouts, "capture": _default_timeouts},
@@ -328,15 +342,38 @@ COMMON_SCHEMA: dict[str, Any] = {
 
 REQUIRED_MESSAGES = (
     # global commands (engine/commands.py)
-    "stop", "paused", "resumed", "help", "help_move_on", "at_start", "nothing_to_skip", "skipped", "pass",
+    "stop",
+    "paused",
+    "resumed",
+    "help",
+    "help_move_on",
+    "at_start",
+    "nothing_to_skip",
+    "skipped",
+    "pass",
     # how an exercise ends early (engine/endings.py, nodes/consent.py, nodes/capture.py)
-    "give_up", "exercise_ended", "withdrawn", "declined", "nothing",
+    "give_up",
+    "exercise_ended",
+    "withdrawn",
+    "declined",
+    "nothing",
     # nodes (menu "surprise us", form read-backs) and the closing summary (engine/render.py)
-    "surprise", "not_confirmed", "keep_as_is", "summary_none",
+    "surprise",
+    "not_confirmed",
+    "keep_as_is",
+    "summary_none",
     # privacy (engine/privacy.py): "don't keep that", "forget tonight"
-    "not_kept", "not_kept_again", "forgotten", "forgotten_offer", "forgotten_stop", "forgotten_go_on",
+    "not_kept",
+    "not_kept_again",
+    "forgotten",
+    "forgotten_offer",
+    "forgotten_stop",
+    "forgotten_go_on",
     # the safety pause (engine/safety.py)
-    "safety", "safety_offer", "safety_stop", "safety_go_on",
+    "safety",
+    "safety_offer",
+    "safety_stop",
+    "safety_go_on",
     # a second room while a check-in runs (house.py)
     "busy_elsewhere",
 )
@@ -433,7 +470,11 @@ def check_schema(data: Any, schema: Mapping[str, Any], source: str, where: _Loca
             path = path + [extras[0]]
             names = sorted(best.schema.get("properties") or {})
             close = process.extractOne(str(extras[0]), names, scorer=fuzz.ratio, score_cutoff=70)
-            message = f"unknown field (did you mean '{close[0]}'?)" if close else f"unknown field (expected one of: {', '.join(names)})"
+            message = (
+                f"unknown field (did you mean '{close[0]}'?)"
+                if close
+                else f"unknown field (expected one of: {', '.join(names)})"
+            )
     elif best.validator == "required":
         message = best.message.replace("is a required property", "is missing")
     elif best.validator == "oneOf":
@@ -486,15 +527,31 @@ def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: _L
     types = _node_types()
     kinds = [k for k in types if k in data]
     if len(kinds) > 1:
-        raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}", f"has more than one capability: {', '.join(kinds)}")
+        raise DialogError(
+            source,
+            where.line(["nodes", node_id]),
+            f"nodes.{node_id}",
+            f"has more than one capability: {', '.join(kinds)}",
+        )
     kind = kinds[0] if kinds else None
     node_type = types[kind] if kind else None
     for other, t in types.items():
-        stray = [key for key in t.node_fields if key in data and other != kind and key not in (node_type.node_fields if node_type else {})]
+        stray = [
+            key
+            for key in t.node_fields
+            if key in data and other != kind and key not in (node_type.node_fields if node_type else {})
+        ]
         if stray:
-            raise DialogError(source, where.line(["nodes", node_id, stray[0]]), f"nodes.{node_id}.{stray[0]}", f"belongs to a '{other}' node")
+            raise DialogError(
+                source,
+                where.line(["nodes", node_id, stray[0]]),
+                f"nodes.{node_id}.{stray[0]}",
+                f"belongs to a '{other}' node",
+            )
     if (node_type is None or node_type.needs_next) and "next" not in data:
-        raise DialogError(source, where.line(["nodes", node_id]), f"nodes.{node_id}.next", "is missing (where to go after this node)")
+        raise DialogError(
+            source, where.line(["nodes", node_id]), f"nodes.{node_id}.next", "is missing (where to go after this node)"
+        )
     if node_type is not None:
         node_type.check(node_id, data, _error_at(source, where, ["nodes", node_id, kind]))
     return Node(id=node_id, kind=kind, spec=data)
@@ -553,14 +610,18 @@ def lexicon_from_dict(data: Any, source: str, where: _Located | None = None) -> 
             key = " ".join(word.lower().split())
             if key in words:
                 path = ["families", family, i]
-                raise DialogError(source, where.line(path), _path_text(path), f"'{word}' is already in family '{words[key]}'")
+                raise DialogError(
+                    source, where.line(path), _path_text(path), f"'{word}' is already in family '{words[key]}'"
+                )
             words[key] = family
     vague: dict[str, tuple[str, ...]] = {}
     for word, options in (data.get("vague") or {}).items():
         for i, option in enumerate(options):
             if option.lower() not in words:
                 path = ["vague", word, i]
-                raise DialogError(source, where.line(path), _path_text(path), f"'{option}' is not a word of this lexicon")
+                raise DialogError(
+                    source, where.line(path), _path_text(path), f"'{option}' is not a word of this lexicon"
+                )
         vague[" ".join(word.lower().split())] = tuple(o.lower() for o in options)
     return Lexicon(id=data["id"], words=words, vague=vague, source=source)
 
@@ -586,7 +647,12 @@ def from_yaml(text: str, source: str, kind: str = "dialog") -> Any:
     data, where = parse_yaml(text, source)
     if data is None:
         raise DialogError(source, 1, "", "the file is empty")
-    builders = {"dialog": dialog_from_dict, "lexicon": lexicon_from_dict, "common": common_from_dict, "deck": deck_from_dict}
+    builders = {
+        "dialog": dialog_from_dict,
+        "lexicon": lexicon_from_dict,
+        "common": common_from_dict,
+        "deck": deck_from_dict,
+    }
     return builders[kind](data, source, where)
 
 
@@ -651,7 +717,15 @@ def load_dir(path: str | Path) -> DialogSet:
         from .meaning import load_tables  # the meaning layer's tables (it imports this module)
 
         tables = load_tables(root, common=common, lexicon=lexicons.get("feelings"))
-    dset = DialogSet(dialogs=dialogs, lexicons=lexicons, common=common, decks=decks, common_source=common_path, common_where=common_where, meaning=tables)
+    dset = DialogSet(
+        dialogs=dialogs,
+        lexicons=lexicons,
+        common=common,
+        decks=decks,
+        common_source=common_path,
+        common_where=common_where,
+        meaning=tables,
+    )
     check_references(dset)
     return dset
 

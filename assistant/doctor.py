@@ -53,12 +53,18 @@ def _satellite_probe(uri: str) -> Callable[[], str]:
 
     return probe
 
+
 def safety_check(settings: Settings) -> Check:
     """Where help is, for the line said after a safety pause: a warning when no country is set."""
     info = settings.safety
     if not info.get("country"):
-        return Check("safety", False, "no country set: after a heavy moment the coach can only say 'your local emergency number'",
-                     "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)", warning=True)
+        return Check(
+            "safety",
+            False,
+            "no country set: after a heavy moment the coach can only say 'your local emergency number'",
+            "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)",
+            warning=True,
+        )
     where = ", ".join(f"{k} {info[k]}" for k in ("helpline", "emergency") if info.get(k))
     return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
 
@@ -73,9 +79,13 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
 
     mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
-    yield _guard("microphone", mic_fix, _device_probe(settings, "input", settings.audio.input_device, "the satellites listen"))
+    yield _guard(
+        "microphone", mic_fix, _device_probe(settings, "input", settings.audio.input_device, "the satellites listen")
+    )
     spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
-    yield _guard("speaker", spk_fix, _device_probe(settings, "output", settings.audio.output_device, "the satellites speak"))
+    yield _guard(
+        "speaker", spk_fix, _device_probe(settings, "output", settings.audio.output_device, "the satellites speak")
+    )
 
     yield from _speech_checks(settings)
 
@@ -95,7 +105,9 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         verdict = judge("I'm worn out in the evenings", "you're exhausted at night")
         return f"{table.path.name} readable; paraphrase judge works ({verdict.category})"
 
-    yield _guard("word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table)
+    yield _guard(
+        "word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table
+    )
     yield safety_check(settings)
 
     def journal() -> str:
@@ -117,7 +129,11 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{free // (1024 * 1024)} MB free"
 
     for uri in settings.satellites:
-        yield _guard(f"satellite {uri}", "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it", _satellite_probe(uri))
+        yield _guard(
+            f"satellite {uri}",
+            "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it",
+            _satellite_probe(uri),
+        )
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)
 
@@ -134,4 +150,8 @@ def _speech_checks(settings: Settings) -> Iterator[Check]:
             rec = load(name, settings.asr.options())
             return f"{rec.name} loaded ({RECOGNISERS[name].about}) for {', '.join(roles)}"
 
-        yield _guard(f"speech: {name}", f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml", model)
+        yield _guard(
+            f"speech: {name}",
+            f"{entry.fix}; or choose another recogniser for {', '.join(roles)} under asr in config.yaml",
+            model,
+        )

@@ -30,8 +30,38 @@ EMERGENCY = {
     **dict.fromkeys(["NZ"], "111"),
     **dict.fromkeys(["JP", "KR"], "119"),
     **dict.fromkeys(
-        ["AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IN", "IT", "LT",
-         "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"],
+        [
+            "AT",
+            "BE",
+            "BG",
+            "CH",
+            "CY",
+            "CZ",
+            "DE",
+            "DK",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GR",
+            "HR",
+            "HU",
+            "IE",
+            "IN",
+            "IT",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "NO",
+            "PL",
+            "PT",
+            "RO",
+            "SE",
+            "SI",
+            "SK",
+        ],
         "112",
     ),
 }
@@ -79,7 +109,9 @@ def ask_pronunciation(ports: Ports, name: str, current: str | None) -> str | Non
     """How to say ``name``: None when it is said as written, else a respelling."""
     spoken = current or name
     if ports.speak is None:
-        answer = _ask(ports, f"How is {name} said? Type a respelling (like Shivawn for Siobhan), or Enter for as written", current)
+        answer = _ask(
+            ports, f"How is {name} said? Type a respelling (like Shivawn for Siobhan), or Enter for as written", current
+        )
         return None if not answer or answer == name else answer
     for _ in range(4):
         ports.speak(spoken)
@@ -125,7 +157,9 @@ def ask_safety(ports: Ports, current: Mapping[str, Any]) -> dict[str, Any]:
             safety["country"] = code
             break
         ports.tell("I don't know that country: try its English name or its two-letter code, like DE or Germany.")
-    emergency = _ask(ports, "The emergency number there", safety.get("emergency") or EMERGENCY.get(safety.get("country", "")))
+    emergency = _ask(
+        ports, "The emergency number there", safety.get("emergency") or EMERGENCY.get(safety.get("country", ""))
+    )
     safety["emergency"] = emergency or None
     helpline = _ask(ports, "A support line to mention when things feel heavy (optional)", safety.get("helpline"))
     safety["helpline"] = helpline or None
@@ -168,7 +202,11 @@ def run(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
 
 def _top_level_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
     """Line spans of each top-level key of a block-style mapping (comments between keys stay out)."""
-    starts = [(i, line.split(":", 1)[0]) for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "#", "-", "\n") and ":" in line]
+    starts = [
+        (i, line.split(":", 1)[0])
+        for i, line in enumerate(lines)
+        if line[:1] not in ("", " ", "\t", "#", "-", "\n") and ":" in line
+    ]
     spans: dict[str, tuple[int, int]] = {}
     for n, (i, key) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
@@ -186,7 +224,9 @@ def render_config(original: str, data: Mapping[str, Any], keys: tuple[str, ...] 
         lines[-1] += "\n"
     spans = _top_level_spans(lines)
     for key in sorted(keys, key=lambda k: -spans.get(k, (len(lines), 0))[0]):
-        fragment = yaml.safe_dump({key: data[key]}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+        fragment = yaml.safe_dump(
+            {key: data[key]}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+        )
         start, end = spans.get(key, (len(lines), len(lines)))
         lines[start:end] = [fragment]
     text = "".join(lines)

@@ -93,7 +93,9 @@ class HouseRunner:
     def run(self) -> None:
         done = [threading.Event() for _ in self.rooms]
         for room, finished in zip(self.rooms, done):
-            threading.Thread(target=self._serve_then_set, args=(room, finished), name=f"checkin-{room.name}", daemon=True).start()
+            threading.Thread(
+                target=self._serve_then_set, args=(room, finished), name=f"checkin-{room.name}", daemon=True
+            ).start()
         try:
             while not all(d.is_set() for d in done):
                 time.sleep(0.2)  # not Thread.join: a Ctrl-C inside join can lose track of the thread
@@ -154,7 +156,15 @@ class HouseRunner:
     def _session(self, turns, room: Room, journal, sinks):  # noqa: ANN001, ANN202
         from . import app
 
-        return app.session(self.live.settings, self.live.dialogs, self.live.engine, turns, [*sinks, *room.sinks], journal=journal, voice=room.voice)
+        return app.session(
+            self.live.settings,
+            self.live.dialogs,
+            self.live.engine,
+            turns,
+            [*sinks, *room.sinks],
+            journal=journal,
+            voice=room.voice,
+        )
 
     def _run_session(self, checkin, room: Room, journal) -> Mapping[str, Any]:  # noqa: ANN001
         try:
@@ -199,7 +209,9 @@ def local_room(settings: Any, voice: Any, log: IO[str]) -> Room | None:
         return current["mic"].chunks()
 
     def chunks() -> Iterator[AudioChunk]:
-        return ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices, log=log).chunks()
+        return ReopeningSource(
+            open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices, log=log
+        ).chunks()
 
     from . import app
 
@@ -233,10 +245,21 @@ def run_house(
     loop = LinkLoop()
     static = app.static_prompts(live.dialogs, settings.partners)
     stop = threading.Event()
-    links = [SatelliteLink(a, loop, log=log, give_up_s=settings.audio.device_wait_s, stopped=stop).start() for a in addresses]
+    links = [
+        SatelliteLink(a, loop, log=log, give_up_s=settings.audio.device_wait_s, stopped=stop).start() for a in addresses
+    ]
     for link in links:
         voice = app.voice(settings, speaker=SatelliteSpeaker(link, margin_s=margin_s), log=log, static=static)
-        rooms.append(Room(link.name, link.chunks, link.flush, voice=voice, sinks=[transcript_sink(link)], on_wake=partial(wake_sent, link)))
+        rooms.append(
+            Room(
+                link.name,
+                link.chunks,
+                link.flush,
+                voice=voice,
+                sinks=[transcript_sink(link)],
+                on_wake=partial(wake_sent, link),
+            )
+        )
     runner = HouseRunner(rooms, live, recogniser, sinks, log=log, max_sessions=max_sessions, stop=stop)
     try:
         runner.run()

@@ -49,7 +49,10 @@ def record_step(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[
     def step(db: sqlite3.Connection) -> None:
         for rid, text in db.execute("SELECT id, record FROM sessions").fetchall():
             record = change(json.loads(text))
-            db.execute("UPDATE sessions SET outcome = ?, record = ? WHERE id = ?", (record["outcome"], json.dumps(record, ensure_ascii=False), rid))
+            db.execute(
+                "UPDATE sessions SET outcome = ?, record = ? WHERE id = ?",
+                (record["outcome"], json.dumps(record, ensure_ascii=False), rid),
+            )
 
     return step
 
@@ -65,7 +68,9 @@ def migrate(db: sqlite3.Connection, path: Path) -> int:
     """Bring an open journal to :data:`SCHEMA_VERSION`; the version it had."""
     found = db.execute("PRAGMA user_version").fetchone()[0] or 1
     if found > SCHEMA_VERSION:
-        raise JournalError(f"{path} was written by a newer Check-in (schema {found}, this one reads up to {SCHEMA_VERSION}); upgrade Check-in to open it")
+        raise JournalError(
+            f"{path} was written by a newer Check-in (schema {found}, this one reads up to {SCHEMA_VERSION}); upgrade Check-in to open it"
+        )
     for version in range(found + 1, SCHEMA_VERSION + 1):
         try:  # one transaction a step (DDL included): all of it or nothing
             db.execute("BEGIN IMMEDIATE")
@@ -175,7 +180,10 @@ class Journal:
         out = dict(record)
         if self.keep == "full":
             return out
-        out["exercises"] = [{k: v for k, v in e.items() if f"{e.get('exercise')}:{k}" not in self.free_text or k in kept(record, e)} for e in record.get("exercises", [])]
+        out["exercises"] = [
+            {k: v for k, v in e.items() if f"{e.get('exercise')}:{k}" not in self.free_text or k in kept(record, e)}
+            for e in record.get("exercises", [])
+        ]
         return out
 
     def save(self, record: Mapping[str, Any]) -> bool:
@@ -190,7 +198,13 @@ class Journal:
                     db.execute(
                         "INSERT INTO sessions (id, started_at, ended_at, outcome, record) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT(id) DO UPDATE SET ended_at=excluded.ended_at, outcome=excluded.outcome, record=excluded.record",
-                        (rid, rec["started_at"], rec.get("ended_at"), rec["outcome"], json.dumps(rec, ensure_ascii=False)),
+                        (
+                            rid,
+                            rec["started_at"],
+                            rec.get("ended_at"),
+                            rec["outcome"],
+                            json.dumps(rec, ensure_ascii=False),
+                        ),
                     )
             self.pending.clear()
             return True
@@ -206,7 +220,10 @@ class Journal:
             for rid, text in rows:
                 rec = json.loads(text)
                 rec["outcome"] = "abandoned"
-                db.execute("UPDATE sessions SET outcome = 'abandoned', record = ? WHERE id = ?", (json.dumps(rec, ensure_ascii=False), rid))
+                db.execute(
+                    "UPDATE sessions SET outcome = 'abandoned', record = ? WHERE id = ?",
+                    (json.dumps(rec, ensure_ascii=False), rid),
+                )
         return len(rows)
 
     def forget_session(self, session_id: str) -> int:
@@ -235,7 +252,9 @@ class Journal:
             db.execute("VACUUM")
             self.close()
         self.pending.clear()
-        for file in [Path(str(self.path) + s) for s in ("", "-journal", "-wal", "-shm")] + list(self.path.parent.glob(self.path.name + ".corrupt-*")):
+        for file in [Path(str(self.path) + s) for s in ("", "-journal", "-wal", "-shm")] + list(
+            self.path.parent.glob(self.path.name + ".corrupt-*")
+        ):
             if file.exists():
                 file.unlink()
         return int(n)

@@ -67,7 +67,16 @@ class Turn:
     ``gate=False`` and ``use_grammar=False`` give the naive pipeline the benchmark compares
     against: every sample of the turn decoded, and free decoding even for choices."""
 
-    def __init__(self, listen: Listen, recogniser: Recogniser, vad: EnergyVAD | None = None, clock: Callable[[], float] | None = None, *, gate: bool = True, use_grammar: bool = True) -> None:
+    def __init__(
+        self,
+        listen: Listen,
+        recogniser: Recogniser,
+        vad: EnergyVAD | None = None,
+        clock: Callable[[], float] | None = None,
+        *,
+        gate: bool = True,
+        use_grammar: bool = True,
+    ) -> None:
         self.listen = listen
         self.recogniser = recogniser
         self.clock = clock or time.perf_counter
@@ -170,7 +179,9 @@ class Turn:
         if timing is not None:
             timing.speech_start, timing.speech_end, timing.endpoint_at = ep.speech_start, speech_end, self.decided
         outcome = ep.result
-        heard = self.accepted or not (self.utterance is None or isinstance(outcome, NoInput) or outcome is None or ep.speech_start is None)
+        heard = self.accepted or not (
+            self.utterance is None or isinstance(outcome, NoInput) or outcome is None or ep.speech_start is None
+        )
         if not heard:
             seconds = getattr(outcome, "seconds", None)
             return Silence(float(seconds) if seconds else self.listen.no_input_s)

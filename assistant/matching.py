@@ -81,7 +81,9 @@ def best_match(text: str, options: Mapping[str, Sequence[str]], threshold: float
     return None
 
 
-def whole_utterance_match(text: str, options: Mapping[str, Sequence[str]], threshold: float = 88.0, max_words: int = 4) -> Match | None:
+def whole_utterance_match(
+    text: str, options: Mapping[str, Sequence[str]], threshold: float = 88.0, max_words: int = 4
+) -> Match | None:
     """Like :func:`best_match` but the *whole* utterance must be the phrase: used for
     global commands during free answers, so "I want to stop working late" is an answer,
     while "stop" is a command."""

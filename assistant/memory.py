@@ -56,7 +56,11 @@ SCHEMA: dict[str, Any] = {
                     "past": {"type": "string"},
                     "until": {
                         "type": "object",
-                        "properties": {"exercise": {"type": "string"}, "same": {"type": "string"}, "unless": {"type": "object", "additionalProperties": _scalar}},
+                        "properties": {
+                            "exercise": {"type": "string"},
+                            "same": {"type": "string"},
+                            "unless": {"type": "object", "additionalProperties": _scalar},
+                        },
                         "required": ["exercise", "same"],
                         "additionalProperties": False,
                     },
@@ -72,7 +76,14 @@ SCHEMA: dict[str, Any] = {
             },
             {
                 "type": "object",
-                "properties": {"pick": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True}},
+                "properties": {
+                    "pick": {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    }
+                },
                 "required": ["pick"],
                 "additionalProperties": False,
             },
@@ -105,7 +116,15 @@ def _matches(entry: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
 
 def variables(program: DialogSet) -> dict[str, bool]:
     """Every template variable memory may provide -> True (any of them may be missing)."""
-    names = {"sessions_this_month", "sessions_total", "recent_exercises", "used_questions", "safe_space_due", "weekly_offer_due", "last_quieter"}
+    names = {
+        "sessions_this_month",
+        "sessions_total",
+        "recent_exercises",
+        "used_questions",
+        "safe_space_due",
+        "weekly_offer_due",
+        "last_quieter",
+    }
     for dialog in program.dialogs.values():
         if dialog.record:
             names |= {f"{_key(str(dialog.record['exercise']))}_{k}" for k in dialog.record}
@@ -120,11 +139,17 @@ def variables(program: DialogSet) -> dict[str, bool]:
     return dict.fromkeys(names, True)
 
 
-def _latest(name: str, rule: Mapping[str, Any], exercise: str, entries: Sequence[Mapping[str, Any]], now: datetime) -> dict[str, Any] | None:
+def _latest(
+    name: str, rule: Mapping[str, Any], exercise: str, entries: Sequence[Mapping[str, Any]], now: datetime
+) -> dict[str, Any] | None:
     until = rule.get("until")
     forgotten: set[Any] = set()
     if until:
-        forgotten = {e.get(until["same"]) for e in entries if e.get("exercise") == until["exercise"] and not _matches(e, until.get("unless") or {})}
+        forgotten = {
+            e.get(until["same"])
+            for e in entries
+            if e.get("exercise") == until["exercise"] and not _matches(e, until.get("unless") or {})
+        }
     for entry in reversed(entries):
         if entry.get("exercise") == exercise and _matches(entry, rule["latest"]):
             if until and entry.get(until["same"]) in forgotten:
@@ -137,7 +162,9 @@ def _latest(name: str, rule: Mapping[str, Any], exercise: str, entries: Sequence
     return None
 
 
-def _since(dialog_id: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime) -> tuple[int | None, bool]:
+def _since(
+    dialog_id: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime
+) -> tuple[int | None, bool]:
     times = [r["started_at"] for r in records if dialog_id in (r.get("done") or [])]
     days = (now - datetime.fromisoformat(times[-1])).days if times else None
     return days, days is None or days >= int(rule["every_days"])
@@ -157,14 +184,20 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
             else:
                 found = _latest(name, rule, exercise, entries, now)
                 if found is not None and rule.get("past"):  # a dated plan: recalled once, then on its day
-                    found = {**found, "key": variety.plan_key(found), "recall_due": variety.plan_recall_due(records, found, now.date())}
+                    found = {
+                        **found,
+                        "key": variety.plan_key(found),
+                        "recall_due": variety.plan_recall_due(records, found, now.date()),
+                    }
                 if found is not None:
                     memory[name] = found
     for entry in entries:
         if entry.get("exercise") and entry.get("complete", True):
             memory[_key(str(entry["exercise"]))] = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}
     memory["used_questions"] = [e["question"] for e in entries if e.get("question")]
-    recent = [e.get("exercise") for rec in records[-RECENT_SESSIONS:] for e in rec.get("exercises", []) if e.get("exercise")]
+    recent = [
+        e.get("exercise") for rec in records[-RECENT_SESSIONS:] for e in rec.get("exercises", []) if e.get("exercise")
+    ]
     memory["recent_exercises"] = sorted(set(recent))
     did_an_exercise = _counts(program)
     counted = [r for r in records if did_an_exercise(r)]
@@ -174,7 +207,9 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
     quieter = _last_quieter(counted)
     if quieter:
         memory["last_quieter"] = quieter
-    memory["safe_space_due"] = variety.safe_space_due(records, now.date(), did_an_exercise)  # one rule for "a night counts"
+    memory["safe_space_due"] = variety.safe_space_due(
+        records, now.date(), did_an_exercise
+    )  # one rule for "a night counts"
     memory["weekly_offer_due"] = variety.weekly_offer_due(records, now.date())
     return memory
 

@@ -135,7 +135,9 @@ class Judge:
         missed = tuple(s.surface for s, sim in zip(said, best_back) if sim < 0.5)
         category, markers = coaching_category(statement, paraphrase)
         if category is not None:
-            return Verdict(round(score * MARKED_FACTOR, 3), category, (), missed, round(recall, 3), round(precision, 3), markers)
+            return Verdict(
+                round(score * MARKED_FACTOR, 3), category, (), missed, round(recall, 3), round(precision, 3), markers
+            )
         if score >= FAITHFUL_AT:
             category = "faithful"
         elif score >= PARTIAL_AT:

@@ -55,7 +55,13 @@ Turn = Union[Heard, Silence, AudioTurn]
 
 SCHEMA: dict[str, dict[str, Any]] = {
     "say": {"text": str, "node": (str, type(None)), "rate": (int, float)},
-    "listen": {"node": (str, type(None)), "mode": str, "choices": list, "no_input_s": (int, float), "expect_silence": bool},
+    "listen": {
+        "node": (str, type(None)),
+        "mode": str,
+        "choices": list,
+        "no_input_s": (int, float),
+        "expect_silence": bool,
+    },
     "heard": {"text": str, "confidence": (int, float, type(None))},
     "silence": {"seconds": (int, float)},
     "end_of_input": {"seconds": (int, float)},
@@ -158,7 +164,9 @@ def turn_from_dict(item: Any, where: str = "turn") -> Turn:
     kind = kinds[0]
     extra = sorted(str(k) for k in item if k not in _FIELDS[kind])
     if extra:
-        raise TurnError(f"{where}: unknown field {extra[0]!r} in a {kind!r} turn (allowed: {', '.join(sorted(_FIELDS[kind]))})")
+        raise TurnError(
+            f"{where}: unknown field {extra[0]!r} in a {kind!r} turn (allowed: {', '.join(sorted(_FIELDS[kind]))})"
+        )
     if kind == "silence":
         return Silence(_number(item, "silence", where, 0.0, MAX_SILENCE_S))
     value = item[kind]
@@ -191,7 +199,9 @@ def decode(line: bytes | str, where: str = "input line") -> Turn:
     except json.JSONDecodeError as exc:
         raise TurnError(f"{where}: not JSON ({exc.msg})") from None
     except (ValueError, RecursionError) as exc:
-        raise TurnError(f"{where}: not JSON ({'nested too deeply' if isinstance(exc, RecursionError) else exc})") from None
+        raise TurnError(
+            f"{where}: not JSON ({'nested too deeply' if isinstance(exc, RecursionError) else exc})"
+        ) from None
     turn = turn_from_dict(item, where)
     if isinstance(turn, (Heard, AudioTurn)):
         value = turn.text if isinstance(turn, Heard) else turn.path

@@ -72,7 +72,9 @@ def read_text(path: str | Path, limits: Limits = LIMITS) -> str:
     with open(p, "rb") as f:
         data = f.read(limits.file_bytes + 1)
     if len(data) > limits.file_bytes:
-        raise YamlError(str(p), _line_at(data, limits.file_bytes), f"file is larger than the {_size(limits.file_bytes)} limit")
+        raise YamlError(
+            str(p), _line_at(data, limits.file_bytes), f"file is larger than the {_size(limits.file_bytes)} limit"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -82,7 +84,9 @@ def read_text(path: str | Path, limits: Limits = LIMITS) -> str:
 def check_folder(files: list[Path], where: str, limits: Limits = LIMITS) -> None:
     """Refuse a folder of more than ``limits.files`` YAML files or ``limits.folder_bytes`` bytes."""
     if len(files) > limits.files:
-        raise YamlError(str(files[limits.files]), 1, f"the folder {where} holds more than the limit of {limits.files} YAML files")
+        raise YamlError(
+            str(files[limits.files]), 1, f"the folder {where} holds more than the limit of {limits.files} YAML files"
+        )
     total = 0
     for file in files:
         try:
@@ -90,7 +94,9 @@ def check_folder(files: list[Path], where: str, limits: Limits = LIMITS) -> None
         except OSError:
             continue
         if total > limits.folder_bytes:
-            raise YamlError(str(file), 1, f"the folder {where} holds more than the {_size(limits.folder_bytes)} limit of YAML")
+            raise YamlError(
+                str(file), 1, f"the folder {where} holds more than the {_size(limits.folder_bytes)} limit of YAML"
+            )
 
 
 class _Composer:
@@ -128,7 +134,11 @@ class _Composer:
     def _new(self, event: Any) -> Any:
         loader = self.loader
         if isinstance(event, yaml.ScalarEvent):
-            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = (
+                event.tag
+                if event.tag not in (None, "!")
+                else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            )
             start: Any = event.start_mark
             end: Any = event.end_mark
             return yaml.ScalarNode(tag, event.value, start, end, style=event.style)
@@ -145,7 +155,11 @@ class _Composer:
             if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 node = stack.pop()
                 node.end_mark = event.end_mark
-                self.sizes[id(node)] = 1 + sum(self.sizes.get(id(child), 1) for item in node.value for child in (item if isinstance(item, tuple) else (item,)))
+                self.sizes[id(node)] = 1 + sum(
+                    self.sizes.get(id(child), 1)
+                    for item in node.value
+                    for child in (item if isinstance(item, tuple) else (item,))
+                )
             elif isinstance(event, yaml.AliasEvent):
                 node = self._alias(event, stack)
             else:
@@ -197,9 +211,13 @@ def compose(text: str, source: str, limits: Limits = LIMITS) -> tuple[Any, yaml.
         return composer.loader.construct_document(root), root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlError(source, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc.context}") from None
+        raise YamlError(
+            source, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc.context}"
+        ) from None
     except yaml.reader.ReaderError as exc:
-        raise YamlError(source, _line_at(text, exc.position), f"not valid YAML: unacceptable character #x{exc.character:04x}") from None
+        raise YamlError(
+            source, _line_at(text, exc.position), f"not valid YAML: unacceptable character #x{exc.character:04x}"
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlError(source, None, "not valid YAML: " + one_line(exc)) from None
     finally:

@@ -33,7 +33,14 @@ SCHEMA: dict[str, Any] = {
         "start": {"type": "string"},
         "now": {"type": ["string", "object"]},
         "memory": {"type": "object"},
-        "styles": {"type": "object", "additionalProperties": {"type": "object", "properties": {"pace": {"enum": ["slow", "normal", "fast"]}, "verbosity": {"enum": ["brief", "full"]}}, "additionalProperties": False}},
+        "styles": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"pace": {"enum": ["slow", "normal", "fast"]}, "verbosity": {"enum": ["brief", "full"]}},
+                "additionalProperties": False,
+            },
+        },
         "turns": {
             "type": "array",
             "items": {
@@ -98,7 +105,16 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario
             turn["audio"] = str(base / turn["audio"])
         turns.append(turn)
     partners = tuple(data["partners"]) if "partners" in data else None
-    return Scenario(source, partners, data.get("start"), now, tuple(turns), data.get("memory") or {}, data.get("expect") or {}, data.get("styles") or {})
+    return Scenario(
+        source,
+        partners,
+        data.get("start"),
+        now,
+        tuple(turns),
+        data.get("memory") or {},
+        data.get("expect") or {},
+        data.get("styles") or {},
+    )
 
 
 def load(path: str | Path) -> Scenario:
@@ -120,7 +136,9 @@ def _subset(expected: Any, actual: Any) -> bool:
     return expected == actual or (isinstance(expected, str) and str(actual) == expected)
 
 
-def check(scenario: Scenario, record: Mapping[str, Any], says: Sequence[str], turns_used: int | None = None) -> list[str]:
+def check(
+    scenario: Scenario, record: Mapping[str, Any], says: Sequence[str], turns_used: int | None = None
+) -> list[str]:
     """Every way the run missed the scenario's ``expect`` (empty: all met)."""
     expect = scenario.expect
     problems = []
@@ -129,7 +147,9 @@ def check(scenario: Scenario, record: Mapping[str, Any], says: Sequence[str], tu
     if "exercises" in expect:
         actual = record.get("exercises", [])
         if len(actual) != len(expect["exercises"]):
-            problems.append(f"{len(actual)} exercise entries, expected {len(expect['exercises'])}: {[e.get('exercise') for e in actual]}")
+            problems.append(
+                f"{len(actual)} exercise entries, expected {len(expect['exercises'])}: {[e.get('exercise') for e in actual]}"
+            )
         for i, (want, got) in enumerate(zip(expect["exercises"], actual)):
             if not _subset(want, got):
                 diff = {k: got.get(k) for k in want if not _subset(want[k], got.get(k))}

@@ -22,7 +22,17 @@ from .events import Action, End, Event, Forget, Heard, Listen, Save, Say, Silenc
 from .protocol import AudioTurn as AudioRequest
 from .protocol import EndOfInput, TurnError
 
-__all__ = ["ConsoleSink", "ConsoleTurns", "JsonlSink", "JsonlTurns", "ScriptedTurns", "Session", "Sink", "TurnError", "turn_event"]
+__all__ = [
+    "ConsoleSink",
+    "ConsoleTurns",
+    "JsonlSink",
+    "JsonlTurns",
+    "ScriptedTurns",
+    "Session",
+    "Sink",
+    "TurnError",
+    "turn_event",
+]
 
 Sink = Callable[[Mapping[str, Any]], None]
 """Receives every session event as a JSON-ready dict (``say``, ``listen``, ``heard``...)."""
@@ -99,7 +109,11 @@ class ConsoleTurns:
         self.out = out or sys.stdout
 
     def next_turn(self, listen: Listen, spoken_s: float) -> Event:
-        hint = f"  [{' / '.join(listen.choices[:8])}{' / ...' if len(listen.choices) > 8 else ''}]" if listen.choices else ""
+        hint = (
+            f"  [{' / '.join(listen.choices[:8])}{' / ...' if len(listen.choices) > 8 else ''}]"
+            if listen.choices
+            else ""
+        )
         try:
             text = self.read(f"{hint}\n> " if hint else "> ")
         except EOFError:
@@ -121,7 +135,7 @@ class JsonlSink:
         self.silent = False
 
     def off_record(self, on: bool) -> None:
-        """"Forget tonight": a log writes nothing more of this session (the lines already
+        """ "Forget tonight": a log writes nothing more of this session (the lines already
         written are the user's file); the next session is logged again."""
         self.silent = on and self.log
 
@@ -198,7 +212,14 @@ class Session:
         safety: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
-        context = Context(partners=partners, now=now or self.clock(), session_id=session_id or uuid.uuid4().hex, memory=memory or {}, styles=styles or {}, safety=safety or {})
+        context = Context(
+            partners=partners,
+            now=now or self.clock(),
+            session_id=session_id or uuid.uuid4().hex,
+            memory=memory or {},
+            styles=styles or {},
+            safety=safety or {},
+        )
         self.forgotten = False
         self._off_record(False)
         self.state, actions = self.engine.start(context, dialog)
@@ -220,7 +241,11 @@ class Session:
         """Save what was said so far when the loop is cut short (Ctrl-C, a fault)."""
         if self.state is None or self.state.ended:
             return None
-        record = {**self.engine.record(self.state), "outcome": "stopped", "ended_at": self.clock().isoformat(timespec="seconds")}
+        record = {
+            **self.engine.record(self.state),
+            "outcome": "stopped",
+            "ended_at": self.clock().isoformat(timespec="seconds"),
+        }
         self._save(record)
         return record
 

@@ -14,18 +14,60 @@ from datetime import date, datetime, time, timedelta
 from .matching import normalise
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-    "twentieth": 20, "thirtieth": 30,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
 }
-_PERIODS = {"morning": time(9, 0), "noon": time(12, 0), "lunch": time(12, 30), "lunchtime": time(12, 30), "afternoon": time(15, 0), "evening": time(19, 0), "night": time(20, 0), "tonight": time(19, 0), "midnight": time(0, 0)}
+_PERIODS = {
+    "morning": time(9, 0),
+    "noon": time(12, 0),
+    "lunch": time(12, 30),
+    "lunchtime": time(12, 30),
+    "afternoon": time(15, 0),
+    "evening": time(19, 0),
+    "night": time(20, 0),
+    "tonight": time(19, 0),
+    "midnight": time(0, 0),
+}
 
 _DAY_RE = re.compile(
     r"\b(?:(?:the )?day after tomorrow|today|tonight|tomorrow|"
-    r"(?:(?:this|next|on|coming) )?(?:this )?(?:" + "|".join(_WEEKDAYS) + r")s?(?: (?:night|evening|morning|afternoon))?|"
+    r"(?:(?:this|next|on|coming) )?(?:this )?(?:"
+    + "|".join(_WEEKDAYS)
+    + r")s?(?: (?:night|evening|morning|afternoon))?|"
     r"in (?:\d+|a) (?:days?|weeks?)|next week(?:end)?|this weekend|the weekend|"
     r"(?:(?:on )?(?:the )?\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:" + "|".join(_MONTHS) + r"))|"
     r"(?:(?:on )?(?:" + "|".join(_MONTHS) + r") (?:the )?\d{1,2}(?:st|nd|rd|th)?))\b"
@@ -38,7 +80,9 @@ _TIME_RE = re.compile(
     r"noon|midday|midnight"
     r")(?: (?:in the )?(?:morning|afternoon|evening|at night|tonight))?\b"
 )
-_PERIOD_RE = re.compile(r"\b(?:(?:in the|this|tomorrow|at|for) (morning|afternoon|evening|night|lunchtime|lunch)|(tonight|lunchtime))\b")
+_PERIOD_RE = re.compile(
+    r"\b(?:(?:in the|this|tomorrow|at|for) (morning|afternoon|evening|night|lunchtime|lunch)|(tonight|lunchtime))\b"
+)
 
 
 def _digits(text: str) -> str:
@@ -105,7 +149,7 @@ def _resolve_time(phrase: str, day_hint: str) -> time | None:
     p = phrase
     for lead in ("at ", "around ", "about ", "by "):
         if p.startswith(lead):
-            p = p[len(lead):]
+            p = p[len(lead) :]
     if p in ("noon", "midday"):
         return time(12, 0)
     if p == "midnight":
@@ -148,19 +192,19 @@ def extract(text: str, now: datetime) -> Found:
     if day_m:
         day = _resolve_day(day_m.group(0), now)
         if day is not None:
-            t = (t[: day_m.start()] + " " + t[day_m.end():]).strip()
+            t = (t[: day_m.start()] + " " + t[day_m.end() :]).strip()
     hint = day_m.group(0) if day_m else ""
     at = None
     time_m = _TIME_RE.search(t)
     if time_m:
         at = _resolve_time(time_m.group(0), hint)
         if at is not None:
-            t = (t[: time_m.start()] + " " + t[time_m.end():]).strip()
+            t = (t[: time_m.start()] + " " + t[time_m.end() :]).strip()
     if at is None:
         period = _PERIOD_RE.search(t)
         if period:
             at = _PERIODS[period.group(1) or period.group(2)]
-            t = (t[: period.start()] + " " + t[period.end():]).strip()
+            t = (t[: period.start()] + " " + t[period.end() :]).strip()
         else:
             day_part = re.search(r"\b(morning|afternoon|evening|night|tonight)$", hint)  # "saturday night"
             at = _PERIODS[day_part.group(1)] if day_part else None
@@ -200,17 +244,56 @@ _HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
 
 def day_phrases() -> list[str]:
     """Spoken days a recogniser may be constrained to when a day is asked for."""
-    out = ["today", "tonight", "tomorrow", "tomorrow night", "tomorrow evening", "the day after tomorrow", "this weekend", "next weekend", "next week"]
+    out = [
+        "today",
+        "tonight",
+        "tomorrow",
+        "tomorrow night",
+        "tomorrow evening",
+        "the day after tomorrow",
+        "this weekend",
+        "next weekend",
+        "next week",
+    ]
     for day in _WEEKDAYS:
-        out += [day, f"on {day}", f"this {day}", f"next {day}", f"{day} night", f"{day} evening", f"{day} morning", f"{day} afternoon"]
+        out += [
+            day,
+            f"on {day}",
+            f"this {day}",
+            f"next {day}",
+            f"{day} night",
+            f"{day} evening",
+            f"{day} morning",
+            f"{day} afternoon",
+        ]
     return out
 
 
 def time_phrases() -> list[str]:
     """Spoken times of day for a recogniser grammar."""
-    out = ["noon", "at noon", "midday", "midnight", "in the morning", "in the afternoon", "in the evening", "at night", "at lunchtime", "lunchtime"]
+    out = [
+        "noon",
+        "at noon",
+        "midday",
+        "midnight",
+        "in the morning",
+        "in the afternoon",
+        "in the evening",
+        "at night",
+        "at lunchtime",
+        "lunchtime",
+    ]
     for h in _HOURS:
-        for base in (h, f"{h} o'clock", f"{h} thirty", f"{h} fifteen", f"{h} forty five", f"half past {h}", f"quarter past {h}", f"quarter to {h}"):
+        for base in (
+            h,
+            f"{h} o'clock",
+            f"{h} thirty",
+            f"{h} fifteen",
+            f"{h} forty five",
+            f"half past {h}",
+            f"quarter past {h}",
+            f"quarter to {h}",
+        ):
             out += [base, f"at {base}", f"{base} in the evening", f"{base} in the morning"]
         out += [f"{h} p m", f"{h} a m", f"{h} thirty p m"]
     return out
@@ -230,7 +313,9 @@ def day_time_phrases() -> list[str]:
 _MARKED_AM = re.compile(r"\b(?:am|a m|morning)\b")
 _MARKED_PM = re.compile(r"\b(?:pm|p m|afternoon|evening|night|tonight)\b")
 _DAYPART_AT_END = re.compile(r"\b(morning|afternoon|evening|night|tonight)$")
-_DAYPART_RE = re.compile(r"\b(?:(?:in the|this|at|for) (morning|afternoon|evening|night|lunchtime)|(tonight|lunchtime))\b")
+_DAYPART_RE = re.compile(
+    r"\b(?:(?:in the|this|at|for) (morning|afternoon|evening|night|lunchtime)|(tonight|lunchtime))\b"
+)
 
 
 @dataclass(frozen=True)
@@ -279,8 +364,15 @@ def _in_window(hour: int, marker: str | None, window: tuple[int, int]) -> int:
     return min(candidates, key=lambda h: (0 if lo <= h <= hi else min(abs(h - lo), abs(h - hi)), -h))
 
 
-def resolve_when(text: str, now: datetime | None, activity: str | None = None, *, dayparts: Mapping[str, tuple[int, int]],
-                 activities: Mapping[str, tuple[int, int]], default: tuple[int, int] = (12, 23)) -> When:
+def resolve_when(
+    text: str,
+    now: datetime | None,
+    activity: str | None = None,
+    *,
+    dayparts: Mapping[str, tuple[int, int]],
+    activities: Mapping[str, tuple[int, int]],
+    default: tuple[int, int] = (12, 23),
+) -> When:
     """A day and time read the way people mean them: "brunch at eleven" is 11:00 and "dinner
     at eight" 20:00 (an hour is placed in the daypart said, else in the activity's usual hours,
     given or named in ``text``, else in ``default``); "Sunday morning" is a day and a daypart
@@ -293,17 +385,17 @@ def resolve_when(text: str, now: datetime | None, activity: str | None = None, *
         day = _resolve_day(phrase, now) if now is not None else None
         part = _DAYPART_AT_END.search(phrase)
         daypart = part.group(1) if part else ("tonight" if phrase == "tonight" else None)
-        t = (t[: day_m.start()] + " " + t[day_m.end():]).strip()
+        t = (t[: day_m.start()] + " " + t[day_m.end() :]).strip()
     clock = None
     time_m = _TIME_RE.search(t)
     if time_m:
         clock = _clock(time_m.group(0))
         if clock is not None:
-            t = (t[: time_m.start()] + " " + t[time_m.end():]).strip()
+            t = (t[: time_m.start()] + " " + t[time_m.end() :]).strip()
     part_m = _DAYPART_RE.search(t)
     if part_m:
         daypart = daypart or part_m.group(1) or part_m.group(2)
-        t = (t[: part_m.start()] + " " + t[part_m.end():]).strip()
+        t = (t[: part_m.start()] + " " + t[part_m.end() :]).strip()
     if daypart is None and clock is not None and clock[2] is None and time_m is not None:
         part = _DAYPART_AT_END.search(time_m.group(0))
         daypart = part.group(1) if part else None

@@ -277,7 +277,9 @@ class PromptCache:
 
     VERSION = 1
 
-    def __init__(self, synth: Synth, cache_dir: str | os.PathLike[str] | None = None, static: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, synth: Synth, cache_dir: str | os.PathLike[str] | None = None, static: Iterable[str] | None = None
+    ) -> None:
         self.synth = synth
         self.dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.static: set[str] | None = None if static is None else set(static)
@@ -380,4 +382,14 @@ class PromptCache:
         return f"PromptCache({self.synth!r}, {str(self.dir)!r})"
 
 
-__all__ = ["MAX_WPM", "MIN_WPM", "PromptCache", "Pyttsx3Synth", "Synth", "TTSError", "clear_cache", "default_cache_dir", "render_base_dir"]
+__all__ = [
+    "MAX_WPM",
+    "MIN_WPM",
+    "PromptCache",
+    "Pyttsx3Synth",
+    "Synth",
+    "TTSError",
+    "clear_cache",
+    "default_cache_dir",
+    "render_base_dir",
+]

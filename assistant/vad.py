@@ -124,11 +124,7 @@ class EnergyVAD:
         window = max(2, round(p.stationary_s / frame_s))
         while len(self._recent) > window:
             self._recent.popleft()
-        if (
-            in_speech
-            and len(self._recent) == window
-            and max(self._recent) - min(self._recent) < p.stationary_db
-        ):
+        if in_speech and len(self._recent) == window and max(self._recent) - min(self._recent) < p.stationary_db:
             self.floor_db = max(p.floor_min_db, max(self._recent))
             return False
         margin = p.off_db if in_speech else p.on_db
@@ -172,7 +168,11 @@ class TurnParams:
         """A turn timed as the dialogs time it: one mode's ``defaults.timeouts`` of
         ``dialogs/common.yaml`` (the one home of turn timing)."""
         return replace(
-            cls(end_silence_s=float(timeouts["end_silence_s"]), no_input_s=float(timeouts["no_input_s"]), max_s=float(timeouts["max_s"])),
+            cls(
+                end_silence_s=float(timeouts["end_silence_s"]),
+                no_input_s=float(timeouts["no_input_s"]),
+                max_s=float(timeouts["max_s"]),
+            ),
             **overrides,
         )
 

@@ -51,7 +51,9 @@ class Night:
     """Every line id said that night, by kind (``opener``, ``closer``...)."""
 
 
-def nights(records: Sequence[Mapping[str, Any]], counts: Callable[[Mapping[str, Any]], bool] | None = None) -> list[Night]:
+def nights(
+    records: Sequence[Mapping[str, Any]], counts: Callable[[Mapping[str, Any]], bool] | None = None
+) -> list[Night]:
     """The records as :class:`Night` s in date order; records without a readable date are
     skipped.  ``counts``: whether a record's night counts (default: it finished an entry)."""
     out = []
@@ -64,16 +66,18 @@ def nights(records: Sequence[Mapping[str, Any]], counts: Callable[[Mapping[str, 
         offers = _mapping(rec.get("offers"))
         recalled = rec.get("recalled_plans")
         recalled = recalled if isinstance(recalled, list) else []
-        out.append(Night(
-            day=day,
-            counted=(counts or _did_something)(rec),
-            safe_space=lines.get("safe_space") is True,
-            heavy=rec.get("heavy") is True,
-            weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
-            recalled_plans=tuple(str(p) for p in recalled),
-            weekly_done=isinstance(rec.get("done"), list) and "weekly-check-in" in rec["done"],
-            lines={str(k): v for k, v in lines.items() if isinstance(v, str) and v},
-        ))
+        out.append(
+            Night(
+                day=day,
+                counted=(counts or _did_something)(rec),
+                safe_space=lines.get("safe_space") is True,
+                heavy=rec.get("heavy") is True,
+                weekly=offers.get("weekly") if offers.get("weekly") in ("yes", "no") else None,
+                recalled_plans=tuple(str(p) for p in recalled),
+                weekly_done=isinstance(rec.get("done"), list) and "weekly-check-in" in rec["done"],
+                lines={str(k): v for k, v in lines.items() if isinstance(v, str) and v},
+            )
+        )
     return sorted(out, key=lambda n: n.day)
 
 
@@ -115,7 +119,9 @@ def pick_for(records: Sequence[Mapping[str, Any]], kind: str, options: Sequence[
     return pick_line(options, [n.lines.get(kind) for n in nights(records) if n.day <= today], today)
 
 
-def safe_space_due(records: Sequence[Mapping[str, Any]], today: date, counts: Callable[[Mapping[str, Any]], bool] | None = None) -> bool:
+def safe_space_due(
+    records: Sequence[Mapping[str, Any]], today: date, counts: Callable[[Mapping[str, Any]], bool] | None = None
+) -> bool:
     """Say the safe-space line tonight?  On the first :data:`FIRST_NIGHTS` check-ins that did
     an exercise, and after a heavy night until it has been said once since; never twice a day."""
     past = [n for n in nights(records, counts) if n.day <= today]

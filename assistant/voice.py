@@ -27,7 +27,14 @@ def respell(text: str, say_as: Mapping[str, str]) -> str:
 class SpeakingVoice:
     """``speak(text, rate) -> seconds`` over a synth (or :class:`~assistant.tts.PromptCache`) and a speaker."""
 
-    def __init__(self, synth: Any, speaker: Speaker, log: IO[str] | None = None, on_fault: Callable[[str], None] | None = None, say_as: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        synth: Any,
+        speaker: Speaker,
+        log: IO[str] | None = None,
+        on_fault: Callable[[str], None] | None = None,
+        say_as: Mapping[str, str] | None = None,
+    ):
         self.synth = synth
         self.say_as = dict(say_as or {})
         self.speaker = speaker

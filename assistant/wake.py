@@ -73,8 +73,7 @@ LN_PER_UNIT = math.log(1.0001)
 """pocketsphinx log scores are in units of log base 1.0001."""
 
 PHONES = (
-    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
-    "UH UW V W Y Z ZH"
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH"
 ).split()
 """The CMU phone set of the bundled English acoustic model."""
 
@@ -152,6 +151,7 @@ def thresholds(sensitivity: float) -> Thresholds:
 
 # --------------------------------------------------------------------------- second stage
 
+
 @dataclass(frozen=True)
 class Proposal:
     """The first stage when a second stage confirms: any segment whose grammar path says a
@@ -172,7 +172,9 @@ class Proposal:
 PROPOSE = Proposal()
 
 
-def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], min_score: float = 72.0) -> Callable[[bytes], bool]:
+def phrase_confirm(
+    phrases: Sequence[str], transcribe: Callable[[bytes], str], min_score: float = 72.0
+) -> Callable[[bytes], bool]:
     """A second stage: ``transcribe`` (Whisper) the candidate and accept it when the words,
     spaces and hyphens aside, are one of ``phrases`` (fuzzy: "start checking", "start to
     check it" pass; "it's time to check it" does not).  ``min_score`` was set on wake clips
@@ -184,7 +186,9 @@ def phrase_confirm(phrases: Sequence[str], transcribe: Callable[[bytes], str], m
 
     def confirm(pcm: bytes) -> bool:
         heard = squash(transcribe(pcm))
-        return bool(heard) and any(fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 12) for t in targets)
+        return bool(heard) and any(
+            fuzz.ratio(heard, t) >= min_score or (t in heard and len(heard) <= len(t) + 12) for t in targets
+        )
 
     return confirm
 
@@ -228,7 +232,11 @@ class Lexicon:
 
     def dictionary(self) -> str:
         """A pocketsphinx dictionary: the words, then one pseudo-word per phone."""
-        lines = [f"{word}{'' if i == 0 else f'({i + 1})'} {pron}" for word in sorted(self.prons) for i, pron in enumerate(self.prons[word])]
+        lines = [
+            f"{word}{'' if i == 0 else f'({i + 1})'} {pron}"
+            for word in sorted(self.prons)
+            for i, pron in enumerate(self.prons[word])
+        ]
         lines += [f"ph_{phone.lower()} {phone}" for phone in PHONES]
         return "\n".join(lines) + "\n"
 
@@ -244,7 +252,9 @@ def _joined_parts(phrases: Sequence[str]) -> dict[str, list[str]]:
     return parts_of
 
 
-def pronunciations(phrases: Sequence[str], lead: Sequence[str], tail: Sequence[str], articles: Sequence[str], cmudict: str) -> Lexicon:
+def pronunciations(
+    phrases: Sequence[str], lead: Sequence[str], tail: Sequence[str], articles: Sequence[str], cmudict: str
+) -> Lexicon:
     """The wake phrases' spoken forms and pronunciations from ``cmudict`` (pure: reads the
     dictionary file only); a phrase none of whose forms can be pronounced is a WakeError."""
     variants = [(phrase, words) for phrase in phrases for words in phrase_variants(phrase)]
@@ -413,7 +423,13 @@ class WakeDetector:
             raise WakeError(f"pocketsphinx is not installed: {exc}") from None
         self._ps = pocketsphinx
         model = pocketsphinx.get_model_path()
-        lex = pronunciations(self.phrases, self.lead_words, self.tail_words, self.articles, os.path.join(model, "en-us", "cmudict-en-us.dict"))
+        lex = pronunciations(
+            self.phrases,
+            self.lead_words,
+            self.tail_words,
+            self.articles,
+            os.path.join(model, "en-us", "cmudict-en-us.dict"),
+        )
         self._variants = lex.variants
         self.lead_words, self.tail_words, self.articles = lex.lead_words, lex.tail_words, lex.articles
         self._phrase_words = {w for _, ws in lex.variants for w in ws}
@@ -428,7 +444,11 @@ class WakeDetector:
                     f.write(f"{' '.join(first)} /{self.thresholds.kws:.0e}/\n")
             try:
                 self._decoder = pocketsphinx.Decoder(
-                    hmm=os.path.join(model, "en-us", "en-us"), dict=dict_path, lm=None, loglevel="FATAL", **self._decoder_options
+                    hmm=os.path.join(model, "en-us", "en-us"),
+                    dict=dict_path,
+                    lm=None,
+                    loglevel="FATAL",
+                    **self._decoder_options,
                 )
                 self._decoder.add_jsgf_string("wake", lex.jsgf())
                 self._decoder.add_kws("kws", kws_path)

@@ -93,4 +93,6 @@ class WordTable:
 def _parse(line: bytes) -> Sense:
     parts = line.decode("ascii").split("\t")
     parts += [""] * (5 - len(parts))
-    return Sense(int(parts[1] or 0), frozenset(parts[2].split()), frozenset(parts[3].split()), frozenset(parts[4].split()))
+    return Sense(
+        int(parts[1] or 0), frozenset(parts[2].split()), frozenset(parts[3].split()), frozenset(parts[4].split())
+    )

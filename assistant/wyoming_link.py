@@ -80,14 +80,16 @@ def parse_address(text: str) -> SatelliteAddress:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        raise SatelliteError(f"{text!r}: use the satellite's IP address, not a name (Check-in looks up no names)") from None
+        raise SatelliteError(
+            f"{text!r}: use the satellite's IP address, not a name (Check-in looks up no names)"
+        ) from None
     if port == 0:
         raise SatelliteError(f"{text!r}: port 0 is not a port")
     return SatelliteAddress(str(ip), port)
 
 
 def _why(exc: OSError) -> str:
-    """"Connection refused" rather than "Connect call failed ('10.0.0.5', 10700)"."""
+    """ "Connection refused" rather than "Connect call failed ('10.0.0.5', 10700)"."""
     import os
 
     if exc.errno:
@@ -104,7 +106,13 @@ class CappedReader:
     """The two reads ``wyoming.event.async_read_event`` makes, with size caps and a JSON
     check on the header, so hostile input becomes a :class:`SatelliteError`."""
 
-    def __init__(self, reader: asyncio.StreamReader, max_line: int = MAX_LINE, max_data: int = MAX_DATA, max_payload: int = MAX_PAYLOAD):
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        max_line: int = MAX_LINE,
+        max_data: int = MAX_DATA,
+        max_payload: int = MAX_PAYLOAD,
+    ):
         self.reader = reader
         self.max_line, self.max_data, self.max_payload = max_line, max_data, max_payload
         self._expect_data = False
@@ -162,7 +170,9 @@ async def read_event(reader: asyncio.StreamReader):  # noqa: ANN201 - a wyoming 
 def to_mono16k(chunk: Any, resampler: StreamResampler | None) -> bytes:
     """A wyoming AudioChunk's audio as 16 kHz mono s16le (16-bit input only)."""
     if chunk.width != 2 or not 1 <= chunk.channels <= 8 or not 8000 <= chunk.rate <= 96000:
-        raise SatelliteError(f"audio format not supported ({chunk.rate} Hz, {chunk.width * 8}-bit, {chunk.channels} channels)")
+        raise SatelliteError(
+            f"audio format not supported ({chunk.rate} Hz, {chunk.width * 8}-bit, {chunk.channels} channels)"
+        )
     audio = chunk.audio[: len(chunk.audio) - len(chunk.audio) % (2 * chunk.channels)]
     if chunk.channels > 1:
         x = np.frombuffer(audio, dtype="<i2").reshape(-1, chunk.channels).mean(axis=1) / 32768.0
@@ -329,7 +339,9 @@ class SatelliteLink:
             except SatelliteError as exc:
                 problem = f"sent something we refuse ({exc})"
             except asyncio.TimeoutError:
-                problem = "did not answer" if self.connected.is_set() else f"did not answer within {self.connect_timeout:g} s"
+                problem = (
+                    "did not answer" if self.connected.is_set() else f"did not answer within {self.connect_timeout:g} s"
+                )
             except EOFError:
                 problem = "closed the connection in the middle of an event"
             except OSError as exc:
@@ -377,7 +389,9 @@ class SatelliteLink:
                 chunk = WyomingChunk.from_event(event)
             except (KeyError, TypeError, ValueError) as exc:
                 raise SatelliteError(f"audio-chunk without {exc}") from None
-            if not all(isinstance(v, int) for v in (chunk.rate, chunk.width, chunk.channels)) or not isinstance(chunk.audio, bytes):
+            if not all(isinstance(v, int) for v in (chunk.rate, chunk.width, chunk.channels)) or not isinstance(
+                chunk.audio, bytes
+            ):
                 raise SatelliteError(f"audio-chunk with a malformed format: {str(event.data)[:80]}")
             if chunk.rate not in resamplers and 8000 <= chunk.rate <= 96000 and chunk.rate != RATE:
                 resamplers[chunk.rate] = StreamResampler(chunk.rate, RATE)
@@ -432,7 +446,9 @@ class SatelliteSpeaker:
         began = time.monotonic()
         self.link.mute_for(seconds + self.margin_s)
         step = 2 * self.chunk_samples
-        pieces = [WyomingChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + step]) for i in range(0, len(pcm), step)]
+        pieces = [
+            WyomingChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + step]) for i in range(0, len(pcm), step)
+        ]
         self.link.send(AudioStart(rate=rate, width=2, channels=1), *pieces, AudioStop())
         self.played_s += seconds
         if self.link.stopped.wait(max(0.0, seconds - (time.monotonic() - began))):
@@ -468,7 +484,9 @@ async def _describe(address: SatelliteAddress, timeout: float) -> str:
     from wyoming.event import async_write_event
     from wyoming.info import Describe, Info
 
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(address.host, address.port, limit=MAX_LINE), timeout)
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(address.host, address.port, limit=MAX_LINE), timeout
+    )
     try:
         await async_write_event(Describe().event(), writer)
         while True:

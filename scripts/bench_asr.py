@@ -35,7 +35,20 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.asr import RecogniserError, read_wav_pcm, transcribe  # noqa: E402
 
-GRAMMAR = ["yes", "no", "stop", "go", "repeat", "skip", "go back", "help", "paraphrase back", "name a feeling", "plan a date", "surprise us"]
+GRAMMAR = [
+    "yes",
+    "no",
+    "stop",
+    "go",
+    "repeat",
+    "skip",
+    "go back",
+    "help",
+    "paraphrase back",
+    "name a feeling",
+    "plan a date",
+    "surprise us",
+]
 RATE = 16000
 
 
@@ -96,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vosk-model", help="an English Vosk model directory")
     parser.add_argument("--per-label", type=int, help="only the first N clips of each label")
-    parser.add_argument("--shared", default=os.environ.get("CHECKIN_SHARED_SPEECH", str(ROOT.parent / "shared" / "speech")))
+    parser.add_argument(
+        "--shared", default=os.environ.get("CHECKIN_SHARED_SPEECH", str(ROOT.parent / "shared" / "speech"))
+    )
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     if not (shared / "commands").is_dir():
@@ -104,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     clips = load_clips(shared, "commands", args.per_label)
     sentences = load_clips(shared, "transcribed") if (shared / "transcribed").is_dir() else []
-    print(f"{len(clips)} command clips ({', '.join(sorted({label for label, _ in clips}))}), {len(sentences)} out-of-grammar sentences; grammar of {len(GRAMMAR)} phrases")
+    print(
+        f"{len(clips)} command clips ({', '.join(sorted({label for label, _ in clips}))}), {len(sentences)} out-of-grammar sentences; grammar of {len(GRAMMAR)} phrases"
+    )
     print(f"{'engine':<24} {'mode':<8} {'accuracy':>9} {'nothing':>8} {'rtf':>7} {'oog taken':>10}")
     for label, recogniser, english in engines(args.vosk_model):
         for mode, grammar in (("grammar", GRAMMAR), ("free", None)):

@@ -24,11 +24,18 @@ from test_hostile_files import HOSTILE  # noqa: E402
 
 def run(args: list[str]) -> tuple[int, float, int, str]:
     began = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - began
     err = proc.stderr.read().decode() if proc.stderr else ""
-    return os.waitstatus_to_exitcode(status), elapsed, usage.ru_maxrss // 1024, err.strip().splitlines()[0] if err.strip() else ""
+    return (
+        os.waitstatus_to_exitcode(status),
+        elapsed,
+        usage.ru_maxrss // 1024,
+        err.strip().splitlines()[0] if err.strip() else "",
+    )
 
 
 def main() -> None:
@@ -45,7 +52,9 @@ def main() -> None:
             times.append(seconds)
             peaks.append(mb)
             print(f"{name:<22} exit {code}  {seconds:5.2f} s  {mb:4d} MB  {line.replace(str(dialogs), 'dialogs')[:90]}")
-        print(f"median {statistics.median(times):.2f} s (max {max(times):.2f}), peak {max(peaks)} MB; the shipped dialogs take {base_s:.2f} s, {base_mb} MB")
+        print(
+            f"median {statistics.median(times):.2f} s (max {max(times):.2f}), peak {max(peaks)} MB; the shipped dialogs take {base_s:.2f} s, {base_mb} MB"
+        )
     finally:
         shutil.rmtree(work)
 

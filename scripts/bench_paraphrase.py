@@ -46,6 +46,7 @@ def auc(pairs: list[dict], scores: list[float]) -> float:
 
 def separation(pairs: list[dict], texts: dict[str, str] | None = None) -> dict[str, float]:
     """AUCs of the new judge and the old scorer, on typed text or on ``texts`` (sentence -> transcript)."""
+
     def said(s: str) -> str:
         return texts[s] if texts is not None else s
 
@@ -56,16 +57,22 @@ def separation(pairs: list[dict], texts: dict[str, str] | None = None) -> dict[s
 
 def praised(pairs: list[dict], texts: dict[str, str] | None = None) -> str:
     """How many pairs each scorer would praise ("Nicely done", score >= 0.6 in paraphrase-back)."""
+
     def said(s: str) -> str:
         return texts[s] if texts is not None else s
 
     out = []
-    for name, score in (("new", lambda a, b: judge(a, b).score), ("old", lambda a, b: matching.word_overlap(a, b).score)):
+    for name, score in (
+        ("new", lambda a, b: judge(a, b).score),
+        ("old", lambda a, b: matching.word_overlap(a, b).score),
+    ):
         hit = [p for p in pairs if score(said(p["statement"]), said(p["paraphrase"])) >= 0.6]
         n_faithful = sum(p["category"] == "faithful" for p in pairs)
         good = sum(p["category"] == "faithful" for p in hit)
         coached = sum(p["category"] in ("mocking", "rebuttal", "always_never", "fixing", "filler") for p in hit)
-        out.append(f"{name} {good}/{n_faithful} faithful, {len(hit) - good} others ({coached} mocking/rebuttal/absolutes/fixing/filler)")
+        out.append(
+            f"{name} {good}/{n_faithful} faithful, {len(hit) - good} others ({coached} mocking/rebuttal/absolutes/fixing/filler)"
+        )
     return ";  ".join(out)
 
 
@@ -144,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     typed_only = args.typed
     held, tuning = load("heldout"), load("tuning")
-    print(f"Pairs: {len(held)} held-out ({sum(p['category'] == 'faithful' for p in held)} faithful), {len(tuning)} tuning")
+    print(
+        f"Pairs: {len(held)} held-out ({sum(p['category'] == 'faithful' for p in held)} faithful), {len(tuning)} tuning"
+    )
     print("ROC AUC, faithful against the rest (meaning judge / former word overlap):")
     for name, pairs in (("held-out", held), ("tuning", tuning)):
         s = separation(pairs)
@@ -174,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     if spoken is not None:
         print_categories("whisper", categories(held, spoken))
     r = resources()
-    print(f"Judge: load {r['load_ms']:.0f} ms (import, table open, first pair), "
-          f"{r['pair_ms']:.2f} ms per pair median ({r['pair_ms_max']:.1f} max), "
-          f"RSS {r['rss_mb']:.0f} MB after judging all pairs (+{r['added_mb']:.1f} MB over the process before the judge)")
+    print(
+        f"Judge: load {r['load_ms']:.0f} ms (import, table open, first pair), "
+        f"{r['pair_ms']:.2f} ms per pair median ({r['pair_ms_max']:.1f} max), "
+        f"RSS {r['rss_mb']:.0f} MB after judging all pairs (+{r['added_mb']:.1f} MB over the process before the judge)"
+    )
     return 0
 
 

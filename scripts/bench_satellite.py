@@ -75,7 +75,9 @@ class Server:
 
     async def _stream(self, reader, writer) -> None:  # noqa: ANN001
         await async_read_event(reader)  # run-satellite
-        await async_write_event(RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer)
+        await async_write_event(
+            RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer
+        )
         asyncio.ensure_future(self._replies(reader))
         start, sent, current = time.perf_counter(), 0, b""
         while True:
@@ -88,7 +90,9 @@ class Server:
             block, current = current[: 2 * CHUNK], current[2 * CHUNK :]
             sent += CHUNK  # a microphone hands over a chunk once it has filled
             await asyncio.sleep(max(0.0, start + sent / RATE - time.perf_counter()))
-            await async_write_event(WyChunk(rate=RATE, width=2, channels=1, audio=block.ljust(2 * CHUNK, b"\x00")).event(), writer)
+            await async_write_event(
+                WyChunk(rate=RATE, width=2, channels=1, audio=block.ljust(2 * CHUNK, b"\x00")).event(), writer
+            )
 
     async def _replies(self, reader) -> None:  # noqa: ANN001
         first = True
@@ -117,7 +121,15 @@ def local_turn(recording: bytes, speech_end_s: float, recogniser) -> float:  # n
     return replied - (start + speech_end_s)
 
 
-def satellite_turn(server: Server, link: SatelliteLink, speaker: SatelliteSpeaker, recording: bytes, speech_end_s: float, reply: bytes, recogniser) -> float:  # noqa: ANN001
+def satellite_turn(
+    server: Server,
+    link: SatelliteLink,
+    speaker: SatelliteSpeaker,
+    recording: bytes,
+    speech_end_s: float,
+    reply: bytes,
+    recogniser,
+) -> float:  # noqa: ANN001
     link.flush()
     server.say.put(recording)
     heard = listen_once(link.chunks(), LISTEN, recogniser, EnergyVAD())

@@ -192,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clips", type=int, default=32, help="positive clips per voice")
     ap.add_argument("--quick", action="store_true", help="a few minutes of no-wake speech only")
     ap.add_argument("--save-clips", metavar="DIR", help="also write the positive clips as WAVs")
-    ap.add_argument("--confirm", action="store_true", help="also the two-stage detector: each sensitivity proposes, Whisper confirms")
+    ap.add_argument(
+        "--confirm",
+        action="store_true",
+        help="also the two-stage detector: each sensitivity proposes, Whisper confirms",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the keyphrase baseline")
     args = ap.parse_args(argv)
 
@@ -238,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         det.name = f"WakeDetector (gate + grammar + verify), sensitivity {sensitivity:g}"
         detectors.append(det)
         if args.confirm:
-            det = WakeDetector(sensitivity=sensitivity, confirm=whisper_confirm(("start check-in",), lambda w=whisper: w))
+            det = WakeDetector(
+                sensitivity=sensitivity, confirm=whisper_confirm(("start check-in",), lambda w=whisper: w)
+            )
             det.name = f"two stages: sensitivity {sensitivity:g} proposes, Whisper tiny.en confirms"
             detectors.append(det)
     if args.confirm:
@@ -277,8 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         return "n/a" if r is None else f"{r['hits']}/{r['n']} ({100 * r['hits'] / r['n']:.0f} %)"
 
     print()
-    print("| detector | Piper hits (noise) | espeak hits (noise) | false wakes / h (wakes / hours) "
-          "| CPU % silence, median | CPU % room noise -55 dBFS, median | CPU % speech, median of 5-min blocks (overall) |")
+    print(
+        "| detector | Piper hits (noise) | espeak hits (noise) | false wakes / h (wakes / hours) "
+        "| CPU % silence, median | CPU % room noise -55 dBFS, median | CPU % speech, median of 5-min blocks (overall) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         fa_h = r["fa"] / r["hours"] if r["hours"] else float("nan")

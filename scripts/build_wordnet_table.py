@@ -109,13 +109,17 @@ def build(folder: Path) -> list[str]:
     for key in sorted(keys):  # sorted, so the judge can binary-search the file
         e = keys[key]
         # A related synset no kept lemma belongs to can still link two words (both relate to it).
-        lines.append("\t".join([
-            key,
-            str(freq[key]),
-            " ".join(short(s) for s in sorted(e["syn"])),
-            " ".join(short(s) for s in sorted(e["rel"] - e["syn"])),
-            " ".join(short(s) for s in sorted(e["ant"])),
-        ]))
+        lines.append(
+            "\t".join(
+                [
+                    key,
+                    str(freq[key]),
+                    " ".join(short(s) for s in sorted(e["syn"])),
+                    " ".join(short(s) for s in sorted(e["rel"] - e["syn"])),
+                    " ".join(short(s) for s in sorted(e["ant"])),
+                ]
+            )
+        )
     return lines
 
 

@@ -63,24 +63,51 @@ def closure(requirements: list[str]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python-version", default="3.11")
-    parser.add_argument("--platform", action="append", help="wheel platform tags (default: manylinux2014_aarch64 and manylinux_2_28_aarch64: Raspberry Pi OS 12 has glibc 2.36)")
+    parser.add_argument(
+        "--platform",
+        action="append",
+        help="wheel platform tags (default: manylinux2014_aarch64 and manylinux_2_28_aarch64: Raspberry Pi OS 12 has glibc 2.36)",
+    )
     args = parser.parse_args(argv)
     platforms = args.platform or ["manylinux2014_aarch64", "manylinux_2_28_aarch64"]
     packages = closure(runtime_dependencies())
-    wanted = [f"{name}=={version}" if version else name for name, version in sorted(packages.items()) if name not in PURE_PYTHON_SDISTS]
+    wanted = [
+        f"{name}=={version}" if version else name
+        for name, version in sorted(packages.items())
+        if name not in PURE_PYTHON_SDISTS
+    ]
     deps = wanted
     with tempfile.TemporaryDirectory(prefix="checkin-wheels-") as dest:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", *(f"--platform={p}" for p in platforms),
-               "--python-version", args.python_version, "-d", dest, *deps]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            *(f"--platform={p}" for p in platforms),
+            "--python-version",
+            args.python_version,
+            "-d",
+            dest,
+            *deps,
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True)
         wheels = sorted(p.name for p in Path(dest).iterdir())
         for wheel in wheels:
             print(wheel)
         if result.returncode != 0:
-            reason = [line for line in result.stderr.splitlines() if "ERROR" in line] or result.stderr.strip().splitlines()[-1:]
-            print(f"check_aarch64_wheels: {'/'.join(platforms)}: {reason[0] if reason else 'pip failed'}", file=sys.stderr)
+            reason = [
+                line for line in result.stderr.splitlines() if "ERROR" in line
+            ] or result.stderr.strip().splitlines()[-1:]
+            print(
+                f"check_aarch64_wheels: {'/'.join(platforms)}: {reason[0] if reason else 'pip failed'}", file=sys.stderr
+            )
             return 1
-    print(f"{len(deps)} packages, {len(wheels)} wheels: all install on {' / '.join(platforms)} (Python {args.python_version}); pure-Python sources: {', '.join(sorted(PURE_PYTHON_SDISTS))}")
+    print(
+        f"{len(deps)} packages, {len(wheels)} wheels: all install on {' / '.join(platforms)} (Python {args.python_version}); pure-Python sources: {', '.join(sorted(PURE_PYTHON_SDISTS))}"
+    )
     return 0
 
 

@@ -36,6 +36,7 @@ progress bar; the checksum helpers are Check-in's own (``assistant.asr.whisper``
 script runs from the project's environment.  The functions below (``download``, ``verify``, ``unpack``,
 ``main``) are importable so tests can call them directly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,12 +91,15 @@ _TMP_PREFIX_FMT = ".{name}.unpack-"
 
 WHISPER_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
 WHISPER_MODELS: dict[str, tuple[str, Optional[dict[str, str]]]] = {
-    "tiny.en": ("0d3d19a32d3338f10357c0889762bd8d64bbdeba", {
-        "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
-        "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-        "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
-        "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
-    }),
+    "tiny.en": (
+        "0d3d19a32d3338f10357c0889762bd8d64bbdeba",
+        {
+            "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+            "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+            "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+        },
+    ),
     "base.en": ("3d3d5dee26484f91867d81cb899cfcf72b96be6c", None),
 }
 """name: (Hugging Face revision of Systran/faster-whisper-NAME, SHA-256 per file or None)."""
@@ -230,17 +234,20 @@ def download(
 
             received = offset
             read = getattr(resp, "read1", resp.read)
-            with open(part, mode) as f, tqdm(
-                total=total,
-                initial=offset,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=part.name.removesuffix(".zip.part"),
-                disable=None if progress else True,  # None: only on a terminal
-                file=sys.stderr,
-                leave=False,
-            ) as bar:
+            with (
+                open(part, mode) as f,
+                tqdm(
+                    total=total,
+                    initial=offset,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=part.name.removesuffix(".zip.part"),
+                    disable=None if progress else True,  # None: only on a terminal
+                    file=sys.stderr,
+                    leave=False,
+                ) as bar,
+            ):
                 while True:
                     try:
                         chunk = read(CHUNK_SIZE)
@@ -267,9 +274,7 @@ def verify(path: os.PathLike | str, sha256: str) -> str:
     actual = sha256_of(path)
     expected = sha256.strip().lower()
     if actual != expected:
-        raise ChecksumError(
-            f"checksum mismatch for {Path(path).name}: expected {expected}, got {actual}"
-        )
+        raise ChecksumError(f"checksum mismatch for {Path(path).name}: expected {expected}, got {actual}")
     return actual
 
 
@@ -330,8 +335,7 @@ def unpack(zip_path: os.PathLike | str, dest: os.PathLike | str, name: str) -> P
                     root = entries[0]
                 else:
                     raise ArchiveError(
-                        f"{Path(zip_path).name} does not contain a Vosk model "
-                        "(no am/final.mdl or conf/model.conf)"
+                        f"{Path(zip_path).name} does not contain a Vosk model (no am/final.mdl or conf/model.conf)"
                     )
 
             if target.exists() or target.is_symlink():
@@ -408,18 +412,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download, verify and unpack the Vosk speech model for Check-in.",
     )
     p.add_argument("--url", default=MODEL_URL, help="model zip URL (default: %(default)s)")
-    p.add_argument("--sha256", type=_sha256_arg, default=MODEL_SHA256,
-                   help="expected SHA-256 of the zip (default: %(default)s)")
-    p.add_argument("--dest", type=Path, default=DEFAULT_DEST,
-                   help="folder to install into (default: the repository's models/)")
-    p.add_argument("--name", default=MODEL_NAME,
-                   help="model folder name inside DEST (default: %(default)s)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="network timeout in seconds (default: %(default)s)")
+    p.add_argument(
+        "--sha256", type=_sha256_arg, default=MODEL_SHA256, help="expected SHA-256 of the zip (default: %(default)s)"
+    )
+    p.add_argument(
+        "--dest", type=Path, default=DEFAULT_DEST, help="folder to install into (default: the repository's models/)"
+    )
+    p.add_argument("--name", default=MODEL_NAME, help="model folder name inside DEST (default: %(default)s)")
+    p.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="network timeout in seconds (default: %(default)s)"
+    )
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
-    p.add_argument("--whisper", choices=sorted(WHISPER_MODELS), help="install Systran's faster-whisper model instead of Vosk")
+    p.add_argument(
+        "--whisper", choices=sorted(WHISPER_MODELS), help="install Systran's faster-whisper model instead of Vosk"
+    )
     p.add_argument("--sums", type=Path, help="SHA256SUMS for the --whisper model's files (required for base.en)")
-    p.add_argument("--base-url", help="where the --whisper model's files are (default: its pinned Hugging Face revision)")
+    p.add_argument(
+        "--base-url", help="where the --whisper model's files are (default: its pinned Hugging Face revision)"
+    )
     return p
 
 
@@ -502,8 +512,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     except KeyboardInterrupt:
         if stage == "download" and part.exists():
-            _fail(f"interrupted; partial download kept at {part} "
-                  f"({part.stat().st_size} bytes) - {_resume_hint(argv)}")
+            _fail(f"interrupted; partial download kept at {part} ({part.stat().st_size} bytes) - {_resume_hint(argv)}")
         else:
             _fail(f"interrupted during {stage}; run the same command again to finish")
         return EXIT_INTERRUPTED

@@ -43,9 +43,20 @@ def background(rng: np.random.Generator) -> list[bytes]:
     clips = [read_wav(p) for p in sorted(folder.glob("*.wav"))] if folder.exists() else []
     if not clips:
         speak = Voices()
-        clips = [speak(s) for s in ("We should call your mother this weekend.", "The pasta needs five more minutes.", "Did you see the game last night?")]
+        clips = [
+            speak(s)
+            for s in (
+                "We should call your mother this weekend.",
+                "The pasta needs five more minutes.",
+                "Did you see the game last night?",
+            )
+        ]
     noise_dir = SHARED_SPEECH / "noise"
-    noises = [np.frombuffer(read_wav(p), dtype=np.int16).astype(np.float64) for p in sorted(noise_dir.glob("*.wav"))] if noise_dir.exists() else []
+    noises = (
+        [np.frombuffer(read_wav(p), dtype=np.int16).astype(np.float64) for p in sorted(noise_dir.glob("*.wav"))]
+        if noise_dir.exists()
+        else []
+    )
     out = []
     for clip in clips:
         x = np.frombuffer(clip, dtype=np.int16).astype(np.float64)
@@ -100,13 +111,30 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="checkin-soak-"))
     cfg = workdir / "config.yaml"
-    cfg.write_text(f"partners: [Maya, Sam]\ntts: {{cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'journal.sqlite3'}, keep: none}}\n")
+    cfg.write_text(
+        f"partners: [Maya, Sam]\ntts: {{cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'journal.sqlite3'}, keep: none}}\n"
+    )
     recording = workdir / "soak.wav"
     t0 = time.perf_counter()
     wakes = build(recording, args.minutes, args.sessions, cfg, workdir)
-    print(f"built {args.minutes:.0f} min of audio with {len(wakes)} check-ins in {time.perf_counter() - t0:.0f} s ({recording.stat().st_size / 1e6:.0f} MB on disk)", flush=True)
+    print(
+        f"built {args.minutes:.0f} min of audio with {len(wakes)} check-ins in {time.perf_counter() - t0:.0f} s ({recording.stat().st_size / 1e6:.0f} MB on disk)",
+        flush=True,
+    )
     log = workdir / "soak.jsonl"
-    cmd = [sys.executable, "-m", "assistant.cli", "listen", str(recording), "--log", str(log), "--config", str(cfg), "--now", NOW]
+    cmd = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "listen",
+        str(recording),
+        "--log",
+        str(log),
+        "--config",
+        str(cfg),
+        "--now",
+        NOW,
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     curve = []
     start = time.perf_counter()
@@ -122,14 +150,18 @@ def main() -> int:
     ends = [e["record"]["outcome"] for e in events if e["type"] == "session_end"]
     true_wakes = [t for t in detected if any(abs(t - w) < 3.0 for w in wakes)]
     false = len(detected) - len(true_wakes)
-    print(f"listen exit {proc.returncode} in {elapsed:.0f} s for {args.minutes * 60:.0f} s of audio ({args.minutes * 60 / elapsed:.0f}x real time)")
+    print(
+        f"listen exit {proc.returncode} in {elapsed:.0f} s for {args.minutes * 60:.0f} s of audio ({args.minutes * 60 / elapsed:.0f}x real time)"
+    )
     if err.strip():
         print("stderr:", err.strip().splitlines()[-1])
     print(f"check-ins: {len(wakes)} in the recording, {len(true_wakes)} woken, outcomes {ends}")
     print(f"false wakes: {false} in {args.minutes / 60:.2f} h ({false / (args.minutes / 60):.2f} per hour)")
     if curve:
         values = [r for _, r in curve]
-        print(f"RSS MB: first {values[0]}, last {values[-1]}, max {max(values)}, min {min(values)} over {len(curve)} samples")
+        print(
+            f"RSS MB: first {values[0]}, last {values[-1]}, max {max(values)}, min {min(values)} over {len(curve)} samples"
+        )
         step = max(1, len(curve) // 12)
         print("RSS curve (s, MB): " + ", ".join(f"{t:.0f}:{r:.0f}" for t, r in curve[::step]))
     return 0 if proc.returncode == 0 else 1

@@ -25,7 +25,15 @@ RATE = 16000
 
 
 class FakeSatellite:
-    def __init__(self, clips: list[bytes], behaviours: tuple[str, ...] = (), lead_s: float = 1.0, gap_s: float = 0.8, at: list[float] | None = None, echo: bool = False):
+    def __init__(
+        self,
+        clips: list[bytes],
+        behaviours: tuple[str, ...] = (),
+        lead_s: float = 1.0,
+        gap_s: float = 0.8,
+        at: list[float] | None = None,
+        echo: bool = False,
+    ):
         self.clips = list(clips)
         self.echo = echo
         """The microphone hears what the satellite plays (its speaker is in the same room)."""
@@ -80,14 +88,22 @@ class FakeSatellite:
             if behaviour == "garbage":
                 writer.write(b"\x00\xff\xfe this is not an event\n" * 3)
             elif behaviour == "oversized":
-                writer.write(b'{"type": "audio-chunk", "data": {"rate": 16000, "width": 2, "channels": 1}, "payload_length": 1000000000}\n')
+                writer.write(
+                    b'{"type": "audio-chunk", "data": {"rate": 16000, "width": 2, "channels": 1}, "payload_length": 1000000000}\n'
+                )
             elif behaviour == "bad-format":
-                await async_write_event(RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer)
-                writer.write(b'{"type": "audio-chunk", "data": {"rate": "fast", "width": 2, "channels": [1]}, "payload_length": 4}\n\x00\x00\x00\x00')
+                await async_write_event(
+                    RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer
+                )
+                writer.write(
+                    b'{"type": "audio-chunk", "data": {"rate": "fast", "width": 2, "channels": [1]}, "payload_length": 4}\n\x00\x00\x00\x00'
+                )
             elif behaviour == "long-line":
                 writer.write(b"{" + b"a" * 200_000)
             else:
-                await self._normal(reader, writer, float(behaviour.split(":")[1]) if behaviour.startswith("drop:") else None)
+                await self._normal(
+                    reader, writer, float(behaviour.split(":")[1]) if behaviour.startswith("drop:") else None
+                )
                 return
             await writer.drain()
             await asyncio.sleep(30)
@@ -102,7 +118,9 @@ class FakeSatellite:
         try:
             while not state["running"]:
                 await asyncio.sleep(0.02)
-            await async_write_event(RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer)
+            await async_write_event(
+                RunPipeline(start_stage=PipelineStage.WAKE, end_stage=PipelineStage.TTS).event(), writer
+            )
             await self._stream(writer, state, drop_after)
         finally:
             listener.cancel()
@@ -117,7 +135,16 @@ class FakeSatellite:
             if RunSatellite.is_type(event.type):
                 state["running"] = True
             elif Describe.is_type(event.type):
-                info = Info(satellite=Satellite(name="fake", area="kitchen", description="fake", installed=True, attribution=Attribution(name="", url=""), version="1"))
+                info = Info(
+                    satellite=Satellite(
+                        name="fake",
+                        area="kitchen",
+                        description="fake",
+                        installed=True,
+                        attribution=Attribution(name="", url=""),
+                        version="1",
+                    )
+                )
                 await async_write_event(info.event(), writer)
             elif AudioStart.is_type(event.type):
                 state["prompt"] = b""

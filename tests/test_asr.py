@@ -25,7 +25,19 @@ from assistant.asr.scripted import ScriptedRecogniser
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
 
-COMMANDS = ["yes", "no", "stop", "repeat", "skip", "go back", "help", "paraphrase back", "name a feeling", "plan a date", "surprise us"]
+COMMANDS = [
+    "yes",
+    "no",
+    "stop",
+    "repeat",
+    "skip",
+    "go back",
+    "help",
+    "paraphrase back",
+    "name a feeling",
+    "plan a date",
+    "surprise us",
+]
 OUT_OF_GRAMMAR = [
     "the weather was lovely by the sea",
     "I think we should talk about money",
@@ -69,7 +81,9 @@ def speak(tmp_path_factory):
             stem = folder / f"u{len(cache)}"
             raw, out = stem.with_suffix(".raw.wav"), stem.with_suffix(".wav")
             subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, capture_output=True)
-            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True)
+            subprocess.run(
+                ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True
+            )
             cache[key] = read_wav_pcm(out)
         return cache[key]
 
@@ -170,7 +184,9 @@ def test_corrupt_vosk_model_is_one_line_error_without_kaldi_noise(tmp_path, capf
     with pytest.raises(RecogniserError) as err:
         load_recogniser("vosk", model)
     message = str(err.value)
-    assert _one_line(message) and ("corrupt or incomplete" in message or "not found" in message) and str(model) in message
+    assert (
+        _one_line(message) and ("corrupt or incomplete" in message or "not found" in message) and str(model) in message
+    )
     assert "ERROR" not in capfd.readouterr().err  # Kaldi's own lines are folded into the message
 
 
@@ -194,7 +210,10 @@ def test_pocketsphinx_grammar_keeps_only_dictionary_phrases(sphinx):
 def test_pocketsphinx_grammar_recognises_synthesised_commands(sphinx, speak):
     heard = {phrase: transcribe(sphinx, speak(phrase), COMMANDS) for phrase in COMMANDS}
     right = [p for p, t in heard.items() if t.text == p]
-    print(f"\npocketsphinx grammar, synthesised commands: {len(right)}/{len(COMMANDS)} " f"(wrong: {[(p, t.text) for p, t in heard.items() if t.text != p]})")
+    print(
+        f"\npocketsphinx grammar, synthesised commands: {len(right)}/{len(COMMANDS)} "
+        f"(wrong: {[(p, t.text) for p, t in heard.items() if t.text != p]})"
+    )
     assert len(right) >= 0.8 * len(COMMANDS)
     assert all(t.confidence is None for t in heard.values())
 
@@ -208,7 +227,10 @@ def test_pocketsphinx_garbage_path_rejects_out_of_grammar_speech(sphinx, speak):
     without = [transcribe(forced, speak(s), COMMANDS).text for s in OUT_OF_GRAMMAR]
     accepted = sum(t != "" for t in with_garbage)
     forced_accepted = sum(t != "" for t in without)
-    print(f"\nout-of-grammar sentences taken for a command: {accepted}/{len(OUT_OF_GRAMMAR)} with the garbage path, " f"{forced_accepted}/{len(OUT_OF_GRAMMAR)} without ({with_garbage})")
+    print(
+        f"\nout-of-grammar sentences taken for a command: {accepted}/{len(OUT_OF_GRAMMAR)} with the garbage path, "
+        f"{forced_accepted}/{len(OUT_OF_GRAMMAR)} without ({with_garbage})"
+    )
     assert all(t == "" or t in COMMANDS for t in with_garbage)
     assert forced_accepted >= len(OUT_OF_GRAMMAR) - 1  # without it, speech is forced onto a phrase
     assert accepted <= len(OUT_OF_GRAMMAR) // 3
@@ -334,7 +356,14 @@ def test_a_choice_is_heard_by_both_recognisers_and_whispers_phrase_wins(fast_tex
 
     whisper = Fixed("whisper", whisper_text)
     fast = Fixed("pocketsphinx", fast_text)
-    roles = RoleRecogniser("pocketsphinx", "whisper", "whisper", {"pocketsphinx": fast, "whisper": whisper}.__getitem__, confirm=["repeat", "help"], hints=["stop"])
+    roles = RoleRecogniser(
+        "pocketsphinx",
+        "whisper",
+        "whisper",
+        {"pocketsphinx": fast, "whisper": whisper}.__getitem__,
+        confirm=["repeat", "help"],
+        hints=["stop"],
+    )
     utterance = roles.start(["high", "low", "repeat", "help"])
     utterance.feed(b"\x00\x00" * 160)
     assert utterance.peek() == ("" if words else expected), "the early look answers only with a phrase"

@@ -263,9 +263,7 @@ def test_mic_and_speaker_through_alsa_file_plugin(tmp_path: Path) -> None:
     audio = speech_like(1.5)
     raw = np.concatenate([audio, np.zeros(16000, dtype="<i2")])  # pad: past EOF is stale
     (tmp_path / "mic.raw").write_bytes(raw.tobytes())
-    (tmp_path / ".asoundrc").write_text(
-        ASOUNDRC.format(infile=tmp_path / "mic.raw", outfile=tmp_path / "speaker.raw")
-    )
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(infile=tmp_path / "mic.raw", outfile=tmp_path / "speaker.raw"))
     (tmp_path / "play.raw").write_bytes(audio[:8000].tobytes())
     result = run_isolated(
         tmp_path,
@@ -320,7 +318,7 @@ def test_mic_and_speaker_through_alsa_file_plugin(tmp_path: Path) -> None:
     assert result["by_index"] == result["mic_index"]
 
     # The speaker wrote exactly what it was given.
-    assert (tmp_path / "speaker.raw").read_bytes()[: 16000] == audio[:8000].tobytes()
+    assert (tmp_path / "speaker.raw").read_bytes()[:16000] == audio[:8000].tobytes()
 
     errors = result["errors"]
     assert "no input device matches 'no such device'" in errors["no such device"]

@@ -33,7 +33,10 @@ def turns(log: Path) -> list[list[dict]]:
 
 def simulate(path: Path, tmp_path: Path, capsys) -> list[list[dict]]:
     log = tmp_path / f"{path.stem}.jsonl"
-    assert cli.main(["simulate", str(path), "--log", str(log)]) in (0, 3)  # 3: its own expectations unmet (test_scenarios says which)
+    assert cli.main(["simulate", str(path), "--log", str(log)]) in (
+        0,
+        3,
+    )  # 3: its own expectations unmet (test_scenarios says which)
     capsys.readouterr()
     return turns(log)
 

@@ -15,7 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def checkin(args, input_text="", env_extra=None, tmp_path=None, timeout=60):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], input=input_text, capture_output=True, text=True, env=env, cwd=tmp_path or ROOT, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        input=input_text,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path or ROOT,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -36,7 +44,14 @@ def test_jsonl_protocol_runs_a_check_in(home):
     types = [e["type"] for e in events]
     assert types[0] == "say" and types[-1] == "session_end"
     listens = [e for e in events if e["type"] == "listen"]
-    assert listens[0] == {"type": "listen", "node": "check-in/energy", "mode": "choice", "choices": ["high", "medium", "low"], "no_input_s": 8.0, "expect_silence": False}
+    assert listens[0] == {
+        "type": "listen",
+        "node": "check-in/energy",
+        "mode": "choice",
+        "choices": ["high", "medium", "low"],
+        "no_input_s": 8.0,
+        "expect_silence": False,
+    }
     assert any(e["type"] == "listen" and e["mode"] == "capture" for e in events)
     heard = [e for e in events if e["type"] == "heard"]
     assert heard[0] == {"type": "heard", "text": "medium", "confidence": None}
@@ -54,7 +69,15 @@ def test_jsonl_protocol_runs_a_check_in(home):
 
 
 def test_one_listen_per_input_line(home):
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "chat", "--jsonl", "--now", "2026-11-25T18:00"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **home}, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "chat", "--jsonl", "--now", "2026-11-25T18:00"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **home},
+        cwd=ROOT,
+    )
     out = []
     while True:
         event = json.loads(proc.stdout.readline())
@@ -71,8 +94,13 @@ def test_one_listen_per_input_line(home):
 
 
 def test_history_lists_what_chat_saved(home, tmp_path):
-    stdin = "".join(json.dumps({"text": t}) + "\n" for t in ["high", "name a feeling", "grateful", "my friend visited", "lovely", "stop"])
-    assert checkin(["chat", "--jsonl", "--now", "2026-11-25T18:00", "--partners", "Maya,Sam"], stdin, home).returncode == 0
+    stdin = "".join(
+        json.dumps({"text": t}) + "\n"
+        for t in ["high", "name a feeling", "grateful", "my friend visited", "lovely", "stop"]
+    )
+    assert (
+        checkin(["chat", "--jsonl", "--now", "2026-11-25T18:00", "--partners", "Maya,Sam"], stdin, home).returncode == 0
+    )
     result = checkin(["history", "--json"], env_extra=home)
     records = json.loads(result.stdout)
     assert len(records) == 1
@@ -88,7 +116,10 @@ def test_history_lists_what_chat_saved(home, tmp_path):
 
 
 def test_greeting_recalls_the_last_planned_date(home):
-    plan = "".join(json.dumps({"text": t}) + "\n" for t in ["high", "plan a date", "a picnic by the lake", "saturday", "noon", "yes", "wrap up"])
+    plan = "".join(
+        json.dumps({"text": t}) + "\n"
+        for t in ["high", "plan a date", "a picnic by the lake", "saturday", "noon", "yes", "wrap up"]
+    )
     assert checkin(["chat", "--jsonl", "--now", "2026-11-25T18:00"], plan, home).returncode == 0
     result = checkin(["chat", "--jsonl", "--now", "2026-12-01T18:00"], json.dumps({"text": "stop"}) + "\n", home)
     says = [e["text"] for e in lines(result.stdout) if e["type"] == "say"]
@@ -138,7 +169,15 @@ def test_bad_protocol_line_keeps_what_was_saved(home):
 
 
 def test_sigterm_saves_and_exits_cleanly(home):
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "chat", "--jsonl", "--now", "2026-11-25T18:00"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **home}, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "chat", "--jsonl", "--now", "2026-11-25T18:00"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **home},
+        cwd=ROOT,
+    )
     for text in ["high", "name a feeling", "hopeful"]:
         proc.stdin.write(json.dumps({"text": text}) + "\n")
         proc.stdin.flush()
@@ -170,7 +209,9 @@ def test_speak_without_a_sound_device_says_so_once(home):
 
 def test_run_without_a_microphone_waits_then_exits_with_its_own_code(home, tmp_path):
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"audio: {{input_device: no-such-microphone-xyz, device_wait_s: 1.5}}\njournal: {{path: {tmp_path / 'j.sqlite3'}}}\n")
+    cfg.write_text(
+        f"audio: {{input_device: no-such-microphone-xyz, device_wait_s: 1.5}}\njournal: {{path: {tmp_path / 'j.sqlite3'}}}\n"
+    )
     result = checkin(["run", "--config", str(cfg)], "", home, timeout=60)
     assert result.returncode == 4, result.stderr
     err = result.stderr.strip()

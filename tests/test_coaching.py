@@ -13,7 +13,9 @@ from assistant.events import Heard, Listen, Say, Silence
 
 
 def _run(engine, turns, start="paraphrase-back", memory=None):
-    state, actions = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1", memory=memory or {}), start)
+    state, actions = engine.start(
+        Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1", memory=memory or {}), start
+    )
     said = [a.text for a in actions if isinstance(a, Say)]
     for turn in turns:
         state, actions = engine.handle(state, Silence(turn) if isinstance(turn, (int, float)) else Heard(turn))
@@ -87,14 +89,28 @@ def test_history_reports_exactly_and_counts_only_check_ins_with_an_exercise(dial
     from assistant.cli import history_lines
 
     def rec(rid, day, outcome, *entries):
-        return {"id": rid, "started_at": f"2026-11-{day}T19:00:00", "outcome": outcome, "exercises": list(entries), "done": []}
+        return {
+            "id": rid,
+            "started_at": f"2026-11-{day}T19:00:00",
+            "outcome": outcome,
+            "exercises": list(entries),
+            "done": [],
+        }
 
-    said_back = {"exercise": "paraphrase-back", "speaker": "Maya", "listener": "Sam", "confirmed": False, "complete": True}
+    said_back = {
+        "exercise": "paraphrase-back",
+        "speaker": "Maya",
+        "listener": "Sam",
+        "confirmed": False,
+        "complete": True,
+    }
     records = [
         rec("a", 20, "completed", said_back),
         rec("b", 21, "stopped"),
         rec("c", 22, "completed"),
-        rec("d", 23, "stopped", {"exercise": "name-a-feeling", "partner": "Sam", "feeling": "tired", "complete": False}),
+        rec(
+            "d", 23, "stopped", {"exercise": "name-a-feeling", "partner": "Sam", "feeling": "tired", "complete": False}
+        ),
         rec("e", 24, "completed", {**said_back, "confirmed": True, "speaker": "Sam", "listener": "Maya"}),
     ]
     text = history_lines(records, dialog_set, engine, datetime(2026, 11, 25))
@@ -107,8 +123,20 @@ def test_history_reports_exactly_and_counts_only_check_ins_with_an_exercise(dial
 
 
 def _kept_record(**extra):
-    entry = {"exercise": "appreciation-round", "partner": "Maya", "to": "Sam", "appreciation": "the soup when I was ill", "complete": True}
-    return {"id": "k1", "started_at": "2026-11-20T19:00:00", "outcome": "completed", "exercises": [{**entry, **extra}], "done": ["appreciation-round"]}
+    entry = {
+        "exercise": "appreciation-round",
+        "partner": "Maya",
+        "to": "Sam",
+        "appreciation": "the soup when I was ill",
+        "complete": True,
+    }
+    return {
+        "id": "k1",
+        "started_at": "2026-11-20T19:00:00",
+        "outcome": "completed",
+        "exercises": [{**entry, **extra}],
+        "done": ["appreciation-round"],
+    }
 
 
 def test_a_yes_keeps_that_item_even_in_a_summary_journal(tmp_path, dialog_set):
@@ -168,8 +196,15 @@ def test_each_partner_has_their_own_energy(engine, answers, energies, short):
 def test_the_quieter_partner_last_time_is_invited_first(dialog_set, engine):
     from assistant import memory
 
-    last = {"id": "q", "started_at": "2026-11-24T19:00:00", "outcome": "completed", "partners": ["Maya", "Sam"],
-            "speaking_seconds": {"Maya": 90.0, "Sam": 10.0}, "exercises": [{"exercise": "name-a-feeling", "complete": True}], "done": ["name-a-feeling"]}
+    last = {
+        "id": "q",
+        "started_at": "2026-11-24T19:00:00",
+        "outcome": "completed",
+        "partners": ["Maya", "Sam"],
+        "speaking_seconds": {"Maya": 90.0, "Sam": 10.0},
+        "exercises": [{"exercise": "name-a-feeling", "complete": True}],
+        "done": ["name-a-feeling"],
+    }
     remembered = memory.compute([last], dialog_set, datetime(2026, 11, 25, 19))
     assert remembered["last_quieter"] == "Sam"
     _, said = _run(engine, [], memory={**remembered, "safe_space_due": False})

@@ -45,11 +45,29 @@ BROKEN = [
     ("wrong type", GOOD.replace('say: "What is it, {partner}?"', "say: 42"), 8, "nodes.ask.say", "text"),
     ("bare yes", GOOD.replace('say: "What is it, {partner}?"', "say: yes"), 8, "nodes.ask.say", "quotes"),
     ("bad template", GOOD.replace("{partner}?", "{partner?"), 8, "nodes.ask.say", "template"),
-    ("two capabilities", GOOD.replace("    next: end", "    choice: [{label: a}]\n    next: end"), 7, "nodes.ask", "more than one capability"),
+    (
+        "two capabilities",
+        GOOD.replace("    next: end", "    choice: [{label: a}]\n    next: end"),
+        7,
+        "nodes.ask",
+        "more than one capability",
+    ),
     ("duplicate key", GOOD.replace("    next: end", "    next: end\n    next: ask"), 11, "nodes.ask.next", "twice"),
     ("not yaml", GOOD.replace("nodes:", "nodes: [\n"), None, "", "not valid YAML"),
-    ("exercise without record", GOOD.replace("record: {exercise: tiny, answer: $answer}\n", ""), 1, "record", "missing"),
-    ("branch without fallback", GOOD.replace("    capture: {slot: answer}\n", "    branch: [{if: {slot: x, eq: 1}, goto: end}]\n"), 9, "nodes.ask.branch", "fallback"),
+    (
+        "exercise without record",
+        GOOD.replace("record: {exercise: tiny, answer: $answer}\n", ""),
+        1,
+        "record",
+        "missing",
+    ),
+    (
+        "branch without fallback",
+        GOOD.replace("    capture: {slot: answer}\n", "    branch: [{if: {slot: x, eq: 1}, goto: end}]\n"),
+        9,
+        "nodes.ask.branch",
+        "fallback",
+    ),
     ("bad kind", GOOD.replace("kind: exercise", "kind: game"), 2, "kind", "is not one of"),
 ]
 
@@ -71,10 +89,30 @@ def test_broken_dialog_names_file_line_field(what, text, line, field, message):
 @pytest.mark.parametrize(
     "file, old, new, expected",
     [
-        ("name-a-feeling.yaml", "name: feelings", "name: feelz", "name-a-feeling.yaml:{line}: nodes.ask.lexicon.name: unknown lexicon 'feelz'"),
-        ("paraphrase-back.yaml", 'like: "no"', "like: nah", "paraphrase-back.yaml:{line}: nodes.check.choice[1].like: no phrase set 'nah' in common.yaml"),
-        ("common.yaml", "  stop: [stop,", "  stopp: [stop,", "common.yaml:{line}: commands.stopp: unknown field (did you mean 'stop'?)"),
-        ("lexicons/feelings.yaml", "  fine: [calm, content, relieved]", "  fine: [calm, contented]", "feelings.yaml:{line}: vague.fine[1]: 'contented' is not a word of this lexicon"),
+        (
+            "name-a-feeling.yaml",
+            "name: feelings",
+            "name: feelz",
+            "name-a-feeling.yaml:{line}: nodes.ask.lexicon.name: unknown lexicon 'feelz'",
+        ),
+        (
+            "paraphrase-back.yaml",
+            'like: "no"',
+            "like: nah",
+            "paraphrase-back.yaml:{line}: nodes.check.choice[1].like: no phrase set 'nah' in common.yaml",
+        ),
+        (
+            "common.yaml",
+            "  stop: [stop,",
+            "  stopp: [stop,",
+            "common.yaml:{line}: commands.stopp: unknown field (did you mean 'stop'?)",
+        ),
+        (
+            "lexicons/feelings.yaml",
+            "  fine: [calm, content, relieved]",
+            "  fine: [calm, contented]",
+            "feelings.yaml:{line}: vague.fine[1]: 'contented' is not a word of this lexicon",
+        ),
     ],
 )
 def test_validate_cli_reports_each_broken_file(dialogs_copy, capsys, file, old, new, expected):
@@ -142,9 +180,17 @@ def _messages_the_code_speaks() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             arg: ast.AST | None = None
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-                if node.func.attr == "message" or (node.func.attr == "get" and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "messages"):
+                if node.func.attr == "message" or (
+                    node.func.attr == "get"
+                    and isinstance(node.func.value, ast.Attribute)
+                    and node.func.value.attr == "messages"
+                ):
                     arg = node.args[0]
-            elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "messages":
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "messages"
+            ):
                 arg = node.slice
             if arg is not None:
                 names |= {c.value for c in ast.walk(arg) if isinstance(c, ast.Constant) and isinstance(c.value, str)}

@@ -4,6 +4,7 @@ No mocks of urllib: a ``ThreadingHTTPServer`` in a thread serves a tiny fake
 Vosk model zip and supports ``Range``; it can be told to ignore ``Range``, to
 drop the connection after N body bytes, or to stall after N bytes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -235,7 +236,10 @@ def test_ctrl_c_keeps_part_exits_130_then_resumes(server, model_zip, tmp_path, c
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(SCRIPT), *cli_args(server, dest, model_zip)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stalled.wait(10)
@@ -386,7 +390,19 @@ def test_whisper_model_installs_verified_with_its_checksums(server, tmp_path):
     for name, data in WHISPER_FILES.items():
         server.files[f"/w/{name}"] = data
     dest = tmp_path / "models"
-    result = run_script(["--whisper", "base.en", "--sums", str(whisper_sums(tmp_path)), "--base-url", server.url("/w/"), "--dest", str(dest), "--no-progress"])
+    result = run_script(
+        [
+            "--whisper",
+            "base.en",
+            "--sums",
+            str(whisper_sums(tmp_path)),
+            "--base-url",
+            server.url("/w/"),
+            "--dest",
+            str(dest),
+            "--no-progress",
+        ]
+    )
     assert result.returncode == 0, result.stderr
     target = dest / "faster-whisper-base.en"
     assert {p.name for p in target.iterdir()} == {*WHISPER_FILES, "SHA256SUMS"}
@@ -401,7 +417,19 @@ def test_whisper_file_with_the_wrong_checksum_is_refused_and_deleted(server, tmp
     for name, data in WHISPER_FILES.items():
         server.files[f"/w/{name}"] = data if name != "model.bin" else b"tampered" + data
     dest = tmp_path / "models"
-    result = run_script(["--whisper", "base.en", "--sums", str(whisper_sums(tmp_path)), "--base-url", server.url("/w/"), "--dest", str(dest), "--no-progress"])
+    result = run_script(
+        [
+            "--whisper",
+            "base.en",
+            "--sums",
+            str(whisper_sums(tmp_path)),
+            "--base-url",
+            server.url("/w/"),
+            "--dest",
+            str(dest),
+            "--no-progress",
+        ]
+    )
     assert result.returncode == dm.EXIT_BAD_DOWNLOAD
     assert "checksum mismatch for model.bin" in one_line(result.stderr)
     assert not (dest / "faster-whisper-base.en").exists()

@@ -62,7 +62,9 @@ def test_every_answer_is_saved_as_given(engine):
     state, actions = start(engine, "name-a-feeling")
     state, actions = engine.handle(state, Heard("grateful"))
     saves = [a for a in actions if isinstance(a, Save)]
-    assert len(saves) == 1 and isinstance(actions[-2], Save) and isinstance(actions[-1], Listen), "saved before listening"
+    assert len(saves) == 1 and isinstance(actions[-2], Save) and isinstance(actions[-1], Listen), (
+        "saved before listening"
+    )
     entry = saves[0].record["exercises"][0]
     assert entry["feeling"] == "grateful" and entry["complete"] is False
     state, actions = engine.handle(state, Heard("my sister called"))
@@ -181,7 +183,15 @@ def test_record_contract(engine):
     assert set(record) >= {"id", "started_at", "ended_at", "partners", "outcome", "exercises"}
     assert record["partners"] == ["Maya", "Sam"]
     assert record["exercises"] == [
-        {"exercise": "plan-a-date", "activity": "a picnic", "date": "2026-11-28", "time": "12:00", "confirmed": True, "when": "Saturday, November 28 at noon", "complete": True}
+        {
+            "exercise": "plan-a-date",
+            "activity": "a picnic",
+            "date": "2026-11-28",
+            "time": "12:00",
+            "confirmed": True,
+            "when": "Saturday, November 28 at noon",
+            "complete": True,
+        }
     ]
 
 

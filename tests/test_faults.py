@@ -38,13 +38,25 @@ def test_sigkill_mid_session_keeps_what_was_said(tmp_path):
             listens += 1
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    history = subprocess.run([sys.executable, "-m", "assistant.cli", "history", "--json"], capture_output=True, text=True, env=env, cwd=ROOT)
+    history = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "history", "--json"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     records = json.loads(history.stdout)
     assert records[0]["exercises"][0]["feeling"] == "hopeful"
     assert records[0]["outcome"] == "in_progress"
     # the next session start closes it as abandoned
-    subprocess.run(cmd, input=json.dumps({"text": "stop"}) + "\n", capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-    records = json.loads(subprocess.run([sys.executable, "-m", "assistant.cli", "history", "--json"], capture_output=True, text=True, env=env, cwd=ROOT).stdout)
+    subprocess.run(
+        cmd, input=json.dumps({"text": "stop"}) + "\n", capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    records = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "history", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        ).stdout
+    )
     assert [r["outcome"] for r in records] == ["abandoned", "stopped"]
 
 
@@ -69,9 +81,24 @@ class BrokenSynth:
 @pytest.mark.parametrize("synth_broken", [False, True])
 def test_a_failing_voice_falls_back_to_the_log(engine, synth_broken, tmp_path):
     log = io.StringIO()
-    synth = BrokenSynth() if synth_broken else app.synth(config.Settings(voice=config.VoiceSettings(cache_dir=tmp_path)))
+    synth = (
+        BrokenSynth() if synth_broken else app.synth(config.Settings(voice=config.VoiceSettings(cache_dir=tmp_path)))
+    )
     voice = SpeakingVoice(synth, BrokenSpeaker(), log=log)
-    session = Session(engine, ScriptedTurns([{"text": "low"}, {"text": "plan a date"}, {"text": "a walk"}, {"text": "saturday"}, {"text": "noon"}, {"text": "yes"}]), voice=voice)
+    session = Session(
+        engine,
+        ScriptedTurns(
+            [
+                {"text": "low"},
+                {"text": "plan a date"},
+                {"text": "a walk"},
+                {"text": "saturday"},
+                {"text": "noon"},
+                {"text": "yes"},
+            ]
+        ),
+        voice=voice,
+    )
     record = session.run(("Maya", "Sam"), "check-in")
     assert record["outcome"] == "completed" and record["exercises"][0]["activity"] == "a walk"
     lines = log.getvalue().splitlines()
@@ -113,9 +140,50 @@ def test_reload_with_a_broken_file_keeps_the_running_version(tmp_path):
 
 # --------------------------------------------------------------------------- fuzzing the loaders
 
-KEYS = ["id", "kind", "title", "start", "nodes", "record", "say", "next", "choice", "capture", "lexicon", "form", "branch", "goto", "label", "slot", "if", "partners", "asr", "engine", "tts", "rate", "journal", "keep", "wake", "phrases"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 500), st.floats(allow_nan=True), st.text(max_size=12), st.sampled_from(["exercise", "checkin", "end", "ask", "auto", "vosk", "{partner}", "{", "$x"]))
-documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner, max_size=5)), max_leaves=25)
+KEYS = [
+    "id",
+    "kind",
+    "title",
+    "start",
+    "nodes",
+    "record",
+    "say",
+    "next",
+    "choice",
+    "capture",
+    "lexicon",
+    "form",
+    "branch",
+    "goto",
+    "label",
+    "slot",
+    "if",
+    "partners",
+    "asr",
+    "engine",
+    "tts",
+    "rate",
+    "journal",
+    "keep",
+    "wake",
+    "phrases",
+]
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 500),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["exercise", "checkin", "end", "ask", "auto", "vosk", "{partner}", "{", "$x"]),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

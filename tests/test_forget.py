@@ -40,7 +40,10 @@ def saves(actions):
 def test_dont_keep_drops_the_answer_still_in_the_exercise_and_moves_on(engine):
     state, log = play(engine, ["anxious", REASON, "don't keep that"], "name-a-feeling")
     said = says(log)
-    assert said[-2:] == ["Of course. I won't keep that.", "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious."]
+    assert said[-2:] == [
+        "Of course. I won't keep that.",
+        "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious.",
+    ]
     assert state.frame.slots.get("reason") is None and state.frame.node == "validate"
     entry = saves(log)[-1]["exercises"][-1]
     assert "reason" not in entry and entry["not_kept"] == ["reason"] and entry["feeling"] == "anxious"
@@ -48,13 +51,23 @@ def test_dont_keep_drops_the_answer_still_in_the_exercise_and_moves_on(engine):
     state, actions = engine.handle(state, Heard("that makes sense"))
     state, actions = engine.handle(state, Heard("calm"))
     committed = engine.record(state)["exercises"][0]
-    assert committed == {"exercise": "name-a-feeling", "partner": "Maya", "feeling": "anxious", "family": "anxious", "not_kept": ["reason"], "complete": True}
+    assert committed == {
+        "exercise": "name-a-feeling",
+        "partner": "Maya",
+        "feeling": "anxious",
+        "family": "anxious",
+        "not_kept": ["reason"],
+        "complete": True,
+    }
     assert "not_kept" not in engine.record(state)["exercises"][1], "the next round starts with nothing dropped"
 
 
 def test_dont_keep_asks_again_when_the_question_builds_on_the_answer(engine):
     state, log = play(engine, ["calm", "dont keep that"], "name-a-feeling")
-    assert says(log)[-2:] == ["Of course. I won't keep that. Say it another way if you like, or say skip.", "Maya, what's one feeling you had today?"]
+    assert says(log)[-2:] == [
+        "Of course. I won't keep that. Say it another way if you like, or say skip.",
+        "Maya, what's one feeling you had today?",
+    ]
     assert state.frame.node == "ask" and state.frame.slots.get("feeling") is None
     state, actions = engine.handle(state, Heard("skip"))
     assert "calm" not in json.dumps(engine.record(state))
@@ -82,17 +95,24 @@ def test_dont_keep_after_the_exercise_was_committed_removes_the_fields_of_its_en
 
 def test_dont_keep_in_a_form_asks_the_field_again(engine):
     state, log = play(engine, ["a picnic", "saturday at noon", "don't keep that"], "plan-a-date")
-    assert says(log)[-2:] == ["Of course. I won't keep that. Say it another way if you like, or say skip.", "Which day works for you both? For example Saturday, or tomorrow."]
+    assert says(log)[-2:] == [
+        "Of course. I won't keep that. Say it another way if you like, or say skip.",
+        "Which day works for you both? For example Saturday, or tomorrow.",
+    ]
     state, actions = engine.handle(state, Heard("sunday"))
     state, actions = engine.handle(state, Heard("no"))
     state, actions = engine.handle(state, Heard("yes"))
     entry = engine.record(state)["exercises"][0]
-    assert entry["date"] == "2026-11-29" and "time" not in entry and entry["not_kept"] == ["time"], "the time was dropped and not said again"
+    assert entry["date"] == "2026-11-29" and "time" not in entry and entry["not_kept"] == ["time"], (
+        "the time was dropped and not said again"
+    )
 
 
 def test_dont_keep_with_nothing_to_drop_only_confirms(engine):
     state, log = play(engine, ["don't keep that"])
-    assert says(log)[-2] == "Of course. I won't keep that." and says(log)[-1] == says(log)[-3], "then the question again"
+    assert says(log)[-2] == "Of course. I won't keep that." and says(log)[-1] == says(log)[-3], (
+        "then the question again"
+    )
     assert not saves(log)
 
 
@@ -109,14 +129,22 @@ def test_forget_tonight_returns_one_forget_action_and_saves_nothing_more(engine)
     state, log = play(engine, ["anxious", REASON, "forget tonight"], "name-a-feeling")
     forgets = [a for a in log if isinstance(a, Forget)]
     assert forgets == [Forget("tonight", "s1")]
-    assert says(log)[-2:] == ["Of course. Tonight's check-in is erased, and nothing more of it will be kept.", "Would you like to stop here, or go on? Say stop, or say go on."]
+    assert says(log)[-2:] == [
+        "Of course. Tonight's check-in is erased, and nothing more of it will be kept.",
+        "Would you like to stop here, or go on? Say stop, or say go on.",
+    ]
     assert engine.record(state)["outcome"] == "forgotten" and engine.record(state)["exercises"] == []
     state, actions = engine.handle(state, Heard("go on"))
-    assert says(actions) == ["Okay, let's go on.", "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious."]
+    assert says(actions) == [
+        "Okay, let's go on.",
+        "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious.",
+    ]
     state, actions = engine.handle(state, Heard("that makes sense"))
     state, actions = engine.handle(state, Heard("stop"))
     assert not [a for a in actions if isinstance(a, Save)]
-    assert says(actions) == ["Okay, we'll stop here. Nothing from tonight is kept. Thank you both."], "never 'everything you shared is kept'"
+    assert says(actions) == ["Okay, we'll stop here. Nothing from tonight is kept. Thank you both."], (
+        "never 'everything you shared is kept'"
+    )
     end = actions[-1]
     assert isinstance(end, End) and end.record["outcome"] == "forgotten" and end.record["exercises"] == []
 
@@ -128,16 +156,29 @@ def test_forget_tonight_then_stop(engine):
 
 
 def _session(engine, turns, journal, sinks=()):
-    return Session(engine, ScriptedTurns([{"text": t} for t in turns]), sinks=list(sinks), journal=journal, clock=lambda: NOW)
+    return Session(
+        engine, ScriptedTurns([{"text": t} for t in turns]), sinks=list(sinks), journal=journal, clock=lambda: NOW
+    )
 
 
 def test_forget_tonight_leaves_nothing_readable_in_the_journal_file(engine, dialog_set, tmp_path):
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, keep="full")
-    earlier = {"id": "earlier", "started_at": "2026-11-20T18:00:00", "outcome": "completed", "exercises": [{"exercise": "being-present", "complete": True, "seconds": 60, "completed": True}], "done": ["being-present"]}
+    earlier = {
+        "id": "earlier",
+        "started_at": "2026-11-20T18:00:00",
+        "outcome": "completed",
+        "exercises": [{"exercise": "being-present", "complete": True, "seconds": 60, "completed": True}],
+        "done": ["being-present"],
+    }
     journal.save(earlier)
     log = io.StringIO()
-    record = _session(engine, ["anxious", REASON, "forget tonight", "go on", "that makes sense", "content", "we finally cleaned the garage"], journal, [JsonlSink(log, log=True)]).run(("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="tonight")
+    record = _session(
+        engine,
+        ["anxious", REASON, "forget tonight", "go on", "that makes sense", "content", "we finally cleaned the garage"],
+        journal,
+        [JsonlSink(log, log=True)],
+    ).run(("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="tonight")
     assert record["outcome"] == "forgotten"
     journal.close()
     for file in tmp_path.iterdir():
@@ -155,7 +196,9 @@ def test_a_plain_jsonl_stream_goes_on_and_the_next_session_is_logged_again(engin
     sinks = [JsonlSink(protocol), JsonlSink(log, log=True)]
     journal = Journal(tmp_path / "journal.sqlite3", keep="full")
     _session(engine, ["high", "forget tonight", "stop"], journal, sinks).run(("Maya", "Sam"), session_id="one")
-    assert "Nothing from tonight is kept" in protocol.getvalue() and "Nothing from tonight is kept" not in log.getvalue()
+    assert (
+        "Nothing from tonight is kept" in protocol.getvalue() and "Nothing from tonight is kept" not in log.getvalue()
+    )
     _session(engine, ["high", "stop"], journal, sinks).run(("Maya", "Sam"), session_id="two")
     assert '"session_end"' in log.getvalue().split("forget tonight")[-1], "a new session is logged again"
     assert [r["id"] for r in journal.records()] == ["two"]
@@ -171,7 +214,9 @@ def test_forget_session_drops_a_record_waiting_for_a_retry(tmp_path):
 def test_dont_keep_leaves_the_words_nowhere_in_the_journal_file(engine, tmp_path):
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, keep="full")
-    record = _session(engine, ["anxious", REASON, "don't keep that", "stop"], journal).run(("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="s1")
+    record = _session(engine, ["anxious", REASON, "don't keep that", "stop"], journal).run(
+        ("Maya", "Sam"), "name-a-feeling", now=NOW, session_id="s1"
+    )
     assert record["exercises"][0]["not_kept"] == ["reason"]
     journal.close()
     for file in tmp_path.iterdir():
@@ -184,7 +229,10 @@ def test_dont_keep_while_paused_drops_and_stays_paused(engine):
     assert says(log)[-1] == "Of course. I won't keep that." and state.paused
     assert "reason" not in engine.record(state)["exercises"][0]
     state, actions = engine.handle(state, Heard("resume"))
-    assert says(actions) == ["Welcome back.", "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious."]
+    assert says(actions) == [
+        "Welcome back.",
+        "Sam, no advice and no fixing. Just let Maya know it makes sense to feel anxious.",
+    ]
 
 
 class _CutShort:

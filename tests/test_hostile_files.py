@@ -39,7 +39,7 @@ HOSTILE: dict[str, bytes] = {
     "huge-comment": b"# " + b"x" * 3_000_000 + b"\n",
     "binary": bytes(range(256)) * 40,
     "nul-bytes": b"id: x\nkind: exercise\n\x00\x01\x02\n",
-    "bad-utf8": b"id: x\nkind: exercise\ntitle: \"caf\xe9\"\n",
+    "bad-utf8": b'id: x\nkind: exercise\ntitle: "caf\xe9"\n',
     "python-tag": b"id: !!python/object/apply:os.system ['touch /tmp/checkin-pwned']\n",
     "python-name": b"id: !!python/name:os.system\n",
     "self-alias": b"a: &a [*a]\n",
@@ -87,7 +87,9 @@ def test_the_reader_refuses_fast_and_small_in_one_line(corpus, name):
     tracemalloc.stop()
     message = str(caught.value)
     fragments, line = EXPECT[name]
-    assert any(f in message for f in ([fragments] if isinstance(fragments, str) else fragments)) and "\n" not in message, message
+    assert (
+        any(f in message for f in ([fragments] if isinstance(fragments, str) else fragments)) and "\n" not in message
+    ), message
     assert message.startswith(f"{path}:") and caught.value.line is not None
     if line is not None:
         assert caught.value.line == line, message
@@ -97,8 +99,12 @@ def test_the_reader_refuses_fast_and_small_in_one_line(corpus, name):
 
 
 def test_the_limits_sit_well_above_the_shipped_files():
-    files = sorted(ROOT.glob("dialogs/**/*.yaml")) + sorted(ROOT.glob("tests/scenarios/*.yaml")) + [ROOT / "config.yaml"]
-    tight = safeyaml.Limits(file_bytes=safeyaml.LIMITS.file_bytes // 10, nodes=safeyaml.LIMITS.nodes // 5, depth=safeyaml.LIMITS.depth // 4)
+    files = (
+        sorted(ROOT.glob("dialogs/**/*.yaml")) + sorted(ROOT.glob("tests/scenarios/*.yaml")) + [ROOT / "config.yaml"]
+    )
+    tight = safeyaml.Limits(
+        file_bytes=safeyaml.LIMITS.file_bytes // 10, nodes=safeyaml.LIMITS.nodes // 5, depth=safeyaml.LIMITS.depth // 4
+    )
     for file in files:  # a tenth of the size, a fifth of the nodes, a quarter of the depth still read them all
         safeyaml.compose(safeyaml.read_text(file, tight), str(file), tight)
     assert sum(f.stat().st_size for f in ROOT.glob("dialogs/**/*.yaml")) < safeyaml.LIMITS.folder_bytes // 10
@@ -134,7 +140,14 @@ def test_a_folder_of_too_many_files_is_refused(tmp_path):
 
 
 def checkin(args, env, cwd=ROOT, timeout=60):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -157,7 +170,11 @@ def test_validate_chat_and_simulate_refuse_each_in_one_line(corpus, tmp_path, en
     shutil.copytree(ROOT / "dialogs", dialogs)
     shutil.copy(hostile, dialogs / "plan-a-date.yaml")
     result = checkin(["validate", str(dialogs)], env)
-    assert result.returncode == 2 and str(dialogs / "plan-a-date.yaml") in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and str(dialogs / "plan-a-date.yaml") in result.stderr
+        and "Traceback" not in result.stderr
+    )
     _one_line(checkin(["chat", "--jsonl", "--config", str(hostile)], env), hostile)
     _one_line(checkin(["simulate", str(hostile)], env), hostile)
 
@@ -182,19 +199,42 @@ def test_a_live_sighup_reload_refuses_each_and_keeps_answering(corpus, tmp_path,
     config.write_text(f"partners: [Maya, Sam]\ndialogs: {dialogs}\n")
     script = tmp_path / "reloader.py"
     script.write_text(RELOADER)
-    proc = subprocess.Popen([sys.executable, str(script), str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
         count = len(list(dialogs.glob("*.yaml"))) - 1
-        for name in ["alias-bomb", "deep-brackets", "deep-mappings", "60k-nodes-under-1MB", "binary", "bad-utf8", "python-tag", "huge-comment"]:
+        for name in [
+            "alias-bomb",
+            "deep-brackets",
+            "deep-mappings",
+            "60k-nodes-under-1MB",
+            "binary",
+            "bad-utf8",
+            "python-tag",
+            "huge-comment",
+        ]:
             shutil.copy(corpus / f"{name}.yaml", dialogs / "plan-a-date.yaml")
             proc.send_signal(signal.SIGHUP)
             line = proc.stderr.readline()
-            assert line.startswith("checkin: reload refused, keeping the running version: ") and str(dialogs / "plan-a-date.yaml") in line, line
+            assert (
+                line.startswith("checkin: reload refused, keeping the running version: ")
+                and str(dialogs / "plan-a-date.yaml") in line
+            ), line
             proc.stdin.write("go\n")
             proc.stdin.flush()
             assert proc.stdout.readline().split() == ["stopped", str(count)], name
-        config.write_text(json.dumps({"partners": ["Ana", "Ben"], "dialogs": str(dialogs), "start": "check-in", "tts": {"rate": "&a [*a]"}}))
+        config.write_text(
+            json.dumps(
+                {"partners": ["Ana", "Ben"], "dialogs": str(dialogs), "start": "check-in", "tts": {"rate": "&a [*a]"}}
+            )
+        )
         shutil.copy(ROOT / "dialogs" / "plan-a-date.yaml", dialogs / "plan-a-date.yaml")
         proc.send_signal(signal.SIGHUP)
         assert "reload refused" in proc.stderr.readline()  # a config of the wrong type is refused too

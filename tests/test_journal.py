@@ -11,7 +11,14 @@ from assistant.journal import Journal, JournalError
 
 
 def record(rid="s1", outcome="in_progress", **entry):
-    return {"id": rid, "started_at": "2026-11-25T18:00:00", "ended_at": None, "partners": ["Maya", "Sam"], "outcome": outcome, "exercises": [entry] if entry else []}
+    return {
+        "id": rid,
+        "started_at": "2026-11-25T18:00:00",
+        "ended_at": None,
+        "partners": ["Maya", "Sam"],
+        "outcome": outcome,
+        "exercises": [entry] if entry else [],
+    }
 
 
 def test_save_replaces_the_session_row(tmp_path):
@@ -23,7 +30,9 @@ def test_save_replaces_the_session_row(tmp_path):
 
 
 def test_summary_keeps_no_free_text(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text={"name-a-feeling:reason", "paraphrase-back:statement"})
+    journal = Journal(
+        tmp_path / "journal.sqlite3", keep="summary", free_text={"name-a-feeling:reason", "paraphrase-back:statement"}
+    )
     journal.save(record(exercise="name-a-feeling", feeling="calm", reason="a secret reason"))
     assert journal.records()[0]["exercises"][0] == {"exercise": "name-a-feeling", "feeling": "calm"}
     assert b"a secret reason" not in (tmp_path / "journal.sqlite3").read_bytes()
@@ -108,8 +117,12 @@ def test_a_journal_written_by_0_1_0_opens_with_every_record(tmp_path):
     journal.close()
     again = Journal(path).records()
     assert len(again) == len(expected) + 1
-    assert [r for r in again if r["id"] != "new"] == [r if r["outcome"] != "in_progress" else {**r, "outcome": "abandoned"} for r in expected]
-    assert sum(len(r["exercises"]) for r in expected) >= 18 and {"completed", "in_progress"} == {r["outcome"] for r in expected}
+    assert [r for r in again if r["id"] != "new"] == [
+        r if r["outcome"] != "in_progress" else {**r, "outcome": "abandoned"} for r in expected
+    ]
+    assert sum(len(r["exercises"]) for r in expected) >= 18 and {"completed", "in_progress"} == {
+        r["outcome"] for r in expected
+    }
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
@@ -128,8 +141,12 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("*.corrupt-*")), "a failed upgrade is not corruption"
     expected = json.loads((FIXTURES / "journal-v0.1.0.json").read_text())["records"]
     db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == len(expected), "the rolled-back step kept every record"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == journal_mod.SCHEMA_VERSION - 1, "the steps before it stay done"
+    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == len(expected), (
+        "the rolled-back step kept every record"
+    )
+    assert db.execute("PRAGMA user_version").fetchone()[0] == journal_mod.SCHEMA_VERSION - 1, (
+        "the steps before it stay done"
+    )
 
 
 def test_a_record_step_rewrites_every_record(tmp_path, monkeypatch):

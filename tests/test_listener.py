@@ -54,7 +54,15 @@ class Utterances:
 
 
 def choice_listen():
-    return Listen("check-in/energy", "choice", ("high", "low"), ("high", "low", "stop"), no_input_s=3.0, end_silence_s=0.6, max_s=5.0)
+    return Listen(
+        "check-in/energy",
+        "choice",
+        ("high", "low"),
+        ("high", "low", "stop"),
+        no_input_s=3.0,
+        end_silence_s=0.6,
+        max_s=5.0,
+    )
 
 
 def test_one_turn_decodes_only_the_utterance_with_its_grammar():
@@ -65,7 +73,9 @@ def test_one_turn_decodes_only_the_utterance_with_its_grammar():
     assert isinstance(event, Heard) and event.text == "low" and event.confidence == 0.9
     assert 0.7 <= event.seconds <= 1.0
     assert recogniser.grammars == [["high", "low", "stop"]]
-    assert recogniser.fed[0] <= 0.3 + 0.8 + 0.6 + 0.1, "the second of silence before speech is not decoded (only a short pre-roll)"
+    assert recogniser.fed[0] <= 0.3 + 0.8 + 0.6 + 0.1, (
+        "the second of silence before speech is not decoded (only a short pre-roll)"
+    )
     timing = turns.timings[0]
     assert abs(timing.speech_start - 1.0) < 0.1 and abs(timing.endpoint_at - 2.4) < 0.15
 
@@ -85,7 +95,9 @@ def test_no_input_is_silence_and_capture_decodes_freely():
     recogniser = Utterances(["we went to the sea"])
     capture = Listen("x/y", "capture", no_input_s=5.0, end_silence_s=2.0, max_s=20.0)
     # a thinking pause shorter than end_silence_s does not end the answer
-    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(1.2) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
+    event = AudioTurns(
+        chunks(silence(0.5) + tone(1.0) + silence(1.2) + tone(1.0) + silence(3.0)), recogniser
+    ).next_turn(capture, 0.0)
     assert event.text == "we went to the sea" and recogniser.grammars == [None] and event.seconds > 3.0
 
 
@@ -114,7 +126,9 @@ class FlakyMic:
 
 def test_the_mic_vanishes_mid_session_and_comes_back(engine):
     log = io.StringIO()
-    mic = FlakyMic(silence(0.5) + tone(0.7) + silence(1.5), silence(0.5) + tone(0.7) + silence(2.0) + tone(0.5) + silence(2.0))
+    mic = FlakyMic(
+        silence(0.5) + tone(0.7) + silence(1.5), silence(0.5) + tone(0.7) + silence(2.0) + tone(0.5) + silence(2.0)
+    )
     source = ReopeningSource(mic, retry_s=0.0, give_up_s=5.0, log=log)
     recogniser = Utterances(["low", "name a feeling", "stop"])
     session = Session(engine, AudioTurns(source.chunks(), recogniser))
@@ -128,9 +142,20 @@ def test_the_mic_that_never_returns_ends_the_session_politely(engine):
     log = io.StringIO()
     mic = FlakyMic(silence(0.5) + tone(0.7) + silence(1.5), b"", missing=10**6)
     now = [0.0]
-    source = ReopeningSource(mic, retry_s=1.0, give_up_s=30.0, log=log, sleep=lambda s: now.__setitem__(0, now[0] + s), monotonic=lambda: now[0])
+    source = ReopeningSource(
+        mic,
+        retry_s=1.0,
+        give_up_s=30.0,
+        log=log,
+        sleep=lambda s: now.__setitem__(0, now[0] + s),
+        monotonic=lambda: now[0],
+    )
     says = []
-    session = Session(engine, AudioTurns(source.chunks(), Utterances(["low"])), sinks=[lambda e: says.append(e.get("text")) if e["type"] == "say" else None])
+    session = Session(
+        engine,
+        AudioTurns(source.chunks(), Utterances(["low"])),
+        sinks=[lambda e: says.append(e.get("text")) if e["type"] == "say" else None],
+    )
     record = session.run(("Maya", "Sam"), "check-in")
     assert record["outcome"] == "stopped"
     assert says[-1].startswith("Okay, we'll stop here")
@@ -148,7 +173,16 @@ class Peeking(Utterances):
 
 
 def test_a_complete_grammar_phrase_ends_the_turn_early():
-    listen = Listen("check-in/energy", "choice", ("high", "low"), ("high", "low", "stop"), no_input_s=3.0, end_silence_s=0.6, max_s=5.0, complete_silence_s=0.3)
+    listen = Listen(
+        "check-in/energy",
+        "choice",
+        ("high", "low"),
+        ("high", "low", "stop"),
+        no_input_s=3.0,
+        end_silence_s=0.6,
+        max_s=5.0,
+        complete_silence_s=0.3,
+    )
     turns = AudioTurns(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["low"]))
     event = turns.next_turn(listen, 0.0)
     timing = turns.timings[0]
@@ -218,8 +252,16 @@ def test_speculative_decode_in_the_trailing_silence_is_kept_when_no_speech_follo
     recogniser = Speculating()
     event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
     assert event.text == "speculative" and len(recogniser.decodes) == 1
-    assert recogniser.decodes[0] < 0.3 + 1.0 + 2.0 / 3 + 0.2, "decoded a third into the end silence, before the endpoint"
+    assert recogniser.decodes[0] < 0.3 + 1.0 + 2.0 / 3 + 0.2, (
+        "decoded a third into the end silence, before the endpoint"
+    )
     # speech resumes after the speculative decode: decoded again, with all of it
     recogniser = Speculating()
-    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(1.0) + tone(0.8) + silence(3.0)), recogniser).next_turn(capture, 0.0)
-    assert event.text == "speculative" and len(recogniser.decodes) == 2 and recogniser.decodes[1] > recogniser.decodes[0] + 1.5
+    event = AudioTurns(
+        chunks(silence(0.5) + tone(1.0) + silence(1.0) + tone(0.8) + silence(3.0)), recogniser
+    ).next_turn(capture, 0.0)
+    assert (
+        event.text == "speculative"
+        and len(recogniser.decodes) == 2
+        and recogniser.decodes[1] > recogniser.decodes[0] + 1.5
+    )

@@ -13,7 +13,16 @@ YES_NO = {"yes": ["yes", "yeah", "sure", "that's right"], "not quite": ["no", "n
 
 @pytest.mark.parametrize(
     "text, label",
-    [("yes", "yes"), ("Yeah!", "yes"), ("yeah that's right", "yes"), ("not quite", "not quite"), ("no not really", "not quite"), ("nope", None), ("purple", None), ("yess", "yes")],
+    [
+        ("yes", "yes"),
+        ("Yeah!", "yes"),
+        ("yeah that's right", "yes"),
+        ("not quite", "not quite"),
+        ("no not really", "not quite"),
+        ("nope", None),
+        ("purple", None),
+        ("yess", "yes"),
+    ],
 )
 def test_best_match(text, label):
     match = matching.best_match(text, YES_NO)
@@ -42,7 +51,12 @@ def test_find_terms(text, terms):
 @pytest.mark.parametrize(
     "statement, paraphrase, score, caught",
     [
-        ("I've been worried about money and the car", "you're worrying about money and the car", 1.0, ("worrying", "money", "car")),
+        (
+            "I've been worried about money and the car",
+            "you're worrying about money and the car",
+            1.0,
+            ("worrying", "money", "car"),
+        ),
         ("Um, like, I miss my sister", "you miss your sister", 1.0, ("miss", "sister")),
         ("I miss my sister", "you had a good day", 0.0, ()),
         ("the the um", "anything", 0.0, ()),

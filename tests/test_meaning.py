@@ -86,8 +86,23 @@ def test_the_table_is_big_and_covers_every_kind_of_answer() -> None:
     rows = CASES["cases"]
     assert len(rows) >= 170
     acts = {r["act"] for r in rows}
-    assert {"answer", "affirm", "deny", "unsure", "dont_know", "decline", "you_pick", "question", "go_back",
-            "dont_keep", "forget_tonight", "distress", "nothing", "unclear", *COMMANDS} <= acts
+    assert {
+        "answer",
+        "affirm",
+        "deny",
+        "unsure",
+        "dont_know",
+        "decline",
+        "you_pick",
+        "question",
+        "go_back",
+        "dont_keep",
+        "forget_tonight",
+        "distress",
+        "nothing",
+        "unclear",
+        *COMMANDS,
+    } <= acts
     asks = {r["ask"].split(":")[0] for r in rows}
     assert asks == {"energy", "yes_no", "choice", "feeling", "activity", "paraphrase", "text", "when"}
     assert sum(1 for r in rows if r["act"] == "distress") >= 20
@@ -96,12 +111,42 @@ def test_the_table_is_big_and_covers_every_kind_of_answer() -> None:
 
 def test_the_issue_examples_are_in_the_table_verbatim() -> None:
     said = {r["say"] for r in CASES["cases"]}
-    for example in ("not great", "we're doing pretty well", "hmm, not sure", "I don't think so", "yes", "I'm not in the mood",
-                    "no", "stop, I don't want this", "can we skip this one", "I don't have any hobbies", "ok", "whatever",
-                    "I don't care", "go back", "He hits me when he drinks", "Sometimes I think about killing myself",
-                    "I need help", "not too bad", "could be better", "not tired at all", "homesick", "kinda", "I guess",
-                    "skip", "not tonight", "I'd rather not", "you pick", "what do you mean?", "don't keep that", "forget tonight",
-                    "this deadline is killing me", "I could kill for a pizza", "not sure", "Sunday morning"):
+    for example in (
+        "not great",
+        "we're doing pretty well",
+        "hmm, not sure",
+        "I don't think so",
+        "yes",
+        "I'm not in the mood",
+        "no",
+        "stop, I don't want this",
+        "can we skip this one",
+        "I don't have any hobbies",
+        "ok",
+        "whatever",
+        "I don't care",
+        "go back",
+        "He hits me when he drinks",
+        "Sometimes I think about killing myself",
+        "I need help",
+        "not too bad",
+        "could be better",
+        "not tired at all",
+        "homesick",
+        "kinda",
+        "I guess",
+        "skip",
+        "not tonight",
+        "I'd rather not",
+        "you pick",
+        "what do you mean?",
+        "don't keep that",
+        "forget tonight",
+        "this deadline is killing me",
+        "I could kill for a pizza",
+        "not sure",
+        "Sunday morning",
+    ):
         assert example in said or example.capitalize() in said or example.lower() in said, example
 
 
@@ -111,26 +156,34 @@ def test_the_issue_examples_are_in_the_table_verbatim() -> None:
 def test_precedence_is_written_down_once_and_names_every_act() -> None:
     assert set(PRECEDENCE) == ACTS
     assert PRECEDENCE[0] == "distress" and PRECEDENCE[-1] == "unclear"
-    assert PRECEDENCE.index("forget_tonight") < PRECEDENCE.index("stop") < PRECEDENCE.index("decline") < PRECEDENCE.index("affirm")
+    assert (
+        PRECEDENCE.index("forget_tonight")
+        < PRECEDENCE.index("stop")
+        < PRECEDENCE.index("decline")
+        < PRECEDENCE.index("affirm")
+    )
 
 
-@pytest.mark.parametrize(("said", "kind", "act"), [
-    ("help me", "text", "distress"),                # safety before the help command
-    ("i need help", "yes_no", "distress"),
-    ("help", "yes_no", "help"),
-    ("stop", "choice", "stop"),                     # a whole-answer command
-    ("stop i dont want this", "choice", "decline"),  # a longer answer is not a command: the decline wins
-    ("i want to stop working late", "text", "answer"),
-    ("forget that stop", "text", "dont_keep"),     # privacy before commands
-    ("pass", "choice", "decline"),                  # common.yaml's pass phrases are the decline act
-    ("not tonight", "yes_no", "decline"),           # decline before deny
-    ("no idea", "yes_no", "dont_know"),             # the longer phrase hides "no"
-    ("yes and no", "yes_no", "unsure"),
-    ("yeah i guess", "yes_no", "unsure"),           # a hedge beats a yes
-    ("no yes", "yes_no", "deny"),                   # any no beats a yes
-    ("i dont know what do you mean", "yes_no", "question"),
-    ("whatever i dont know", "yes_no", "you_pick"),
-])
+@pytest.mark.parametrize(
+    ("said", "kind", "act"),
+    [
+        ("help me", "text", "distress"),  # safety before the help command
+        ("i need help", "yes_no", "distress"),
+        ("help", "yes_no", "help"),
+        ("stop", "choice", "stop"),  # a whole-answer command
+        ("stop i dont want this", "choice", "decline"),  # a longer answer is not a command: the decline wins
+        ("i want to stop working late", "text", "answer"),
+        ("forget that stop", "text", "dont_keep"),  # privacy before commands
+        ("pass", "choice", "decline"),  # common.yaml's pass phrases are the decline act
+        ("not tonight", "yes_no", "decline"),  # decline before deny
+        ("no idea", "yes_no", "dont_know"),  # the longer phrase hides "no"
+        ("yes and no", "yes_no", "unsure"),
+        ("yeah i guess", "yes_no", "unsure"),  # a hedge beats a yes
+        ("no yes", "yes_no", "deny"),  # any no beats a yes
+        ("i dont know what do you mean", "yes_no", "question"),
+        ("whatever i dont know", "yes_no", "you_pick"),
+    ],
+)
 def test_acts_are_tried_in_the_written_order(said: str, kind: str, act: str) -> None:
     ask = Ask(kind, options={"hug": ("hug",)} if kind == "choice" else {})
     assert interpret(said, ask, TABLES).act == act
@@ -185,18 +238,44 @@ def test_a_misheard_word_is_read_with_less_confidence() -> None:
 # --------------------------------------------------------------------------- safety, both ways
 
 DANGER = [
-    ("He hits me when he drinks", "violence"), ("she threatened me", "violence"), ("he said he'd kill me", "violence"),
-    ("my husband pushed me", "violence"), ("Sometimes I think about killing myself", "suicide"), ("I want to die", "suicide"),
-    ("i wish i was dead", "suicide"), ("i dont want to be alive anymore", "suicide"), ("I've been cutting myself", "self_harm"),
-    ("I'm scared of him", "abuse"), ("I'm afraid of my partner", "abuse"), ("he forced me", "abuse"),
-    ("i took a bottle of pills", "crisis"), ("I'm not safe at home", "crisis"), ("I need help", "help"), ("please help us", "help"),
+    ("He hits me when he drinks", "violence"),
+    ("she threatened me", "violence"),
+    ("he said he'd kill me", "violence"),
+    ("my husband pushed me", "violence"),
+    ("Sometimes I think about killing myself", "suicide"),
+    ("I want to die", "suicide"),
+    ("i wish i was dead", "suicide"),
+    ("i dont want to be alive anymore", "suicide"),
+    ("I've been cutting myself", "self_harm"),
+    ("I'm scared of him", "abuse"),
+    ("I'm afraid of my partner", "abuse"),
+    ("he forced me", "abuse"),
+    ("i took a bottle of pills", "crisis"),
+    ("I'm not safe at home", "crisis"),
+    ("I need help", "help"),
+    ("please help us", "help"),
 ]
 FALSE_ALARMS = [
-    "this deadline is killing me", "I could kill for a pizza", "my feet are killing me", "I died laughing",
-    "I need help with the dishes", "we killed it at karaoke", "I'm dying to go to Rome", "I nearly killed myself laughing",
-    "she's afraid of heights", "he never hurts anyone", "my boss will kill me if i'm late again", "help", "what can i say",
-    "this cake is to die for", "i'm scared of the exam", "my back is killing me today", "we could have died of embarrassment",
-    "the kids are driving me crazy", "i hit the gym", "he hit the nail on the head",
+    "this deadline is killing me",
+    "I could kill for a pizza",
+    "my feet are killing me",
+    "I died laughing",
+    "I need help with the dishes",
+    "we killed it at karaoke",
+    "I'm dying to go to Rome",
+    "I nearly killed myself laughing",
+    "she's afraid of heights",
+    "he never hurts anyone",
+    "my boss will kill me if i'm late again",
+    "help",
+    "what can i say",
+    "this cake is to die for",
+    "i'm scared of the exam",
+    "my back is killing me today",
+    "we could have died of embarrassment",
+    "the kids are driving me crazy",
+    "i hit the gym",
+    "he hit the nail on the head",
 ]
 
 
@@ -222,7 +301,9 @@ def test_distress_wins_in_every_kind_of_question() -> None:
 
 def test_times_follow_the_activity_and_the_daypart() -> None:
     def when(said: str, activity: str | None = None):
-        return resolve_when(said, NOW, activity, dayparts=TABLES.dayparts, activities=TABLES.activities, default=TABLES.default_hours)
+        return resolve_when(
+            said, NOW, activity, dayparts=TABLES.dayparts, activities=TABLES.activities, default=TABLES.default_hours
+        )
 
     assert when("brunch at eleven").time == time(11, 0)
     assert when("at eleven").time == time(23, 0)  # unmarked, no activity: evening (as before)
@@ -230,7 +311,12 @@ def test_times_follow_the_activity_and_the_daypart() -> None:
     assert when("at eight", "breakfast").time == time(8, 0)
     assert when("at eight pm", "breakfast").time == time(20, 0)  # said is said
     sunday = when("Sunday morning")
-    assert (sunday.day is not None and sunday.day.weekday(), sunday.time, sunday.daypart, sunday.needs_hour) == (6, None, "morning", True)
+    assert (sunday.day is not None and sunday.day.weekday(), sunday.time, sunday.daypart, sunday.needs_hour) == (
+        6,
+        None,
+        "morning",
+        True,
+    )
     assert when("brunch at eleven").rest == "brunch"
     assert when("tomorrow at noon").time == time(12, 0)
 
@@ -250,15 +336,18 @@ def _build(**changes: Any):
     return tables_from_data(parts["acts"], parts["scales"], parts["safety"], parts["times"], common)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"acts": lambda d: d["acts"].update(agree={"anywhere": ["yes"]})}, "acts"),
-    ({"acts": lambda d: d["acts"]["deny"]["anywhere"].append(False)}, "put them in quotes"),
-    ({"safety": lambda d: d["categories"]["violence"].append("(unclosed")}, "not a valid pattern"),
-    ({"safety": lambda d: d["categories"].update(gossip=["x"])}, "categories"),
-    ({"scales": lambda d: d["scales"]["energy"]["words"].update(huge=["huge"])}, "is not one of the levels"),
-    ({"times": lambda d: d["dayparts"].update(morning=[11, 5])}, "must not be after"),
-    ({"acts": lambda d: d["commands"]["extra"].update(dance=["dance"])}, "not a command"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"acts": lambda d: d["acts"].update(agree={"anywhere": ["yes"]})}, "acts"),
+        ({"acts": lambda d: d["acts"]["deny"]["anywhere"].append(False)}, "put them in quotes"),
+        ({"safety": lambda d: d["categories"]["violence"].append("(unclosed")}, "not a valid pattern"),
+        ({"safety": lambda d: d["categories"].update(gossip=["x"])}, "categories"),
+        ({"scales": lambda d: d["scales"]["energy"]["words"].update(huge=["huge"])}, "is not one of the levels"),
+        ({"times": lambda d: d["dayparts"].update(morning=[11, 5])}, "must not be after"),
+        ({"acts": lambda d: d["commands"]["extra"].update(dance=["dance"])}, "not a command"),
+    ],
+)
 def test_broken_tables_give_one_clear_line(change: dict[str, Any], message: str) -> None:
     with pytest.raises(DialogError) as err:
         _build(**change)
@@ -294,11 +383,16 @@ def test_checkin_validate_checks_the_meaning_tables(tmp_path: Path) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_WORDS = st.sampled_from("yes no not sure i dont know he hits me kill myself stop help please the um maybe hug at eight sunday morning great tired".split())
+_WORDS = st.sampled_from(
+    "yes no not sure i dont know he hits me kill myself stop help please the um maybe hug at eight sunday morning great tired".split()
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(_WORDS, max_size=8).map(" ".join) | st.text(max_size=40), st.sampled_from(["yes_no", "choice", "scale", "feeling", "activity", "paraphrase", "text", "when"]))
+@given(
+    st.lists(_WORDS, max_size=8).map(" ".join) | st.text(max_size=40),
+    st.sampled_from(["yes_no", "choice", "scale", "feeling", "activity", "paraphrase", "text", "when"]),
+)
 def test_any_answer_gives_one_known_act_and_distress_keeps_nothing(said: str, kind: str) -> None:
     got = interpret(said, Ask(kind, options={"hug": ("hug",)}, scale="energy", now=NOW), TABLES)
     assert got.act in ACTS and 0.0 <= got.confidence <= 1.0

@@ -13,16 +13,43 @@ from assistant.journal import Journal
 
 
 def record(rid="s1", outcome="completed", started="2026-11-25T18:00:00", done=(), **entry):
-    return {"id": rid, "started_at": started, "ended_at": None, "partners": ["Maya", "Sam"], "outcome": outcome, "exercises": [entry] if entry else [], "done": list(done)}
+    return {
+        "id": rid,
+        "started_at": started,
+        "ended_at": None,
+        "partners": ["Maya", "Sam"],
+        "outcome": outcome,
+        "exercises": [entry] if entry else [],
+        "done": list(done),
+    }
 
 
 def test_memory_recalls_the_last_confirmed_plan_from_the_journal(tmp_path, dialog_set):
     journal = Journal(tmp_path / "journal.sqlite3", keep="full")
-    journal.save(record("a", exercise="plan-a-date", activity="a picnic", date="2026-11-28", time=None, confirmed=True, when="Saturday, November 28"))
-    journal.save(record("b", started="2026-11-26T18:00:00", exercise="plan-a-date", activity="bowling", confirmed=False))
+    journal.save(
+        record(
+            "a",
+            exercise="plan-a-date",
+            activity="a picnic",
+            date="2026-11-28",
+            time=None,
+            confirmed=True,
+            when="Saturday, November 28",
+        )
+    )
+    journal.save(
+        record("b", started="2026-11-26T18:00:00", exercise="plan-a-date", activity="bowling", confirmed=False)
+    )
     remembered = memory.compute(journal.records(), dialog_set, datetime(2026, 11, 30))
-    assert remembered["last_plan"] == {"activity": "a picnic", "date": "2026-11-28", "time": None, "when": "Saturday, November 28", "past": True,
-                                       "key": "a picnic@2026-11-28", "recall_due": True}
+    assert remembered["last_plan"] == {
+        "activity": "a picnic",
+        "date": "2026-11-28",
+        "time": None,
+        "when": "Saturday, November 28",
+        "past": True,
+        "key": "a picnic@2026-11-28",
+        "recall_due": True,
+    }
     assert remembered["sessions_this_month"] == 2
     assert remembered["recent_exercises"] == ["plan-a-date"]
 
@@ -47,12 +74,20 @@ def test_weekly_is_due_after_seven_days(dialog_set):
 
 
 def test_the_last_entry_of_every_exercise_and_the_questions_asked(dialog_set):
-    hobby = record("h", exercise="curious-about-hobby", topic="chess", roles_swapped=False, question="What got you into it?")
+    hobby = record(
+        "h", exercise="curious-about-hobby", topic="chess", roles_swapped=False, question="What got you into it?"
+    )
     remembered = memory.compute([hobby], dialog_set, datetime(2026, 11, 30))
     assert remembered["last_curious_about_hobby"]["topic"] == "chess"
     assert remembered["used_questions"] == ["What got you into it?"]
     names = memory.variables(dialog_set)
-    assert {"last_curious_about_hobby_topic", "last_plan_when", "last_plan_past", "weekly_due", "days_since_weekly"} <= set(names)
+    assert {
+        "last_curious_about_hobby_topic",
+        "last_plan_when",
+        "last_plan_past",
+        "weekly_due",
+        "days_since_weekly",
+    } <= set(names)
 
 
 def test_memory_code_names_no_exercise():
@@ -86,13 +121,26 @@ nodes:
 def test_remembering_a_field_the_record_lacks_is_a_load_error():
     with pytest.raises(DialogError) as info:
         from_yaml(TINY, "dialogs/tiny.yaml")
-    assert str(info.value) == "dialogs/tiny.yaml:6: remember.last_answer.fields[0]: 'answr' is not a field of this dialog's record"
+    assert (
+        str(info.value)
+        == "dialogs/tiny.yaml:6: remember.last_answer.fields[0]: 'answr' is not a field of this dialog's record"
+    )
 
 
 def test_one_rule_for_a_night_that_counts_month_total_and_first_nights(dialog_set):
     """Nights that only followed up a date finished no exercise of the menu: they count
     neither in the month nor toward the first nights of the safe-space line."""
-    followups = [record(f"f{d}", started=f"2026-11-{d:02d}T18:00:00", done=("date-followup",), exercise="date-followup", activity="bowling", happened=True) for d in (20, 21, 22, 23)]
+    followups = [
+        record(
+            f"f{d}",
+            started=f"2026-11-{d:02d}T18:00:00",
+            done=("date-followup",),
+            exercise="date-followup",
+            activity="bowling",
+            happened=True,
+        )
+        for d in (20, 21, 22, 23)
+    ]
     remembered = memory.compute(followups, dialog_set, datetime(2026, 11, 25, 18, 0))
     assert remembered["sessions_this_month"] == 0 and remembered["sessions_total"] == 0
     assert remembered["safe_space_due"] is True, "no first night has passed yet"

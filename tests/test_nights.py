@@ -90,7 +90,7 @@ def test_the_safe_space_line_on_the_first_nights_and_after_a_heavy_one(eight_nig
     counted = [i for i, (_, rec) in enumerate(eight_nights) if any(e.get("complete") for e in rec["exercises"])]
     first_three = counted[:3]
     assert all(said[i] for i in first_three), (said, first_three)
-    assert sum(said[first_three[-1] + 1:]) <= 2, said
+    assert sum(said[first_three[-1] + 1 :]) <= 2, said
     assert sum(said[3:]) <= 2, said
     assert eight_nights[4][1].get("heavy") is True, "the low night is heavy"
     assert said[5], "the night after a heavy one says it again"
@@ -106,7 +106,9 @@ def test_the_weekly_offer_at_most_once_a_week_after_a_no(eight_nights):
 
 
 def test_a_planned_date_is_recalled_once_then_on_its_day(eight_nights):
-    recalls = [i for i, (said, _) in enumerate(eight_nights) if any(s.startswith("Coming up: dinner at luigi's") for s in said)]
+    recalls = [
+        i for i, (said, _) in enumerate(eight_nights) if any(s.startswith("Coming up: dinner at luigi's") for s in said)
+    ]
     assert recalls == [1, 7], recalls  # the night after it was planned, and on Friday, November 27
     assert eight_nights[1][1]["recalled_plans"] == ["dinner at luigi's@2026-11-27"]
 

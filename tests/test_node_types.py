@@ -22,7 +22,12 @@ class Count(NodeType):
     """A new node type for this test: counts the words of an answer into a slot."""
 
     name = "count"
-    schema = {"type": "object", "properties": {"slot": {"type": "string"}}, "required": ["slot"], "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"slot": {"type": "string"}},
+        "required": ["slot"],
+        "additionalProperties": False,
+    }
     listens = True
     reprompts = "capture"
 
@@ -73,7 +78,9 @@ def test_an_unregistered_node_type_is_an_unknown_field():
 def test_no_node_type_is_named_outside_its_handler_and_the_registry():
     """No code outside the node types switches on a node's kind (the ~30 `kind ==` of old)."""
     names = "|".join(REGISTRY)
-    switches = re.compile(rf"""\b(node|n)\.kind\s*(==|!=|in\b)|kind\s*(==|!=)\s*["']({names})["']|kind in \([^)]*["']({names})["']""")
+    switches = re.compile(
+        rf"""\b(node|n)\.kind\s*(==|!=|in\b)|kind\s*(==|!=)\s*["']({names})["']|kind in \([^)]*["']({names})["']"""
+    )
     for path in ROOT.rglob("*.py"):
         if "nodes" in path.parts:
             continue

@@ -52,12 +52,18 @@ def test_coaching_categories_on_tuning_pairs(pair):
     assert verdict.score < PARTIAL_AT
 
 
-@pytest.mark.parametrize("pair", [p for p in HELDOUT if p["category"] in ("always_never", "fixing")], ids=lambda p: p["id"])
+@pytest.mark.parametrize(
+    "pair", [p for p in HELDOUT if p["category"] in ("always_never", "fixing")], ids=lambda p: p["id"]
+)
 def test_absolutes_and_fixing_on_heldout_pairs(pair):
     assert judge(pair["statement"], pair["paraphrase"]).category == pair["category"]
 
 
-@pytest.mark.parametrize("pair", [p for p in TUNING + HELDOUT if p["category"] == "faithful" and p["kind"] == "same_words"], ids=lambda p: p["id"])
+@pytest.mark.parametrize(
+    "pair",
+    [p for p in TUNING + HELDOUT if p["category"] == "faithful" and p["kind"] == "same_words"],
+    ids=lambda p: p["id"],
+)
 def test_word_for_word_mirrors_are_faithful(pair):
     verdict = judge(pair["statement"], pair["paraphrase"])
     assert verdict.category == "faithful" and verdict.score >= FAITHFUL_AT
@@ -79,7 +85,10 @@ def test_mockery_is_not_praised():
     "statement, paraphrase",
     [
         ("Since the baby came I really miss our evenings", "evenings since baby"),
-        ("Since the baby arrived I really miss our evenings together.", "So since baby came, you really miss our evenings together."),
+        (
+            "Since the baby arrived I really miss our evenings together.",
+            "So since baby came, you really miss our evenings together.",
+        ),
         ("I really need you, baby", "you really need me, baby, since forever"),
     ],
 )
@@ -103,7 +112,11 @@ def test_filler_is_never_praised(statement, paraphrase):
         ("My mum and I had a fight", "You and your mum had a fight", None),
         ("I'm tired of the fighting with your sister", "you're tired of the drama with my sister", None),
         ("I always end up doing bedtime", "you're the one who always does bedtime", None),
-        ("I work hard to keep the house tidy and nobody notices", "you try to keep the house tidy and nobody notices", None),
+        (
+            "I work hard to keep the house tidy and nobody notices",
+            "you try to keep the house tidy and nobody notices",
+            None,
+        ),
         ("I want you to fix the tap", "you want me to fix it", None),
         ("I feel it's unfair that I cook every night", "you feel it's not fair that you cook every night", None),
     ],

@@ -31,7 +31,9 @@ def test_a_spoken_session_leaves_only_static_prompts_and_forget_empties_everythi
     for folder in (home, temp, work, run):
         folder.mkdir(mode=0o700)
     cfg = work / "config.yaml"
-    cfg.write_text(f"partners: [Alex, Sam]\ndialogs: {ROOT / 'dialogs'}\nasr: {{vosk_model: {ROOT / 'models' / 'vosk-model-small-en-us-0.15'}}}\n")
+    cfg.write_text(
+        f"partners: [Alex, Sam]\ndialogs: {ROOT / 'dialogs'}\nasr: {{vosk_model: {ROOT / 'models' / 'vosk-model-small-en-us-0.15'}}}\n"
+    )
     recording = work / "evening.wav"
     one_session_recording(recording, cfg, work, piper_pcm)
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
@@ -39,7 +41,14 @@ def test_a_spoken_session_leaves_only_static_prompts_and_forget_empties_everythi
     env.update(HOME=str(home), TMPDIR=str(temp), XDG_RUNTIME_DIR=str(run), PYTHONPATH=str(ROOT))
 
     def checkin(*args):
-        result = subprocess.run([sys.executable, "-m", "assistant.cli", *args, "--config", str(cfg)], capture_output=True, text=True, env=env, cwd=work, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", *args, "--config", str(cfg)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         return result
 

@@ -37,7 +37,12 @@ def test_any_bytes_are_an_error_or_a_valid_turn(raw):
         (turn.text if isinstance(turn, Heard) else turn.path).encode("utf-8")
 
 
-@given(st.lists(st.binary(max_size=80) | st.sampled_from([b'{"text": "hi"}', b'{"silence": 2}', b"\n", b"\r\n", b"\xff"]), max_size=8))
+@given(
+    st.lists(
+        st.binary(max_size=80) | st.sampled_from([b'{"text": "hi"}', b'{"silence": 2}', b"\n", b"\r\n", b"\xff"]),
+        max_size=8,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_any_byte_stream_reads_as_turns_then_an_error_or_the_end(parts):
     reader = protocol.LineReader(io.BytesIO(b"".join(parts)))
@@ -53,10 +58,18 @@ def test_any_byte_stream_reads_as_turns_then_an_error_or_the_end(parts):
     raise AssertionError("the reader never reached the end")
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=20), lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3), max_leaves=8)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=20),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+    max_leaves=8,
+)
 
 
-@given(st.dictionaries(st.sampled_from(["text", "silence", "audio", "confidence", "seconds", "x"]), json_values, max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(["text", "silence", "audio", "confidence", "seconds", "x"]), json_values, max_size=4
+    )
+)
 @settings(max_examples=400, deadline=None)
 def test_any_json_object_is_an_error_or_a_valid_turn(item):
     raw = json.dumps(item).encode()
@@ -123,20 +136,38 @@ def test_output_is_valid_utf8_even_for_lone_surrogates():
     line = protocol.encode({"type": "heard", "text": "caf\udce9 ok \u00e9", "confidence": None})
     line.encode("utf-8")
     assert json.loads(line)["text"] == "caf\udce9 ok \u00e9"
-    assert protocol.encode({"type": "say", "text": "Café", "node": "n", "rate": 1.0}) == '{"type": "say", "text": "Café", "node": "n", "rate": 1.0}\n'
+    assert (
+        protocol.encode({"type": "say", "text": "Café", "node": "n", "rate": 1.0})
+        == '{"type": "say", "text": "Café", "node": "n", "rate": 1.0}\n'
+    )
 
 
 def checkin(args, stdin: bytes, env, timeout=60):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], input=stdin, capture_output=True, env={**os.environ, **env}, cwd=ROOT, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
 def env(tmp_path):
-    return {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache"), "LC_ALL": "C", "PYTHONIOENCODING": ""}
+    return {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "LC_ALL": "C",
+        "PYTHONIOENCODING": "",
+    }
 
 
 def test_every_event_of_a_session_matches_the_schema_and_end_of_input_is_its_own_event(env):
-    stdin = b"".join(json.dumps(a).encode() + b"\n" for a in [{"text": "medium"}, {"silence": 3}, {"text": "plan a date"}, {"text": "a picnic"}])
+    stdin = b"".join(
+        json.dumps(a).encode() + b"\n"
+        for a in [{"text": "medium"}, {"silence": 3}, {"text": "plan a date"}, {"text": "a picnic"}]
+    )
     result = checkin(["chat", "--jsonl", "--now", "2026-11-25T18:00"], stdin, env)
     assert result.returncode == 0, result.stderr
     result.stdout.decode("utf-8")
@@ -157,7 +188,11 @@ def test_hostile_protocol_input_ends_in_one_line_with_exit_2(env):
     ]:
         result = checkin(["chat", "--jsonl", "--now", "2026-11-25T18:00"], stdin, env)
         err = result.stderr.decode().strip()
-        assert result.returncode == 2 and err == f"checkin: {fragment}" or (result.returncode == 2 and fragment in err and "\n" not in err), err
+        assert (
+            result.returncode == 2
+            and err == f"checkin: {fragment}"
+            or (result.returncode == 2 and fragment in err and "\n" not in err)
+        ), err
         result.stdout.decode("utf-8")
 
 
@@ -174,11 +209,20 @@ def test_the_readme_documents_every_event_type():
 
 def _pipe_to_head(args, n, env, stdin=b""):
     shell = f"{sys.executable} -m assistant.cli {' '.join(args)} | head -{n}"
-    return subprocess.run(["bash", "-c", "set -o pipefail; " + shell], input=stdin, capture_output=True, env={**os.environ, **env}, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        ["bash", "-c", "set -o pipefail; " + shell],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def test_a_closed_pipe_is_quiet_and_the_session_is_still_recorded(env):
-    answers = b"".join(json.dumps({"text": t}).encode() + b"\n" for t in ["high", "name a feeling", "proud", "because of the move"])
+    answers = b"".join(
+        json.dumps({"text": t}).encode() + b"\n" for t in ["high", "name a feeling", "proud", "because of the move"]
+    )
     result = _pipe_to_head(["chat", "--jsonl", "--now", "2026-11-25T18:00"], 3, env, answers)
     assert result.stderr == b"" and result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 3

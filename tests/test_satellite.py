@@ -31,7 +31,9 @@ from assistant.wyoming_link import LinkLoop, SatelliteError, SatelliteLink, pars
 
 ROOT = Path(__file__).resolve().parent.parent
 MIC = Path(__file__).resolve().parent / "satellite_mic.py"
-SAT_VENV = Path(os.environ.get("CHECKIN_SATELLITE_VENV", Path.home() / ".cache" / "checkin-tests" / "wyoming-satellite-1.0.0"))
+SAT_VENV = Path(
+    os.environ.get("CHECKIN_SATELLITE_VENV", Path.home() / ".cache" / "checkin-tests" / "wyoming-satellite-1.0.0")
+)
 ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes"]
 
 
@@ -100,7 +102,15 @@ def _link(uri: str, **kw) -> tuple[LinkLoop, SatelliteLink, io.StringIO]:
     return loop, SatelliteLink(parse_address(uri), loop, log=log, **kw).start(), log
 
 
-@pytest.mark.parametrize("behaviour, message", [("garbage", "not a Wyoming event"), ("oversized", "over the 262144-byte limit"), ("long-line", "event header longer than"), ("bad-format", "malformed format")])
+@pytest.mark.parametrize(
+    "behaviour, message",
+    [
+        ("garbage", "not a Wyoming event"),
+        ("oversized", "over the 262144-byte limit"),
+        ("long-line", "event header longer than"),
+        ("bad-format", "malformed format"),
+    ],
+)
 def test_garbage_and_oversized_events_are_one_logged_line_then_the_link_reconnects(behaviour, message):
     fake = FakeSatellite([b"\x10\x00" * 16000], behaviours=(behaviour,), lead_s=0.2)
     loop, link, log = _link(fake.uri, retry_s=0.05)
@@ -163,7 +173,9 @@ def _house(cfg: Path, uris: list[str], on_listen: threading.Event | None = None,
         if on_listen is not None and event["type"] == "listen":
             on_listen.set()
 
-    runner = run_house(live, [parse_address(u) for u in uris], app.recogniser(live.settings), [sink], local=False, log=log, **kw)
+    runner = run_house(
+        live, [parse_address(u) for u in uris], app.recogniser(live.settings), [sink], local=False, log=log, **kw
+    )
     return runner, events, log.getvalue(), live
 
 
@@ -182,7 +194,9 @@ def test_two_satellites_waking_at_once_start_one_check_in_and_a_later_wake_is_to
     assert [r["outcome"] for r in runner.records] == ["stopped"]
     assert runner.declined == [(lng, "same-room"), (lng, "busy")], log
     assert [e["room"] for e in events if e["type"] == "say"] == [k] * len([e for e in events if e["type"] == "say"])
-    busy = app.synth(live.settings, static=app.static_prompts(live.dialogs, live.settings.partners)).render(live.dialogs.common["messages"][BUSY])
+    busy = app.synth(live.settings, static=app.static_prompts(live.dialogs, live.settings.partners)).render(
+        live.dialogs.common["messages"][BUSY]
+    )
     assert lounge.played == [busy], "the other room hears the short busy message, once"
     assert "detection" not in lounge.received and "detection" in kitchen.received
     assert kitchen.received.count("transcript") == 1, "one answer heard: one (empty) transcript cue"
@@ -212,11 +226,16 @@ def satellite_python() -> Path:
     """wyoming-satellite 1.0.0 in its own venv (cached between runs)."""
     python = SAT_VENV / "bin" / "python"
     if not python.exists():
-        for step in ([sys.executable, "-m", "venv", str(SAT_VENV)], [str(python), "-m", "pip", "install", "-q", "wyoming-satellite==1.0.0"]):
+        for step in (
+            [sys.executable, "-m", "venv", str(SAT_VENV)],
+            [str(python), "-m", "pip", "install", "-q", "wyoming-satellite==1.0.0"],
+        ):
             done = subprocess.run(step, capture_output=True, text=True)
             if done.returncode != 0:
                 shutil.rmtree(SAT_VENV, ignore_errors=True)
-                pytest.skip(f"cannot install wyoming-satellite 1.0.0 in a venv: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+                pytest.skip(
+                    f"cannot install wyoming-satellite 1.0.0 in a venv: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+                )
     return python
 
 
@@ -267,7 +286,15 @@ def _clips(tmp_path: Path, texts: list[str]) -> list[Path]:
 
 def _typed_record(tmp_path: Path, capsys, answers: list[str] = ANSWERS) -> dict:
     scen = tmp_path / "typed.json"
-    scen.write_text(json.dumps({"partners": ["Maya", "Sam"], "now": datetime.now().isoformat(timespec="seconds"), "turns": [{"text": t} for t in answers]}))
+    scen.write_text(
+        json.dumps(
+            {
+                "partners": ["Maya", "Sam"],
+                "now": datetime.now().isoformat(timespec="seconds"),
+                "turns": [{"text": t} for t in answers],
+            }
+        )
+    )
     assert cli.main(["simulate", str(scen), "--config", str(ROOT / "config.yaml")]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -287,7 +314,19 @@ def test_a_check_in_on_a_real_wyoming_satellite_matches_the_same_check_in_typed(
     cfg = _settings_file(tmp_path)
     log = tmp_path / "run.jsonl"
     try:
-        code = cli.main(["run", "--config", str(cfg), "--satellite", f"tcp://127.0.0.1:{port}", "--max-sessions", "1", "--log", str(log)])
+        code = cli.main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--satellite",
+                f"tcp://127.0.0.1:{port}",
+                "--max-sessions",
+                "1",
+                "--log",
+                str(log),
+            ]
+        )
     finally:
         sat.kill()
     out = capsys.readouterr()
@@ -304,13 +343,17 @@ def test_a_check_in_on_a_real_wyoming_satellite_matches_the_same_check_in_typed(
     # Static prompts come from the on-disk cache, byte for byte; a prompt built from the
     # couple's words is rendered afresh each time, and espeak-ng's output can differ by a
     # few samples between two renders, so those are checked by length.
-    assert fixed and all(synth.render(e["text"]) in sound for e in fixed), "every cached prompt was played on the satellite"
+    assert fixed and all(synth.render(e["text"]) in sound for e in fixed), (
+        "every cached prompt was played on the satellite"
+    )
     expected = sum(len(synth.render(e["text"], e.get("rate", 1.0))) for e in says)
     assert abs(len(sound) - expected) <= 0.01 * expected, "every prompt was played, and nothing else"
     assert [e["text"] for e in events if e["type"] == "heard"] == ANSWERS, "the coach never heard itself"
     satellite_log = sat.log_path.read_text()
     assert "Wake word detected" in satellite_log, "the satellite was told of the wake (its awake sound and LEDs)"
-    assert satellite_log.count("Event(type='transcript', data={'text': ''}") == len(ANSWERS), "an empty transcript cue after each answer"
+    assert satellite_log.count("Event(type='transcript', data={'text': ''}") == len(ANSWERS), (
+        "an empty transcript cue after each answer"
+    )
 
 
 @pytest.mark.speech
@@ -364,7 +407,9 @@ def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
     assert bad and "unreachable" in bad[0], out
     assert fake.received == ["describe"], "a describe only: the satellite is not taken over"
     if any(line.startswith("ok   microphone: none on this board") for line in out):
-        assert any(line.startswith("ok   speaker: none on this board") for line in out), "no sound card: the satellites listen and speak"
+        assert any(line.startswith("ok   speaker: none on this board") for line in out), (
+            "no sound card: the satellites listen and speak"
+        )
 
 
 def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
@@ -374,7 +419,9 @@ def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
     text = systemd_dropin(("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700", "tcp://192.168.1.40:10701"))
     assert "IPAddressAllow=192.168.1.40/32 192.168.1.41/32\n" in text
     assert "RestrictAddressFamilies=AF_UNIX AF_INET\n" in text
-    assert "AF_INET6" in systemd_dropin(("tcp://[fd00::7]:10700",)) and "fd00::7/128" in systemd_dropin(("tcp://[fd00::7]:10700",))
+    assert "AF_INET6" in systemd_dropin(("tcp://[fd00::7]:10700",)) and "fd00::7/128" in systemd_dropin(
+        ("tcp://[fd00::7]:10700",)
+    )
     unit = (ROOT / "scripts" / "checkin.service").read_text()
     assert "IPAddressDeny=any" in unit and "IPAddressAllow" not in unit.split("IPAddressDeny=any")[1]
     cfg = tmp_path / "config.yaml"
@@ -391,7 +438,23 @@ def test_stopping_the_service_mid_check_in_on_a_satellite_keeps_what_was_said(tm
     cfg = _settings_file(tmp_path)
     log = tmp_path / "run.jsonl"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "run", "--config", str(cfg), "--satellite", fake.uri, "--log", str(log)], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "run",
+            "--config",
+            str(cfg),
+            "--satellite",
+            fake.uri,
+            "--log",
+            str(log),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (log.exists() and '"heard"' in log.read_text()):
@@ -436,7 +499,11 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
         SatelliteSpeaker(link, margin_s=0.6).play(prompt, 16000)
         time.sleep(1.0)
         muted = b"".join(heard)
-        link.send(AudioStart(rate=16000, width=2, channels=1), WyomingChunk(rate=16000, width=2, channels=1, audio=prompt), AudioStop())
+        link.send(
+            AudioStart(rate=16000, width=2, channels=1),
+            WyomingChunk(rate=16000, width=2, channels=1, audio=prompt),
+            AudioStop(),
+        )
         time.sleep(len(prompt) / 32000 + 1.0)  # the same prompt sent without the speaker's mute
         unmuted = b"".join(heard)[len(muted) :]
     finally:
@@ -471,10 +538,22 @@ def test_hostile_bytes_are_refused_with_one_line_never_anything_else():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    header = st.fixed_dictionaries({"type": st.sampled_from(["audio-chunk", "run-pipeline", "x"])}, optional={"data_length": st.integers(-5, 10**7), "payload_length": st.one_of(st.integers(-5, 10**9), st.text(max_size=3)), "data": st.one_of(st.none(), st.integers(), st.dictionaries(st.text(max_size=5), st.integers()))})
+    header = st.fixed_dictionaries(
+        {"type": st.sampled_from(["audio-chunk", "run-pipeline", "x"])},
+        optional={
+            "data_length": st.integers(-5, 10**7),
+            "payload_length": st.one_of(st.integers(-5, 10**9), st.text(max_size=3)),
+            "data": st.one_of(st.none(), st.integers(), st.dictionaries(st.text(max_size=5), st.integers())),
+        },
+    )
 
     @settings(max_examples=300, deadline=None)
-    @given(st.one_of(st.binary(max_size=300), st.builds(lambda h, tail: json.dumps(h).encode() + b"\n" + tail, header, st.binary(max_size=64))))
+    @given(
+        st.one_of(
+            st.binary(max_size=300),
+            st.builds(lambda h, tail: json.dumps(h).encode() + b"\n" + tail, header, st.binary(max_size=64)),
+        )
+    )
     def check(data: bytes) -> None:
         try:
             _read_all(data)

@@ -40,12 +40,19 @@ def test_the_menu_offers_every_exercise_by_its_natural_name(engine, dialog_set):
             state, _ = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18), "s1"))
             state, _ = engine.handle(state, Heard("high"))
             state, _ = engine.handle(state, Heard(name))
-            assert state.frame.dialog == dialog.id, f"saying {name!r} at the menu starts {state.frame.dialog}, not {dialog.id}"
+            assert state.frame.dialog == dialog.id, (
+                f"saying {name!r} at the menu starts {state.frame.dialog}, not {dialog.id}"
+            )
 
 
 def test_safe_space_rules_are_said_once_per_session(tmp_path, capsys):
     log = tmp_path / "events.jsonl"
-    assert cli.main(["simulate", str(Path(__file__).parent / "scenarios" / "safe_space_said_once.yaml"), "--log", str(log)]) == 0
+    assert (
+        cli.main(
+            ["simulate", str(Path(__file__).parent / "scenarios" / "safe_space_said_once.yaml"), "--log", str(log)]
+        )
+        == 0
+    )
     capsys.readouterr()
     says = [e["text"] for e in map(json.loads, log.read_text().splitlines()) if e["type"] == "say"]
     assert sum("kind space" in s for s in says) == 1

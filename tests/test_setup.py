@@ -20,7 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def setup(cfg: Path, answers: list[str], *extra: str, tmp_path: Path):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     stdin = "".join(a + "\n" for a in answers)
-    return subprocess.run([sys.executable, "-m", "assistant.cli", "setup", "--config", str(cfg), *extra], input=stdin, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "setup", "--config", str(cfg), *extra],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
 
 
 def test_first_run_writes_a_config_that_loads(tmp_path):
@@ -41,7 +49,12 @@ def test_a_second_run_keeps_other_keys_and_comments_and_offers_current_values(tm
     cfg = tmp_path / "config.yaml"
     shutil.copy(ROOT / "config.yaml", cfg)
     original = cfg.read_text()
-    cfg.write_text(original.replace("partners: [Alex, Sam]          # the two names the coach greets", "partners: [{name: Alex, pace: slow}, Sam]"))
+    cfg.write_text(
+        original.replace(
+            "partners: [Alex, Sam]          # the two names the coach greets",
+            "partners: [{name: Alex, pace: slow}, Sam]",
+        )
+    )
     os.chmod(cfg, 0o640)
     first = setup(cfg, ["", "", "", "", "uk", "", ""], "--skip-devices", tmp_path=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -59,7 +72,10 @@ def test_a_second_run_keeps_other_keys_and_comments_and_offers_current_values(tm
     assert "[GB]" in again.stdout and "[999]" in again.stdout
     data = yaml.safe_load(cfg.read_text())
     assert data["partners"] == [{"name": "Alex", "pace": "slow"}, "Ben"] and data["safety"]["country"] == "GB"
-    assert data["journal"] == {"path": None, "keep": "summary"} and [p.name for p in tmp_path.iterdir() if p.name.startswith(".config-")] == []
+    assert (
+        data["journal"] == {"path": None, "keep": "summary"}
+        and [p.name for p in tmp_path.iterdir() if p.name.startswith(".config-")] == []
+    )
 
 
 def test_device_tests_fail_in_one_line_each_and_setup_goes_on(tmp_path):
@@ -80,7 +96,11 @@ def test_input_that_ends_early_writes_nothing(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("partners: [Maya, Sam]\n")
     result = setup(cfg, ["Ana"], "--skip-devices", tmp_path=tmp_path)
-    assert result.returncode == 2 and result.stderr.strip() == "checkin: setup: the input ended before every question was answered; nothing was written"
+    assert (
+        result.returncode == 2
+        and result.stderr.strip()
+        == "checkin: setup: the input ended before every question was answered; nothing was written"
+    )
     assert cfg.read_text() == "partners: [Maya, Sam]\n"
 
 
@@ -94,7 +114,20 @@ def test_an_unknown_country_is_asked_again(tmp_path):
 
 def test_names_are_spoken_back_and_a_respelling_is_tried_until_it_sounds_right():
     spoken: list[str] = []
-    answers = iter(["Siobhan", "n", "Shivon", "Shivawn", "", "Sam", "", "IE", "", "", ])
+    answers = iter(
+        [
+            "Siobhan",
+            "n",
+            "Shivon",
+            "Shivawn",
+            "",
+            "Sam",
+            "",
+            "IE",
+            "",
+            "",
+        ]
+    )
     told: list[str] = []
     ports = firstrun.Ports(ask=lambda q: next(answers), tell=told.append, speak=spoken.append)
     data = firstrun.run({}, ports)

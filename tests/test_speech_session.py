@@ -61,7 +61,15 @@ def test_robotic_speech_works_where_grammars_constrain_it(tmp_path, capsys):
     ]
     record = simulate(scenario(tmp_path / "s.json", turns), capsys)
     assert record["outcome"] == "completed"
-    assert record["exercises"][0] == {"exercise": "plan-a-date", "activity": "a picnic", "date": "2026-11-28", "time": "12:00", "confirmed": True, "when": "Saturday, November 28 at noon", "complete": True}
+    assert record["exercises"][0] == {
+        "exercise": "plan-a-date",
+        "activity": "a picnic",
+        "date": "2026-11-28",
+        "time": "12:00",
+        "confirmed": True,
+        "when": "Saturday, November 28 at noon",
+        "complete": True,
+    }
 
 
 @needs_piper
@@ -76,7 +84,15 @@ def test_jsonl_audio_turns_report_what_was_heard(tmp_path):
     write_wav(stereo_44k, np.repeat(x, 2).tobytes(), rate=44100, channels=2)
     stdin = json.dumps({"audio": str(stereo_44k)}) + "\n" + json.dumps({"text": "stop"}) + "\n"
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--jsonl"], input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "chat", "--jsonl"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     heard = [json.loads(line) for line in result.stdout.splitlines() if '"heard"' in line]
     assert heard[0]["text"] == "medium", "a 44.1 kHz stereo clip is resampled and decoded with the energy grammar"
@@ -119,9 +135,14 @@ def test_listen_runs_a_recording_like_a_room(tmp_path, capsys):
     wav = tmp_path / "evening.wav"
     write_wav(wav, recording)
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"partners: [Maya, Sam]\ntts: {{cache_dir: {tmp_path / 'cache'}}}\njournal: {{path: {tmp_path / 'j.sqlite3'}, keep: full}}\n")
+    cfg.write_text(
+        f"partners: [Maya, Sam]\ntts: {{cache_dir: {tmp_path / 'cache'}}}\njournal: {{path: {tmp_path / 'j.sqlite3'}, keep: full}}\n"
+    )
     events_log = tmp_path / "listen.jsonl"
-    assert cli.main(["listen", str(wav), "--log", str(events_log), "--config", str(cfg), "--now", "2026-11-25T18:00:00"]) == 0
+    assert (
+        cli.main(["listen", str(wav), "--log", str(events_log), "--config", str(cfg), "--now", "2026-11-25T18:00:00"])
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert len(summary["wakes"]) == 1 and 2.0 < summary["wakes"][0] < 4.5
     assert summary["sessions"] == ["completed"]

@@ -53,16 +53,38 @@ def test_a_feeling_not_caught_gets_examples(engine):
     for event in (Heard("the car parked outside"), Heard("", seconds=1.5)):
         _, actions = engine.handle(state, event)
         said = [a.text for a in actions if isinstance(a, Say)]
-        assert said == ["I didn't catch a feeling word there. Some people say happy, calm, grateful, or loving. What fits for you?"]
+        assert said == [
+            "I didn't catch a feeling word there. Some people say happy, calm, grateful, or loving. What fits for you?"
+        ]
 
 
 @pytest.mark.parametrize(
     "file, old, new, expected",
     [
-        ("name-a-feeling.yaml", "Thank you for naming it: {feeling}.", "Thank you for naming it: {feelng}.", "name-a-feeling.yaml:{line}: nodes.reason.say: unknown variable {{feelng}} (did you mean 'feeling'?)"),
-        ("check-in.yaml", "{last_plan_when|later}", "{last_plan_when}", "check-in.yaml:{line}: nodes.recall_plan.say: {{last_plan_when}} may be empty when this is said: give it a fallback, like {{last_plan_when|...}}"),
-        ("common.yaml", 'surprise: "Let\'s try {title}."', 'surprise: "Let\'s try {titel}."', "common.yaml:{line}: messages.surprise: unknown variable {{titel}} (did you mean 'title'?)"),
-        ("name-a-feeling.yaml", 'summary: "{partner} felt {feeling}"', 'summary: "{partner} felt {feeling_family}"', "name-a-feeling.yaml:{line}: summary: unknown variable {{feeling_family}} (a summary reads the record's fields: exercise, partner, feeling, family, reason)"),
+        (
+            "name-a-feeling.yaml",
+            "Thank you for naming it: {feeling}.",
+            "Thank you for naming it: {feelng}.",
+            "name-a-feeling.yaml:{line}: nodes.reason.say: unknown variable {{feelng}} (did you mean 'feeling'?)",
+        ),
+        (
+            "check-in.yaml",
+            "{last_plan_when|later}",
+            "{last_plan_when}",
+            "check-in.yaml:{line}: nodes.recall_plan.say: {{last_plan_when}} may be empty when this is said: give it a fallback, like {{last_plan_when|...}}",
+        ),
+        (
+            "common.yaml",
+            'surprise: "Let\'s try {title}."',
+            'surprise: "Let\'s try {titel}."',
+            "common.yaml:{line}: messages.surprise: unknown variable {{titel}} (did you mean 'title'?)",
+        ),
+        (
+            "name-a-feeling.yaml",
+            'summary: "{partner} felt {feeling}"',
+            'summary: "{partner} felt {feeling_family}"',
+            "name-a-feeling.yaml:{line}: summary: unknown variable {{feeling_family}} (a summary reads the record's fields: exercise, partner, feeling, family, reason)",
+        ),
     ],
 )
 def test_template_problems_are_validation_errors(dialogs_copy, capsys, file, old, new, expected):

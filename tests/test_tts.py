@@ -164,7 +164,9 @@ def test_default_cache_dir_is_the_user_cache() -> None:
 def test_render_does_not_print(synth: Pyttsx3Synth, capfd: pytest.CaptureFixture[str]) -> None:
     synth.render("Quietly now.")
     assert capfd.readouterr().out == ""
-    assert not any(name.startswith("checkin-tts-") for name in os.listdir(render_base_dir())), "the private render folder is gone"
+    assert not any(name.startswith("checkin-tts-") for name in os.listdir(render_base_dir())), (
+        "the private render folder is gone"
+    )
 
 
 def test_only_static_prompts_reach_the_cache_in_a_private_folder(synth: Pyttsx3Synth, tmp_path: Path) -> None:

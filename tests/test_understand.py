@@ -48,7 +48,7 @@ def record(engine, state):
 def test_the_order_is_written_in_the_readme_as_in_code():
     """README's "The meaning layer" writes down meaning.PRECEDENCE as it is in code."""
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("### The meaning layer"):]
+    section = text[text.index("### The meaning layer") :]
     section = section[: section.index("\n### ", 10)]
     assert " > ".join(meaning.PRECEDENCE) in " ".join(section.split())
     assert "assistant/engine/hearing.py" in section  # where the engine applies it
@@ -81,7 +81,9 @@ def test_i_need_help_is_not_the_help_command(engine):
     assert "i need help" not in [p.lower() for p in engine.commands["help"]]
 
 
-@pytest.mark.parametrize("phrase", ["pass", "i pass", "i'd rather not", "not tonight", "can we skip this one", "I'd rather not do this one"])
+@pytest.mark.parametrize(
+    "phrase", ["pass", "i pass", "i'd rather not", "not tonight", "can we skip this one", "I'd rather not do this one"]
+)
 def test_pass_phrases_and_decline_are_one_mechanism(engine, phrase):
     state, said = play(engine, ["high", "plan a date", phrase])
     assert "That's completely fine. We'll pass on that one." in said
@@ -92,7 +94,13 @@ def test_pass_phrases_and_decline_are_one_mechanism(engine, phrase):
 def test_a_hedge_mid_hug_withdraws_and_stop_mid_hug_is_not_complete(engine):
     base = ["high", "a long hug", "hug", "yes", "yes"]
     state, said = play(engine, [*base, "no, I don't want this"])
-    assert record(engine, state)[-1] == {"exercise": "affection", "kind": "hug", "seconds": 20, "complete": False, "outcome": "withdrawn"}
+    assert record(engine, state)[-1] == {
+        "exercise": "affection",
+        "kind": "hug",
+        "seconds": 20,
+        "complete": False,
+        "outcome": "withdrawn",
+    }
     state, _ = play(engine, [*base, "stop"])
     assert state.outcome == "stopped" and record(engine, state)[-1]["outcome"] == "withdrawn"
     assert record(engine, state)[-1]["complete"] is False
@@ -101,7 +109,9 @@ def test_a_hedge_mid_hug_withdraws_and_stop_mid_hug_is_not_complete(engine):
 def test_every_partner_is_asked_by_name_and_any_no_wins(engine):
     for answers in (["no"], ["yes", "kind of"], ["yes", "I don't know"], ["whatever"]):
         state, said = play(engine, ["high", "a long hug", "hug", *answers])
-        assert record(engine, state) == [{"exercise": "affection", "kind": "hug", "seconds": 20, "complete": False, "outcome": "declined"}], answers
+        assert record(engine, state) == [
+            {"exercise": "affection", "kind": "hug", "seconds": 20, "complete": False, "outcome": "declined"}
+        ], answers
         assert "Come close. I'll keep the time, so you don't have to." not in said
 
 
@@ -111,10 +121,20 @@ def test_every_partner_is_asked_by_name_and_any_no_wins(engine):
 @pytest.mark.parametrize(
     "file, old, new, message",
     [
-        ("affection.yaml", "acts: {affirm: hug,", "acts: {affirm: cuddle,", "acts.affirm: 'cuddle' is not an option of this choice"),
+        (
+            "affection.yaml",
+            "acts: {affirm: hug,",
+            "acts: {affirm: cuddle,",
+            "acts.affirm: 'cuddle' is not an option of this choice",
+        ),
         ("affection.yaml", "acts: {affirm: hug,", "acts: {shrug: hug,", "nodes.invite"),
         ("check-in.yaml", "scale: energy", "scale: vigour", "no scale 'vigour'"),
-        ("name-a-feeling.yaml", "    capture: {slot: reason}", "    acts: {affirm: x}\n    capture: {slot: reason}", "nodes.reason.acts: belongs to a 'choice' node"),
+        (
+            "name-a-feeling.yaml",
+            "    capture: {slot: reason}",
+            "    acts: {affirm: x}\n    capture: {slot: reason}",
+            "nodes.reason.acts: belongs to a 'choice' node",
+        ),
         ("paraphrase-back.yaml", "asks: paraphrase", "asks: poem", "nodes.listen_back"),
     ],
 )
@@ -203,7 +223,12 @@ def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
             saved.append(json.dumps(rec))
 
     log = io.StringIO()
-    turns = ScriptedTurns([{"text": t} for t in ["high", "name a feeling", "scared", "Sometimes I think about killing myself", "go on", "wrap up"]])
+    turns = ScriptedTurns(
+        [
+            {"text": t}
+            for t in ["high", "name a feeling", "scared", "Sometimes I think about killing myself", "go on", "wrap up"]
+        ]
+    )
     final = Session(engine, turns, [JsonlSink(log)], journal=Journal(), clock=lambda: NOW).run(("Maya", "Sam"), now=NOW)
     everything = log.getvalue() + "".join(saved) + json.dumps(final)
     assert "killing" not in everything.lower()

@@ -92,7 +92,9 @@ def mix(speech: np.ndarray, lead: float, tail: float, noise: np.ndarray | None =
 
 
 SENTENCE = "Yes, I think we should talk about the weekend."
-COMMON = yaml.safe_load((Path(__file__).resolve().parent.parent / "dialogs" / "common.yaml").read_text())["defaults"]["timeouts"]
+COMMON = yaml.safe_load((Path(__file__).resolve().parent.parent / "dialogs" / "common.yaml").read_text())["defaults"][
+    "timeouts"
+]
 CHOICE = TurnParams.from_timeouts(COMMON["choice"], no_input_s=8.0)
 
 
@@ -188,7 +190,10 @@ def burst(seconds: float, tau: float, peak_db: float = -3.0, seed: int = 3) -> n
     [
         ("click", burst(0.005, 0.005)),
         ("clatter", burst(0.1, 0.01)),
-        ("three clicks", np.concatenate([burst(0.005, 0.005), silence(0.1), burst(0.005, 0.005), silence(0.1), burst(0.01, 0.005)])),
+        (
+            "three clicks",
+            np.concatenate([burst(0.005, 0.005), silence(0.1), burst(0.005, 0.005), silence(0.1), burst(0.01, 0.005)]),
+        ),
     ],
 )
 @pytest.mark.parametrize("room_db", [None, -60.0])

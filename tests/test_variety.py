@@ -13,7 +13,17 @@ CLOSERS = ["thanks", "sleep-well", "proud"]
 DAY1 = date(2026, 11, 2)
 
 
-def record(day: date, *, done=("appreciation-round",), opener=None, closer=None, safe=False, heavy=False, weekly=None, recalled=()):
+def record(
+    day: date,
+    *,
+    done=("appreciation-round",),
+    opener=None,
+    closer=None,
+    safe=False,
+    heavy=False,
+    weekly=None,
+    recalled=(),
+):
     rec = {"started_at": f"{day.isoformat()}T20:00:00", "done": list(done), "lines": {"safe_space": safe}}
     if opener:
         rec["lines"]["opener"] = opener
@@ -133,6 +143,14 @@ def test_pick_line_tie_break_depends_on_the_date_only():
 
 def test_a_night_without_a_finished_exercise_does_not_count():
     empty = {"started_at": "2026-11-02T20:00:00", "done": ["check-in"], "exercises": []}
-    unfinished = {"started_at": "2026-11-03T20:00:00", "done": ["check-in"], "exercises": [{"exercise": "x", "complete": False}]}
-    done = {"started_at": "2026-11-04T20:00:00", "done": ["check-in"], "exercises": [{"exercise": "x", "complete": True}]}
+    unfinished = {
+        "started_at": "2026-11-03T20:00:00",
+        "done": ["check-in"],
+        "exercises": [{"exercise": "x", "complete": False}],
+    }
+    done = {
+        "started_at": "2026-11-04T20:00:00",
+        "done": ["check-in"],
+        "exercises": [{"exercise": "x", "complete": True}],
+    }
     assert [n.counted for n in variety.nights([empty, unfinished, done])] == [False, False, True]

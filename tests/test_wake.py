@@ -23,9 +23,7 @@ from assistant.events import AudioChunk  # noqa: E402
 from assistant.synthetic import espeak_pcm  # noqa: E402
 from assistant.wake import WakeDetector, WakeError, phrase_variants  # noqa: E402
 
-SHARED_SPEECH = Path(
-    os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parents[2] / "shared" / "speech")
-)
+SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parents[2] / "shared" / "speech"))
 
 RATE = 16000
 pytestmark = pytest.mark.speech
@@ -196,8 +194,16 @@ def test_the_second_stage_accepts_the_phrase_as_whisper_writes_it():
 
     said = {}
     confirm = phrase_confirm(["start check-in"], lambda pcm: said["text"])
-    for text, ok in (("Start check-in.", True), ("start checking", True), ("start to check it", True), ("okay start check in please", True),
-                     ("it's time to check it", False), ("start the car", False), ("", False), ("we should check in with your mum", False)):
+    for text, ok in (
+        ("Start check-in.", True),
+        ("start checking", True),
+        ("start to check it", True),
+        ("okay start check in please", True),
+        ("it's time to check it", False),
+        ("start the car", False),
+        ("", False),
+        ("we should check in with your mum", False),
+    ):
         said["text"] = text
         assert confirm(b"") is ok, text
 

@@ -59,12 +59,25 @@ def test_a_corrupted_model_is_one_line_and_exit_1(corrupt_model, tmp_path):
     with pytest.raises(RecogniserError, match="corrupt"):
         verify_model(corrupt_model, embedded=True)
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump({"asr": {"choices": "whisper", "fallback": None, "free": "whisper", "whisper_model": str(corrupt_model)}, "journal": {"path": str(tmp_path / "j.sqlite3")}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "asr": {"choices": "whisper", "fallback": None, "free": "whisper", "whisper_model": str(corrupt_model)},
+                "journal": {"path": str(tmp_path / "j.sqlite3")},
+            }
+        )
+    )
     clip = tmp_path / "medium.wav"
     write_wav(clip, (np.sin(np.arange(16000) / 5.0) * 8000).astype(np.int16).tobytes())
     scenario = tmp_path / "s.json"
     scenario.write_text(json.dumps({"partners": ["Maya", "Sam"], "turns": [{"audio": str(clip)}]}))
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "simulate", str(scenario), "--config", str(cfg)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "simulate", str(scenario), "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 1
     err = result.stderr.strip()
     assert "\n" not in err and "corrupt (SHA-256 mismatch)" in err and "model.bin" in err
@@ -125,7 +138,9 @@ def test_a_whole_check_in_spoken_with_free_answers_matches_it_typed(tmp_path, ca
         write_wav(clip, piper_pcm(turn["text"]))
         turns.append({"audio": str(clip)})
     spoken_path = tmp_path / "spoken.yaml"
-    spoken_path.write_text(yaml.safe_dump({**{k: v for k, v in scenario.items() if k not in ("turns", "expect")}, "turns": turns}))
+    spoken_path.write_text(
+        yaml.safe_dump({**{k: v for k, v in scenario.items() if k not in ("turns", "expect")}, "turns": turns})
+    )
     spoken = _simulate(spoken_path, capsys)
     assert spoken["outcome"] == typed["outcome"] == "completed"
     pairs = []
@@ -149,7 +164,9 @@ def test_an_answer_outside_the_grammar_is_understood_not_forced_onto_help(tmp_pa
     clip = tmp_path / "good.wav"
     write_wav(clip, piper_pcm("we're good"))
     grammar = ("high", "medium", "low", "what can i say", "help", "stop", "pause", "repeat")
-    heard = decode(str(clip), Listen("check-in/energy", "choice", ("high", "medium", "low"), grammar, complete_silence_s=0.3))
+    heard = decode(
+        str(clip), Listen("check-in/energy", "choice", ("high", "medium", "low"), grammar, complete_silence_s=0.3)
+    )
     assert heard.text in ("we're good", "we are good"), heard
 
 
@@ -163,7 +180,16 @@ def _turns(settings_path: Path = ROOT / "config.yaml"):
     from assistant.events import Listen
 
     decode = app.audio_turns(config.load(settings_path))
-    choice = Listen("check-in/energy", "choice", ("high", "medium", "low"), CHOICE_GRAMMAR, no_input_s=8, end_silence_s=0.6, max_s=8, complete_silence_s=0.3)
+    choice = Listen(
+        "check-in/energy",
+        "choice",
+        ("high", "medium", "low"),
+        CHOICE_GRAMMAR,
+        no_input_s=8,
+        end_silence_s=0.6,
+        max_s=8,
+        complete_silence_s=0.3,
+    )
     capture = Listen("plan-a-date/plan", "capture", no_input_s=12, end_silence_s=2.0, max_s=45)
     return decode, choice, capture
 
@@ -183,7 +209,10 @@ def test_real_spoken_stop_is_heard_in_choice_and_free_turns():
     decode, choice, capture = _turns()
     rows = [line.split("\t") for line in (SHARED_SPEECH / "MANIFEST.tsv").read_text().splitlines()[1:]]
     clips = [SHARED_SPEECH / r[0] for r in rows if r[0].startswith("commands/") and r[4].strip() == "stop"][::4]
-    heard = {kind: sum("stop" in decode(str(c), listen).text.split() for c in clips) for kind, listen in (("choice", choice), ("capture", capture))}
+    heard = {
+        kind: sum("stop" in decode(str(c), listen).text.split() for c in clips)
+        for kind, listen in (("choice", choice), ("capture", capture))
+    }
     print(f"\nreal 'stop' heard: {heard} of {len(clips)}")
     assert all(n >= 0.8 * len(clips) for n in heard.values())
 
@@ -192,7 +221,18 @@ def test_doctor_checks_each_configured_recogniser(corrupt_model, tmp_path):
     from assistant import config, doctor
 
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump({"asr": {"choices": "pocketsphinx", "fallback": "whisper", "free": "whisper", "whisper_model": str(corrupt_model)}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "asr": {
+                    "choices": "pocketsphinx",
+                    "fallback": "whisper",
+                    "free": "whisper",
+                    "whisper_model": str(corrupt_model),
+                }
+            }
+        )
+    )
     checks = {c.name: c for c in doctor.run_checks(config.load(cfg)) if c.name.startswith("speech")}
     assert set(checks) == {"speech: pocketsphinx", "speech: whisper"}
     assert checks["speech: pocketsphinx"].ok and "choices" in checks["speech: pocketsphinx"].detail
@@ -204,7 +244,9 @@ def test_whisper_text_is_normalised_like_typed_answers():
     from assistant.asr.whisper import NoiseGate, normalise_text
 
     assert normalise_text("Yes, we're good.") == "yes we're good"
-    assert normalise_text("Dinner at 730 on Saturday, at 10:15, in 1465.") == "dinner at 7:30 on saturday at 10:15 in 1465"
+    assert (
+        normalise_text("Dinner at 730 on Saturday, at 10:15, in 1465.") == "dinner at 7:30 on saturday at 10:15 in 1465"
+    )
     gate = NoiseGate()
     assert gate.keeps(0.05, -0.3) and gate.keeps(0.58, -0.72)  # "five five", quiet but real
     assert not gate.keeps(0.52, -1.7) and not gate.keeps(0.7, -0.9)  # noise heard as " ." / "Thank you."
@@ -257,7 +299,9 @@ def test_a_choice_in_noise_alone_is_silence_and_not_a_phrase(whisper):
     heard = []
     for clip in sorted((SHARED_SPEECH / "noise").glob("*.wav")):
         pcm = read_wav_pcm(clip)
-        heard += [whisper.choose(pcm[start : start + 48000], grammar).text for start in range(0, len(pcm) - 16000, 48000)]
+        heard += [
+            whisper.choose(pcm[start : start + 48000], grammar).text for start in range(0, len(pcm) - 16000, 48000)
+        ]
     assert len(heard) > 20 and not set(heard) & set(grammar)
 
 

@@ -16,12 +16,24 @@ DOWNLOAD_HINT = "run python scripts/download_model.py"
 Audio = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 
 
-def load_recogniser(name: str = "pocketsphinx", vosk_model: str | os.PathLike[str] | None = None, whisper_model: str | os.PathLike[str] | None = None, threads: int = 1) -> Recogniser:
+def load_recogniser(
+    name: str = "pocketsphinx",
+    vosk_model: str | os.PathLike[str] | None = None,
+    whisper_model: str | os.PathLike[str] | None = None,
+    threads: int = 1,
+) -> Recogniser:
     """Load one recogniser by its registry name (:mod:`assistant.asr.registry`).  Every
     failure is a :class:`RecogniserError` with a one-line message."""
     from .registry import AsrOptions, load
 
-    return load((name or "").strip().lower(), AsrOptions(vosk_model=Path(vosk_model) if vosk_model else None, whisper_model=Path(whisper_model) if whisper_model else None, threads=threads))
+    return load(
+        (name or "").strip().lower(),
+        AsrOptions(
+            vosk_model=Path(vosk_model) if vosk_model else None,
+            whisper_model=Path(whisper_model) if whisper_model else None,
+            threads=threads,
+        ),
+    )
 
 
 def read_wav_pcm(source: Union[bytes, str, os.PathLike[str]]) -> bytes:
@@ -33,7 +45,9 @@ def read_wav_pcm(source: Union[bytes, str, os.PathLike[str]]) -> bytes:
     with handle as w:
         shape = (w.getframerate(), w.getnchannels(), w.getsampwidth())
         if shape != (16000, 1, 2):
-            raise RecogniserError(f"WAV must be 16 kHz mono 16-bit, got {shape[0]} Hz, {shape[1]} channel(s), {8 * shape[2]}-bit")
+            raise RecogniserError(
+                f"WAV must be 16 kHz mono 16-bit, got {shape[0]} Hz, {shape[1]} channel(s), {8 * shape[2]}-bit"
+            )
         return w.readframes(w.getnframes())
 
 

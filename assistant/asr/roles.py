@@ -30,7 +30,15 @@ class RoleRecogniser:
     name = "roles"
     sample_rate = 16000
 
-    def __init__(self, choices: str, free: str, fallback: str | None, load: Callable[[str], Recogniser], confirm: Iterable[str] = (), hints: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        choices: str,
+        free: str,
+        fallback: str | None,
+        load: Callable[[str], Recogniser],
+        confirm: Iterable[str] = (),
+        hints: Sequence[str] = (),
+    ) -> None:
         self.choices, self.free, self.fallback = choices, free, (fallback if fallback != choices else None)
         self.confirm = frozenset(" ".join(p.lower().split()) for p in confirm)
         """Phrases the fast path's word alone never decides (the global commands: a wrong
@@ -89,7 +97,9 @@ class FallbackUtterance:
     there is its speculative decode, kept when no speech follows.
     """
 
-    def __init__(self, fast: Utterance, fallback: Utterance, confirm: frozenset[str] = frozenset(), phrases: Iterable[str] = ()) -> None:
+    def __init__(
+        self, fast: Utterance, fallback: Utterance, confirm: frozenset[str] = frozenset(), phrases: Iterable[str] = ()
+    ) -> None:
         self._fast = fast
         self._confirm = confirm
         self._phrases = frozenset(" ".join(p.split()) for p in phrases)

@@ -132,7 +132,9 @@ class VoskRecogniser:
 
     def grammar_phrases(self, grammar: Sequence[str]) -> tuple[str, ...]:
         """The phrases of ``grammar`` whose words are all in the model, normalised, sorted."""
-        return known_phrases(grammar, lambda p: tuple(w for w in normalise_phrase(p) if w != UNK), self._in_vocabulary, "Vosk vocabulary")
+        return known_phrases(
+            grammar, lambda p: tuple(w for w in normalise_phrase(p) if w != UNK), self._in_vocabulary, "Vosk vocabulary"
+        )
 
     def grammar_json(self, phrases: Sequence[str]) -> str:
         """The grammar as Vosk takes it: a JSON list of phrases (``[unk]`` last if known)."""

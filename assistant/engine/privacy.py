@@ -42,14 +42,28 @@ def note(step: Turn, keys: Mapping[str, Any]) -> None:
         names = tuple(dict.fromkeys([*last["keys"], *keys]))
     else:
         names = tuple(keys)
-    step.update(last_answer={"depth": depth, "round": frame.round, "node": frame.node, "dialog": frame.dialog, "keys": names, "entry": None})
+    step.update(
+        last_answer={
+            "depth": depth,
+            "round": frame.round,
+            "node": frame.node,
+            "dialog": frame.dialog,
+            "keys": names,
+            "entry": None,
+        }
+    )
 
 
 def committed(step: Turn) -> None:
     """The current frame's entry was just appended: the last answer now lives there."""
     state = step.state
     last = state.last_answer
-    if last and last.get("entry") is None and last["depth"] == len(state.frames) - 1 and last["round"] == state.frame.round:
+    if (
+        last
+        and last.get("entry") is None
+        and last["depth"] == len(state.frames) - 1
+        and last["round"] == state.frame.round
+    ):
         step.update(last_answer={**last, "entry": len(state.entries) - 1})
 
 
@@ -76,8 +90,20 @@ def dont_keep(engine: Engine, step: Turn) -> None:
         step.listen()
         return
     asked = " ".join(step.state.last_said)
-    here = last is not None and last.get("entry") is None and last["depth"] == len(step.state.frames) - 1 and _still_running(step.state, last)
-    if here and last is not None and (last["node"] == step.state.frame.node or any(re.search(rf"\b{re.escape(v)}\b", asked, re.IGNORECASE) for v in dropped)):
+    here = (
+        last is not None
+        and last.get("entry") is None
+        and last["depth"] == len(step.state.frames) - 1
+        and _still_running(step.state, last)
+    )
+    if (
+        here
+        and last is not None
+        and (
+            last["node"] == step.state.frame.node
+            or any(re.search(rf"\b{re.escape(v)}\b", asked, re.IGNORECASE) for v in dropped)
+        )
+    ):
         step.message("not_kept_again")
         history = step.state.frame.history
         if last["node"] in history:
@@ -92,7 +118,11 @@ def dont_keep(engine: Engine, step: Turn) -> None:
 def _still_running(state: State, last: Mapping[str, Any]) -> bool:
     """The frame the last answer went to is still on the stack, in the same round."""
     depth = last["depth"]
-    return depth < len(state.frames) and state.frames[depth].dialog == last["dialog"] and state.frames[depth].round == last["round"]
+    return (
+        depth < len(state.frames)
+        and state.frames[depth].dialog == last["dialog"]
+        and state.frames[depth].round == last["round"]
+    )
 
 
 def _drop_slots(step: Turn, last: Mapping[str, Any]) -> list[str]:
@@ -101,8 +131,12 @@ def _drop_slots(step: Turn, last: Mapping[str, Any]) -> list[str]:
     keys = [k for k in last["keys"] if k not in KEEP]
     words = [str(frame.slots[k]) for k in keys if isinstance(frame.slots.get(k), str) and frame.slots.get(k)]
     copies = [
-        k for k, v in frame.slots.items()
-        if k not in keys and k not in KEEP and isinstance(v, str) and any(len(w) >= MIN_COPY and w.lower() in v.lower() for w in words)
+        k
+        for k, v in frame.slots.items()
+        if k not in keys
+        and k not in KEEP
+        and isinstance(v, str)
+        and any(len(w) >= MIN_COPY and w.lower() in v.lower() for w in words)
     ]
     slots = {**frame.slots, **{k: None for k in [*keys, *copies]}}
     gone = tuple(dict.fromkeys([*frame.not_kept, *keys]))

@@ -47,7 +47,11 @@ def entry(dialog: Dialog, frame: Frame, variables: Mapping[str, Any]) -> dict[st
             out[key] = fill(spec, values)
         else:
             out[key] = spec
-    gone = [f for f in fields_reading(dialog, [k for k in frame.not_kept if frame.slots.get(k) is None]) if out.get(f) in (None, "")]
+    gone = [
+        f
+        for f in fields_reading(dialog, [k for k in frame.not_kept if frame.slots.get(k) is None])
+        if out.get(f) in (None, "")
+    ]
     if gone:
         for name in gone:
             out.pop(name, None)

@@ -30,11 +30,23 @@ if TYPE_CHECKING:
     from ..dialogs import DialogSet, Node
 
 BUILTINS: dict[str, bool] = {
-    "a": False, "b": False, "partner": False, "other": False, "turn": False,
-    "quieter": False, "louder": False, "lopsided": False, "quieter_is_other": False,
+    "a": False,
+    "b": False,
+    "partner": False,
+    "other": False,
+    "turn": False,
+    "quieter": False,
+    "louder": False,
+    "lopsided": False,
+    "quieter_is_other": False,
     "night_energy": True,
-    "checkin_number_this_month": False, "checkin_ordinal_this_month": False,
-    "summary": False, "summary_parts": False, "count_done": False, "times_done": False, "exercises": False,
+    "checkin_number_this_month": False,
+    "checkin_ordinal_this_month": False,
+    "summary": False,
+    "summary_parts": False,
+    "count_done": False,
+    "times_done": False,
+    "exercises": False,
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
     "help_where": False,  # where help is (config.yaml's safety:), said after a safety pause
@@ -149,7 +161,9 @@ class Renderer:
             this = self.program.dialogs[state.frame.dialog].record or {}
             out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
-        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if not state.not_offered(d.id)])
+        out["exercises_left"] = matching.spoken_list(
+            [d.title for d in self.program.exercises() if not state.not_offered(d.id)]
+        )
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})
@@ -203,4 +217,16 @@ class Renderer:
         return node.get("say")
 
 
-__all__ = ["BUILTINS", "PROMPT_VARS", "TERSE_ANSWERS", "TERSE_WORDS", "Renderer", "Vars", "balance", "fields", "fill", "leans", "ordinal"]
+__all__ = [
+    "BUILTINS",
+    "PROMPT_VARS",
+    "TERSE_ANSWERS",
+    "TERSE_WORDS",
+    "Renderer",
+    "Vars",
+    "balance",
+    "fields",
+    "fill",
+    "leans",
+    "ordinal",
+]

@@ -44,7 +44,11 @@ def hold(engine: Engine, step: Turn) -> None:
         if dialog.kind == "exercise":
             step.update(set_aside=state.set_aside + (dialog.id,))
             if dialog.record:
-                entry = {"exercise": dialog.record.get("exercise", dialog.id), "complete": False, "outcome": "paused_for_safety"}
+                entry = {
+                    "exercise": dialog.record.get("exercise", dialog.id),
+                    "complete": False,
+                    "outcome": "paused_for_safety",
+                }
                 step.update(entries=state.entries + (entry,))
             if len(state.frames) > 1:
                 step.update(frames=state.frames[:-1], held=state.frame.return_to or END)

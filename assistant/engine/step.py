@@ -81,7 +81,9 @@ class Turn:
         """Say an already rendered text at the current node."""
         self.actions.append(Say(text, self._engine.ref(self.state), self._engine.rate(self.state)))
 
-    def say(self, texts: str | Sequence[str] | None, extra: Mapping[str, Any] | None = None, prompt: bool = False) -> list[str]:
+    def say(
+        self, texts: str | Sequence[str] | None, extra: Mapping[str, Any] | None = None, prompt: bool = False
+    ) -> list[str]:
         if not texts:
             return []
         said = []

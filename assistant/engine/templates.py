@@ -88,13 +88,18 @@ def _unknown(name: str, known: Mapping[str, bool]) -> str:
     return f"unknown variable {{{name}}}" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
-def dialog_problems(dialog: Dialog, program: DialogSet, remembered: Mapping[str, bool]) -> Iterator[tuple[list[Any], str]]:
+def dialog_problems(
+    dialog: Dialog, program: DialogSet, remembered: Mapping[str, bool]
+) -> Iterator[tuple[list[Any], str]]:
     known = dialog_vars(dialog, program, remembered)
     entry = dict.fromkeys([*(dialog.record or {}), "exercise", "complete"], False)
     for path, text in strings(dict(dialog.spec), []):
         if path[:1] and path[0] in RECORD_KEYS:
             for name in [n for n, _ in fields(text) if n not in entry]:
-                yield path, f"unknown variable {{{name}}} (a {path[0]} reads the record's fields: {', '.join(dialog.record or {})})"
+                yield (
+                    path,
+                    f"unknown variable {{{name}}} (a {path[0]} reads the record's fields: {', '.join(dialog.record or {})})",
+                )
             continue
         for name in [n for n, _ in fields(text) if n not in known]:
             yield path, _unknown(name, known)

@@ -27,7 +27,9 @@ def says_nothing_else(words: Sequence[str], hits: Iterable[Hit]) -> bool:
     return not content_words(" ".join(rest))
 
 
-def first_act(hits: Sequence[Hit], acts: Iterable[str], words: Sequence[str] | None = None, strong: frozenset[str] = frozenset()) -> Meaning | None:
+def first_act(
+    hits: Sequence[Hit], acts: Iterable[str], words: Sequence[str] | None = None, strong: frozenset[str] = frozenset()
+) -> Meaning | None:
     """The act of ``acts`` found in ``hits`` that comes first in :data:`PRECEDENCE`.  With
     ``words`` (an open question), a weak act counts only when nothing else was said."""
     wanted = set(acts)

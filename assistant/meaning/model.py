@@ -59,7 +59,9 @@ class Ask:
             raise ValueError(f"unknown kind of question {self.kind!r} (expected one of: {', '.join(KINDS)})")
         unknown = sorted(set(self.acts) - ACTS)
         if unknown:
-            raise ValueError(f"unknown act {unknown[0]!r} in a choice's acts (expected one of: {', '.join(PRECEDENCE)})")
+            raise ValueError(
+                f"unknown act {unknown[0]!r} in a choice's acts (expected one of: {', '.join(PRECEDENCE)})"
+            )
 
 
 @dataclass(frozen=True)

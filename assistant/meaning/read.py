@@ -35,7 +35,11 @@ def interpret(text: str, ask: Ask, tables: Tables) -> Meaning:
     if category is not None:
         return Meaning(DISTRESS, safety=category)
     hits = act_hits(words, tables)
-    found = first_act(hits, PRIVACY) or command(words, ask, tables) or first_act(hits, ("decline", "nothing") if ask.kind not in CLOSED else ("decline",))
+    found = (
+        first_act(hits, PRIVACY)
+        or command(words, ask, tables)
+        or first_act(hits, ("decline", "nothing") if ask.kind not in CLOSED else ("decline",))
+    )
     found = found or _READERS[ask.kind](text, words, hits, ask, tables)
     if found.act in ask.acts and found.content is None:
         return Meaning(found.act, content=ask.acts[found.act], confidence=found.confidence)
@@ -75,7 +79,9 @@ def _negated(words: Sequence[str], start: int, tables: Tables, reach: int = 3) -
 
 def _choice(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tables) -> Meaning:
     def content() -> Meaning | None:
-        found = [h for label, phrases in ask.options.items() for h in find(words, label, [tuple(tokens(p)) for p in phrases])]
+        found = [
+            h for label, phrases in ask.options.items() for h in find(words, label, [tuple(tokens(p)) for p in phrases])
+        ]
         kept = [h for h in outermost(found) if not _negated(words, h.start, tables)]
         if kept:
             return Meaning(ANSWER, content=max(kept, key=lambda h: (h.size, h.start)).label)
@@ -115,7 +121,11 @@ def _scale(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Table
             strong = any(tuple(words[h.end : h.end + len(s)]) == s for s in tables.strengtheners)
             return Meaning(ANSWER, content=_level(scale.levels, h.label, _negated(words, h.start, tables), strong))
         near = [x for level, ps in by_level.items() if (x := whole(words, level, ps, fuzzy=80.0)) is not None]
-        return Meaning(ANSWER, content=max(near, key=lambda x: x.score).label, confidence=max(x.score for x in near)) if near else None
+        return (
+            Meaning(ANSWER, content=max(near, key=lambda x: x.score).label, confidence=max(x.score for x in near))
+            if near
+            else None
+        )
 
     return _closed(content, hits, ask)
 
@@ -174,7 +184,9 @@ def _activity(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Ta
     if act is not None:
         return act
     text = _without_acts(text, words, hits)
-    when = resolve_when(text, ask.now, None, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)
+    when = resolve_when(
+        text, ask.now, None, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours
+    )
     said_when = when.day is not None or when.time is not None or when.daypart is not None
     content = kept_text(when.rest if said_when else text, tables, leads=True)
     if not [w for w in content_words(content) if w not in _NOT_AN_ACTIVITY]:
@@ -206,13 +218,26 @@ def _when(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tables
     act = _open_act(words, hits, tables)
     if act is not None:
         return act
-    when = resolve_when(text, ask.now, ask.activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)
+    when = resolve_when(
+        text,
+        ask.now,
+        ask.activity,
+        dayparts=tables.dayparts,
+        activities=tables.activities,
+        default=tables.default_hours,
+    )
     if when.day is None and when.time is None and when.daypart is None:
         return Meaning(UNCLEAR, confidence=0.0)
     return Meaning(ANSWER, content=re.sub(r"\s+", " ", normalise(text)), confidence=0.9, when=when)
 
 
 _READERS: dict[str, Callable[[str, list[str], list[Hit], Ask, Tables], Meaning]] = {
-    "yes_no": _yes_no, "choice": _choice, "scale": _scale, "feeling": _feeling,
-    "activity": _activity, "paraphrase": _paraphrase, "text": _text, "when": _when,
+    "yes_no": _yes_no,
+    "choice": _choice,
+    "scale": _scale,
+    "feeling": _feeling,
+    "activity": _activity,
+    "paraphrase": _paraphrase,
+    "text": _text,
+    "when": _when,
 }

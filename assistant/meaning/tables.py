@@ -22,38 +22,76 @@ _WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _SPAN = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 23}, "minItems": 2, "maxItems": 2}
 _PHRASES = {"type": "object", "additionalProperties": False, "properties": {"anywhere": _WORDS, "whole": _WORDS}}
 ACTS_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["id", "acts", "commands", "strong"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "acts", "commands", "strong"],
     "properties": {
         "id": {"const": "acts"},
-        "commands": {"type": "object", "additionalProperties": False, "required": ["acts"], "properties": {
-            "acts": {"type": "object", "additionalProperties": {"type": "string"}},
-            "extra": {"type": "object", "additionalProperties": _WORDS},
-            "not_commands": _WORDS, "polite": _WORDS}},
+        "commands": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["acts"],
+            "properties": {
+                "acts": {"type": "object", "additionalProperties": {"type": "string"}},
+                "extra": {"type": "object", "additionalProperties": _WORDS},
+                "not_commands": _WORDS,
+                "polite": _WORDS,
+            },
+        },
         "strong": _WORDS,
         "leads": _WORDS,
-        "acts": {"type": "object", "propertyNames": {"enum": list(PRIVACY) + ["decline", *WEAK_ACTS]}, "additionalProperties": _PHRASES},
+        "acts": {
+            "type": "object",
+            "propertyNames": {"enum": list(PRIVACY) + ["decline", *WEAK_ACTS]},
+            "additionalProperties": _PHRASES,
+        },
     },
 }
 SCALES_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["id", "scales", "negators"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "scales", "negators"],
     "properties": {
-        "id": {"const": "scales"}, "negators": _WORDS, "softeners": _WORDS, "strengtheners": _WORDS,
-        "scales": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": False, "required": ["levels", "words"],
-            "properties": {"levels": {**_WORDS, "minItems": 2}, "words": {"type": "object", "additionalProperties": _WORDS}}}},
+        "id": {"const": "scales"},
+        "negators": _WORDS,
+        "softeners": _WORDS,
+        "strengtheners": _WORDS,
+        "scales": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["levels", "words"],
+                "properties": {
+                    "levels": {**_WORDS, "minItems": 2},
+                    "words": {"type": "object", "additionalProperties": _WORDS},
+                },
+            },
+        },
     },
 }
 SAFETY_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["id", "categories"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "categories"],
     "properties": {
-        "id": {"const": "safety"}, "people": {"type": "string"}, "false_alarms": _WORDS,
-        "categories": {"type": "object", "propertyNames": {"enum": list(SAFETY_CATEGORIES)}, "additionalProperties": {**_WORDS, "minItems": 1}},
+        "id": {"const": "safety"},
+        "people": {"type": "string"},
+        "false_alarms": _WORDS,
+        "categories": {
+            "type": "object",
+            "propertyNames": {"enum": list(SAFETY_CATEGORIES)},
+            "additionalProperties": {**_WORDS, "minItems": 1},
+        },
     },
 }
 TIMES_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["id", "default", "dayparts"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "default", "dayparts"],
     "properties": {
-        "id": {"const": "times"}, "default": _SPAN,
+        "id": {"const": "times"},
+        "default": _SPAN,
         "dayparts": {"type": "object", "additionalProperties": _SPAN},
         "activities": {"type": "object", "additionalProperties": _SPAN},
     },
@@ -106,7 +144,12 @@ def _commands(acts: Mapping[str, Any], common: Mapping[str, Any], source: str) -
     rename = {name: spec["acts"].get(name, name) for name in common}
     for name, act in rename.items():
         if act not in COMMANDS and act != "decline":
-            raise DialogError(source, None, f"commands.acts.{name}", f"'{act}' is not a command or act (expected one of: {', '.join(COMMANDS)}, decline)")
+            raise DialogError(
+                source,
+                None,
+                f"commands.acts.{name}",
+                f"'{act}' is not a command or act (expected one of: {', '.join(COMMANDS)}, decline)",
+            )
     dropped = {phrase(p) for p in spec.get("not_commands", [])}
     out: dict[str, list[Phrase]] = {}
     for name, phrases in common.items():
@@ -130,7 +173,10 @@ def _compile(patterns: list[str], people: str, source: str, path: str) -> list[r
 
 
 def _leads(leads: list[str]) -> re.Pattern[str]:
-    alternatives = "|".join(r"\s+".join(re.escape(w).replace("'", "'?") for w in lead.lower().split()) for lead in sorted(leads, key=len, reverse=True))
+    alternatives = "|".join(
+        r"\s+".join(re.escape(w).replace("'", "'?") for w in lead.lower().split())
+        for lead in sorted(leads, key=len, reverse=True)
+    )
     return re.compile(rf"^(?:(?:{alternatives})\b[\s,.!?]*)+" if alternatives else r"^\b\B", re.IGNORECASE)
 
 
@@ -140,33 +186,59 @@ def _scales(data: Mapping[str, Any], source: str) -> dict[str, Scale]:
         words: dict[Phrase, str] = {}
         for level, items in spec["words"].items():
             if level not in spec["levels"]:
-                raise DialogError(source, None, f"scales.{name}.words.{level}", f"is not one of the levels: {', '.join(spec['levels'])}")
+                raise DialogError(
+                    source,
+                    None,
+                    f"scales.{name}.words.{level}",
+                    f"is not one of the levels: {', '.join(spec['levels'])}",
+                )
             for item in items:
                 key = phrase(item)
                 if key in words and words[key] != level:
-                    raise DialogError(source, None, f"scales.{name}.words.{level}", f"'{item}' is already a word for '{words[key]}'")
+                    raise DialogError(
+                        source, None, f"scales.{name}.words.{level}", f"'{item}' is already a word for '{words[key]}'"
+                    )
                 words[key] = level
         out[name] = Scale(tuple(spec["levels"]), words)
     return out
 
 
-def tables_from_data(acts: Any, scales: Any, safety: Any, times: Any, common: Mapping[str, Any], feelings: Lexicon | None = None,
-                     where: Mapping[str, tuple[str, _Located | None]] | None = None) -> Tables:
+def tables_from_data(
+    acts: Any,
+    scales: Any,
+    safety: Any,
+    times: Any,
+    common: Mapping[str, Any],
+    feelings: Lexicon | None = None,
+    where: Mapping[str, tuple[str, _Located | None]] | None = None,
+) -> Tables:
     """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them."""
     where = where or {}
     src = {name: where.get(name, (f"{name}.yaml", None)) for name in ("acts", "scales", "safety", "times")}
-    for name, data, schema in (("acts", acts, ACTS_SCHEMA), ("scales", scales, SCALES_SCHEMA), ("safety", safety, SAFETY_SCHEMA), ("times", times, TIMES_SCHEMA)):
+    for name, data, schema in (
+        ("acts", acts, ACTS_SCHEMA),
+        ("scales", scales, SCALES_SCHEMA),
+        ("safety", safety, SAFETY_SCHEMA),
+        ("times", times, TIMES_SCHEMA),
+    ):
         _check(data, schema, *src[name])
     for act in acts["strong"]:
         if act not in ACTS:
             raise DialogError(src["acts"][0], None, "strong", f"'{act}' is not an act")
     people = safety.get("people", "(?:he|she|they)")
-    categories = [(cat, p) for cat, items in safety["categories"].items() for p in _compile(items, people, src["safety"][0], f"categories.{cat}")]
+    categories = [
+        (cat, p)
+        for cat, items in safety["categories"].items()
+        for p in _compile(items, people, src["safety"][0], f"categories.{cat}")
+    ]
     for name, span in {**times["dayparts"], **(times.get("activities") or {}), "default": times["default"]}.items():
         if span[0] > span[1]:
             raise DialogError(src["times"][0], None, name, "the first hour must not be after the last")
     return Tables(
-        acts={name: Phrases(tuple(map(phrase, spec.get("anywhere", []))), tuple(map(phrase, spec.get("whole", [])))) for name, spec in acts["acts"].items()},
+        acts={
+            name: Phrases(tuple(map(phrase, spec.get("anywhere", []))), tuple(map(phrase, spec.get("whole", []))))
+            for name, spec in acts["acts"].items()
+        },
         strong=frozenset(acts["strong"]),
         commands=_commands(acts, common.get("commands") or {}, src["acts"][0]),
         leads=_leads(acts.get("leads", [])),
@@ -184,7 +256,9 @@ def tables_from_data(acts: Any, scales: Any, safety: Any, times: Any, common: Ma
     )
 
 
-def load_tables(dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None) -> Tables:
+def load_tables(
+    dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None
+) -> Tables:
     """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
     lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
     root = Path(dialogs_dir)

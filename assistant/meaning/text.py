@@ -75,7 +75,9 @@ def strip_hesitation(words: Sequence[str], extra: Iterable[str] = ()) -> list[st
     return w
 
 
-def whole(words: Sequence[str], label: str, phrases: Iterable[Phrase], fuzzy: float = 85.0, drop: Iterable[str] = ()) -> Hit | None:
+def whole(
+    words: Sequence[str], label: str, phrases: Iterable[Phrase], fuzzy: float = 85.0, drop: Iterable[str] = ()
+) -> Hit | None:
     """``words`` (hesitations and ``drop`` words at the ends removed) say exactly one of
     ``phrases``; a short answer may also be a near miss ("yess", "stopp")."""
     core = strip_hesitation(words, drop) or list(words)

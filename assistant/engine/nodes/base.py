@@ -70,7 +70,9 @@ class Step(Protocol):
         """A template filled in with the session's variables (and ``extra``)."""
 
     # ---- acting
-    def say(self, texts: str | Sequence[str] | None, extra: Mapping[str, Any] | None = None, prompt: bool = False) -> list[str]:
+    def say(
+        self, texts: str | Sequence[str] | None, extra: Mapping[str, Any] | None = None, prompt: bool = False
+    ) -> list[str]:
         """Speak templates; ``prompt``: they become what "repeat" says again."""
 
     def message(self, name: str, extra: Mapping[str, Any] | None = None) -> None:
@@ -205,7 +207,7 @@ class NodeType:
         step.fail("nomatch")
 
     def on_back(self, step: Step, node: Node) -> bool:
-        """"Go back" within the node (a form's previous field); False: to the previous node."""
+        """ "Go back" within the node (a form's previous field); False: to the previous node."""
         return False
 
     def on_silence(self, step: Step, node: Node) -> bool:

@@ -16,7 +16,21 @@ from .base import ErrorAt, NodeType, Path, Step
 if TYPE_CHECKING:
     from ...dialogs import DialogSet, Node
 
-STUCK = ("i don't know", "i dont know", "no idea", "not sure", "you pick", "you choose", "any ideas", "ideas", "give us ideas", "we're stuck", "help us", "surprise us", "dunno")
+STUCK = (
+    "i don't know",
+    "i dont know",
+    "no idea",
+    "not sure",
+    "you pick",
+    "you choose",
+    "any ideas",
+    "ideas",
+    "give us ideas",
+    "we're stuck",
+    "help us",
+    "surprise us",
+    "dunno",
+)
 """Answers that ask for help rather than give one."""
 ASKS = ("text", "paraphrase", "activity")
 """What a capture may ask for (``asks:``, default text): the meaning layer checks the content."""
@@ -30,7 +44,7 @@ def is_stuck(text: str) -> bool:
 
 
 def trim_filler(text: str) -> str:
-    """"Um, my pottery class" -> "my pottery class" (keeps the words as said otherwise)."""
+    """ "Um, my pottery class" -> "my pottery class" (keeps the words as said otherwise)."""
     trimmed = _LEADING_FILLER.sub("", text.strip()).strip()
     return trimmed or text.strip()
 
@@ -49,7 +63,13 @@ class Capture(NodeType):
     name = "capture"
     schema = {
         "type": "object",
-        "properties": {"slot": TEXT, "stuck": TEXT, "deck": TEXT, "keep": {"type": "boolean"}, "asks": {"enum": list(ASKS)}},
+        "properties": {
+            "slot": TEXT,
+            "stuck": TEXT,
+            "deck": TEXT,
+            "keep": {"type": "boolean"},
+            "asks": {"enum": list(ASKS)},
+        },
         "required": ["slot"],
         "additionalProperties": False,
     }
@@ -118,7 +138,7 @@ def usable(answer: Answer, asks: str) -> bool:
 
 
 def nothing(step: Step, node: Node) -> None:
-    """"I don't have any hobbies": a real answer, met warmly, never with "Lovely."  The node's
+    """ "I don't have any hobbies": a real answer, met warmly, never with "Lovely."  The node's
     ``skip`` if it has one, else out of the exercise."""
     step.message("nothing")
     if node.get("skip"):

@@ -72,7 +72,10 @@ class Choice(NodeType):
         labels = [item["label"] for item in spec[self.name]]
         for act, label in (spec.get("acts") or {}).items():
             if label not in labels and label != DECLINE:
-                error([], f"acts.{act}: '{label}' is not an option of this choice (expected one of: {', '.join(labels)}, decline)")
+                error(
+                    [],
+                    f"acts.{act}: '{label}' is not an option of this choice (expected one of: {', '.join(labels)}, decline)",
+                )
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         check_likes(body, [], program, error)
@@ -86,7 +89,10 @@ class Choice(NodeType):
             levels = set(tables.scales[scale].levels)
             labels = [item["label"] for item in node.body if item["label"] not in levels]
             if labels:
-                error([], f"scale: '{labels[0]}' is not a level of scale '{scale}' ({', '.join(tables.scales[scale].levels)})")
+                error(
+                    [],
+                    f"scale: '{labels[0]}' is not a level of scale '{scale}' ({', '.join(tables.scales[scale].levels)})",
+                )
 
     def ask(self, step: Step, node: Node) -> Ask:
         options = {k: tuple(v) for k, v in self.options(step, node).items()}
@@ -131,4 +137,3 @@ def unpicked(step: Step, node: Node, answer: Answer) -> None:
         step.command("help")
     else:
         step.fail("nomatch")
-

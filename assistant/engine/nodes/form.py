@@ -19,8 +19,40 @@ from .choice import yes_no_acts
 if TYPE_CHECKING:
     from ...dialogs import Node
 
-CORRECTION_LEADS = ("no", "nope", "actually", "make it", "change it to", "change that to", "instead", "rather", "let's do", "lets do", "how about", "not", "but")
-FILLER_LEADS = ("let's", "lets", "we could", "we'll", "we will", "maybe", "how about", "i think", "we want to", "we'd like to", "i'd like to", "let us", "go for", "um", "uh", "well", "so")
+CORRECTION_LEADS = (
+    "no",
+    "nope",
+    "actually",
+    "make it",
+    "change it to",
+    "change that to",
+    "instead",
+    "rather",
+    "let's do",
+    "lets do",
+    "how about",
+    "not",
+    "but",
+)
+FILLER_LEADS = (
+    "let's",
+    "lets",
+    "we could",
+    "we'll",
+    "we will",
+    "maybe",
+    "how about",
+    "i think",
+    "we want to",
+    "we'd like to",
+    "i'd like to",
+    "let us",
+    "go for",
+    "um",
+    "uh",
+    "well",
+    "so",
+)
 NO_TIME = ["no", "doesn't matter", "any time", "anytime", "not sure", "we'll see", "later", "no time", "skip"]
 
 FIELD = {
@@ -45,7 +77,7 @@ def strip_leads(text: str, leads: Sequence[str] = FILLER_LEADS, whole: bool = Fa
         changed = False
         for lead in leads:
             if (whole and text == lead) or text.startswith(lead + " "):
-                text = text[len(lead):].strip()
+                text = text[len(lead) :].strip()
                 changed = True
     return text
 
@@ -87,8 +119,12 @@ def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool, str |
     if tables is None:
         found = slots.extract(text, step.now)
         return found.date, found.time, found.rest, False, None
-    activity = next((step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None)
-    read = lambda said: slots.resolve_when(said, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours)  # noqa: E731
+    activity = next(
+        (step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None
+    )
+    read = lambda said: slots.resolve_when(
+        said, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours
+    )  # noqa: E731
     when = read(text)
     daypart = step.sub.get("daypart")
     if when.time is not None and when.daypart is None and daypart in ("morning", "afternoon", "evening"):
@@ -101,8 +137,21 @@ def fill(step: Step, node: Node, text: str, only: str | None = None) -> bool:
     day, at, rest_text, needs_hour, daypart = _when(step, node, text)
     values: dict[str, Any] = {}
     if needs_hour:  # "Sunday morning": the hour is asked, never invented (nor kept from before)
-        step.set_sub({**step.sub, "daypart": daypart, "asked": [a for a in step.sub.get("asked", []) if fields(node).get(a, {}).get("kind") != "time"]})
-        values.update({f"{n}{end}": None for n, s in fields(node).items() if s["kind"] == "time" for end in ("", "_spoken", "_at")})
+        step.set_sub(
+            {
+                **step.sub,
+                "daypart": daypart,
+                "asked": [a for a in step.sub.get("asked", []) if fields(node).get(a, {}).get("kind") != "time"],
+            }
+        )
+        values.update(
+            {
+                f"{n}{end}": None
+                for n, s in fields(node).items()
+                if s["kind"] == "time"
+                for end in ("", "_spoken", "_at")
+            }
+        )
     for name, spec in fields(node).items():
         if spec["kind"] == "date" and day is not None:
             values[name] = day.isoformat()
@@ -182,16 +231,26 @@ class Form(NodeType):
 
     def options(self, step: Step, node: Node) -> dict[str, list[str]]:
         if step.sub.get("confirming"):
-            return {"yes": step.phrases({"label": "yes", "like": "yes"}), "no": step.phrases({"label": "no", "like": "no"})}
+            return {
+                "yes": step.phrases({"label": "yes", "like": "yes"}),
+                "no": step.phrases({"label": "no", "like": "no"}),
+            }
         if step.sub.get("changing"):
-            return {name: [name, f"the {name}", *(["day", "the day", "date"] if spec["kind"] == "date" else [])] for name, spec in fields(node).items()}
+            return {
+                name: [name, f"the {name}", *(["day", "the day", "date"] if spec["kind"] == "date" else [])]
+                for name, spec in fields(node).items()
+            }
         return {}
 
     def tune_listen(self, step: Step, node: Node, listen: Listen, command_phrases: Sequence[str]) -> Listen:
         if listen.mode == "choice":
             phrases = [p for ps in self.options(step, node).values() for p in ps]
             phrases += ["the activity", "the day", "the time"] + slots.day_phrases()
-            phrases += [f"{lead} {day}" for lead in ("no make it", "make it", "no") for day in slots._WEEKDAYS + ("tomorrow", "today")]
+            phrases += [
+                f"{lead} {day}"
+                for lead in ("no make it", "make it", "no")
+                for day in slots._WEEKDAYS + ("tomorrow", "today")
+            ]
             listen = with_grammar(listen, phrases + list(command_phrases))
         elif step.sub.get("asking"):
             # a day or a time is asked for: a grammar of spoken days and times (free decoding
@@ -200,7 +259,9 @@ class Form(NodeType):
             if kind == "date":
                 listen = with_grammar(listen, slots.day_time_phrases() + list(command_phrases))
             elif kind == "time":
-                listen = with_grammar(listen, slots.time_phrases() + ["no", "doesn't matter", "any time"] + list(command_phrases))
+                listen = with_grammar(
+                    listen, slots.time_phrases() + ["no", "doesn't matter", "any time"] + list(command_phrases)
+                )
         if step.sub.get("confirming"):  # "no ... make it sunday" must not end early
             listen = replace(listen, complete_silence_s=None)
         return listen
@@ -213,7 +274,7 @@ class Form(NodeType):
         return Ask("activity" if kind == "text" else "when", now=step.now)
 
     def on_back(self, step: Step, node: Node) -> bool:
-        """"Go back" at a field: to the field asked before it (the day -> the activity)."""
+        """ "Go back" at a field: to the field asked before it (the day -> the activity)."""
         asked = [a for a in step.sub.get("asked", []) if a != step.sub.get("asking")]
         if step.sub.get("confirming") or step.sub.get("changing") or not asked:
             return False
@@ -257,7 +318,9 @@ class Form(NodeType):
             step.listen()
             return
         if spec["kind"] == "text" and not answer.is_content:
-            if answer.act == "unclear" and fill(step, node, answer.text):  # "Sunday morning": the day, then the activity
+            if answer.act == "unclear" and fill(
+                step, node, answer.text
+            ):  # "Sunday morning": the day, then the activity
                 ask(step, node)
                 step.listen()
             else:
@@ -277,7 +340,9 @@ class Form(NodeType):
     def _confirm(self, step: Step, node: Node, text: str) -> None:
         yes_no = matching.best_match(text, self.options(step, node))
         t = matching.normalise(text)
-        correcting = t.split()[:1] in (["no"], ["nope"], ["actually"]) or any(t.startswith(lead) for lead in CORRECTION_LEADS[2:])
+        correcting = t.split()[:1] in (["no"], ["nope"], ["actually"]) or any(
+            t.startswith(lead) for lead in CORRECTION_LEADS[2:]
+        )
         rounds = int(step.sub.get("rounds", 0)) + 1
         if yes_no is not None and yes_no.label == "yes" and not correcting:
             step.set_slots({"confirmed": True})

@@ -29,7 +29,12 @@ _CLAUSES = re.compile(r"\b(?:and|but|while|whereas)\b|[,;]")
 
 def _mentions(text: str, phrases: Iterable[str]) -> int | None:
     """Where the longest of ``phrases`` occurs in ``text`` as whole words (None: nowhere)."""
-    hits = [(len(p), m.start()) for p in map(matching.normalise, phrases) if p for m in re.finditer(rf"\b{re.escape(p)}\b", text)]
+    hits = [
+        (len(p), m.start())
+        for p in map(matching.normalise, phrases)
+        if p
+        for m in re.finditer(rf"\b{re.escape(p)}\b", text)
+    ]
     return max(hits)[1] if hits else None
 
 
@@ -56,7 +61,9 @@ class Levels(NodeType):
         tables = getattr(program, "meaning", None)  # the meaning tables, when the program carries them
         scales = getattr(tables, "scales", None)
         if body.get("scale") and scales is not None and body["scale"] not in scales:
-            error(["scale"], f"no scale '{body['scale']}' in meaning/scales.yaml (expected one of: {', '.join(scales)})")
+            error(
+                ["scale"], f"no scale '{body['scale']}' in meaning/scales.yaml (expected one of: {', '.join(scales)})"
+            )
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         out = {"choice": False, node.id: False, f"{node.id}_a": False, f"{node.id}_b": False}
@@ -148,6 +155,14 @@ class Levels(NodeType):
         order = [item["label"] for item in node.body["items"]]
         lower = max(level_a, level_b, key=order.index)
         item = node.body["items"][order.index(lower)]
-        step.set_slots({"choice": lower, node.id: lower, f"{node.id}_a": level_a, f"{node.id}_b": level_b, **item_values(step, item)})
+        step.set_slots(
+            {
+                "choice": lower,
+                node.id: lower,
+                f"{node.id}_a": level_a,
+                f"{node.id}_b": level_b,
+                **item_values(step, item),
+            }
+        )
         step.say(item.get("say"))
         step.goto(item.get("goto") or node.get("next"))

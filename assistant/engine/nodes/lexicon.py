@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ...dialogs import DialogSet, Lexicon, Node
 
 COACH = "'{vague}' can mean a lot of things. Was it closer to {options}?"
-UNKNOWN = "\"{word}\", thank you. Can you tell me a little more? Is it closer to {examples}, or something else?"
+UNKNOWN = '"{word}", thank you. Can you tell me a little more? Is it closer to {examples}, or something else?'
 
 
 def examples(lex: Lexicon) -> list[str]:
@@ -80,7 +80,13 @@ class LexiconNode(NodeType):
             step.set_slots({slot: own, f"{slot}_family": None})
             step.goto(node.get("next"))
         elif meaning.issue == "unknown_feeling" and meaning.content:
-            said = step.say(node.body.get("unknown") or UNKNOWN, {"word": meaning.content, "examples": matching.spoken_list(examples(step.program.lexicons[node.body["name"]]))})
+            said = step.say(
+                node.body.get("unknown") or UNKNOWN,
+                {
+                    "word": meaning.content,
+                    "examples": matching.spoken_list(examples(step.program.lexicons[node.body["name"]])),
+                },
+            )
             step.set_sub({**step.sub, "unknown": meaning.content})
             step.set_prompt(said)
             step.listen()
@@ -92,7 +98,9 @@ class LexiconNode(NodeType):
     def _coach(self, step: Step, node: Node, vague: str) -> None:
         lex = step.program.lexicons[node.body["name"]]
         options = lex.vague[vague]
-        said = step.say(node.body.get("coach") or COACH, {"vague": vague, "options": matching.spoken_list(list(options))})
+        said = step.say(
+            node.body.get("coach") or COACH, {"vague": vague, "options": matching.spoken_list(list(options))}
+        )
         step.set_sub({"coached": vague, "options": list(options)})
         step.set_prompt(said)
         step.listen()

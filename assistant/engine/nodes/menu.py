@@ -38,7 +38,7 @@ def page(step: Step) -> list[Dialog]:
     recent = set(step.memory.get("recent_exercises") or [])
     left.sort(key=lambda d: (d.id != first, d.id in recent))
     start = (int(step.sub.get("page") or 0) * PAGE) % max(len(left), 1)
-    return left[start:start + PAGE]
+    return left[start : start + PAGE]
 
 
 def surprise(step: Step, left: list[Dialog]) -> Dialog:
@@ -53,7 +53,11 @@ class Menu(NodeType):
     name = "menu"
     schema = {
         "type": "object",
-        "properties": {"extra": {"type": "array", "items": CHOICE_ITEM}, "surprise": {"type": "array", "items": TEXT}, "more": TEXT},
+        "properties": {
+            "extra": {"type": "array", "items": CHOICE_ITEM},
+            "surprise": {"type": "array", "items": TEXT},
+            "more": TEXT,
+        },
         "additionalProperties": False,
     }
     listens = True
@@ -115,7 +119,7 @@ class Menu(NodeType):
         step.goto(step.call(chosen.id, return_to=node.get("next")))
 
     def what_else(self, step: Step, node: Node, answer: Answer) -> bool:
-        """"What else?": the next few exercises (the node's ``more`` line); False for any other answer."""
+        """ "What else?": the next few exercises (the node's ``more`` line); False for any other answer."""
         if len(remaining(step)) <= PAGE or best_match(answer.text, {"what else": WHAT_ELSE}) is None:
             return False
         step.set_sub({"page": int(step.sub.get("page") or 0) + 1})

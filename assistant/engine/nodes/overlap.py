@@ -30,7 +30,13 @@ class Overlap(NodeType):
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         name = node.body["slot"]
-        return {name: False, f"{name}_words": True, f"{name}_caught": True, f"{name}_category": False, f"{name}_markers": True}
+        return {
+            name: False,
+            f"{name}_words": True,
+            f"{name}_caught": True,
+            f"{name}_category": False,
+            f"{name}_markers": True,
+        }
 
     def run(self, step: Step, node: Node) -> str:
         body = node.body
