@@ -122,9 +122,17 @@ def _when(step: Step, node: Node, text: str) -> tuple[Any, Any, str, bool, str |
     activity = next(
         (step.slots.get(n) for n, s in fields(node).items() if s["kind"] == "text" and step.slots.get(n)), None
     )
-    read = lambda said: slots.resolve_when(
-        said, step.now, activity, dayparts=tables.dayparts, activities=tables.activities, default=tables.default_hours
-    )  # noqa: E731
+
+    def read(said: str) -> slots.When:
+        return slots.resolve_when(
+            said,
+            step.now,
+            activity,
+            dayparts=tables.dayparts,
+            activities=tables.activities,
+            default=tables.default_hours,
+        )
+
     when = read(text)
     daypart = step.sub.get("daypart")
     if when.time is not None and when.daypart is None and daypart in ("morning", "afternoon", "evening"):
