@@ -5,12 +5,13 @@ Every scenario is rendered, plus whole check-ins with long, realistic slot value
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant import cli, scenario
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 MAX_WORDS = 40
@@ -54,12 +55,21 @@ def test_every_turn_is_at_most_forty_words(path, tmp_path, capsys):
         assert words(turn) <= MAX_WORDS, f"{words(turn)} words: {text}"
 
 
+def unnamed(text: str, partners: list[str]) -> str:
+    """A line with the partners' names taken out: "Sam, just let it in" and "Maya, just let
+    it in" are the same line to the ear."""
+    for name in partners:
+        text = re.sub(rf"\b{re.escape(name)}\b", "NAME", text)
+    return text
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_no_line_is_said_more_than_twice_in_a_session(path, tmp_path, capsys):
     said: Counter[str] = Counter()
     previous: list[list[str]] = []
+    partners = list(scenario.load(path).partners or ("Maya", "Sam"))
     for turn in simulate(path, tmp_path, capsys):
-        texts = [e["text"] for e in turn]
+        texts = [unnamed(e["text"], partners) for e in turn]
         recent = {t for p in previous[-1:] for t in p} | {p[-1] for p in previous[-2:]}
         for text in texts:
             if text in recent:  # a repeat, or a question asked again (re-prompt, resume, go back)
