@@ -46,6 +46,8 @@ class CheckIn:
     """None: computed from the journal when the session starts."""
     safety: Mapping[str, str] | None = None
     """Where help is (config.yaml ``safety:``), said after a safety pause."""
+    break_minutes: int = 20
+    """How long a break is when someone is flooded (config.yaml ``coaching: {break_minutes}``)."""
 
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
@@ -55,7 +57,13 @@ class CheckIn:
             if memory is None:
                 memory = memory_mod.compute(self.journal.records(), self.program, now)
         return self.session.run(
-            self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+            self.partners,
+            self.start,
+            now=now,
+            memory=memory or {},
+            styles=self.styles,
+            safety=self.safety,
+            break_minutes=self.break_minutes,
         )
 
 
@@ -85,6 +93,7 @@ def session(
         journal,
         memory,
         settings.safety,
+        settings.break_minutes,
     )
 
 

@@ -51,6 +51,11 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "dialogs": {"type": "string"},
+        "coaching": {
+            "type": "object",
+            "properties": {"break_minutes": {"type": "integer", "minimum": 5, "maximum": 120}},
+            "additionalProperties": False,
+        },
         "start": {"type": "string"},
         "journal": {
             "type": "object",
@@ -187,6 +192,8 @@ class Settings:
     """ISO 3166 alpha-2 code of the couple's country, for the help line."""
     safety_emergency: str | None = None
     safety_helpline: str | None = None
+    break_minutes: int = 20
+    """A break when someone is flooded (``coaching: {break_minutes}``): Gottman's twenty minutes."""
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     satellites: tuple[str, ...] = ()
@@ -270,6 +277,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         safety_country=(data.get("safety") or {}).get("country"),
         safety_emergency=(data.get("safety") or {}).get("emergency"),
         safety_helpline=(data.get("safety") or {}).get("helpline"),
+        break_minutes=int((data.get("coaching") or {}).get("break_minutes", defaults.break_minutes)),
         dialogs=path(data["dialogs"]) or defaults.dialogs if "dialogs" in data else defaults.dialogs,
         start=data.get("start", defaults.start),
         satellites=_satellites(data.get("satellites") or [], source, where),

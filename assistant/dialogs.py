@@ -369,6 +369,11 @@ REQUIRED_MESSAGES = (
     "forgotten_offer",
     "forgotten_stop",
     "forgotten_go_on",
+    # conflict moments (engine/conflict.py)
+    "conflict_break",
+    "gentle_start",
+    "repair",
+    "repair_again",
     # the safety pause (engine/safety.py)
     "safety",
     "safety_offer",

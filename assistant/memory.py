@@ -124,6 +124,8 @@ def variables(program: DialogSet) -> dict[str, bool]:
         "safe_space_due",
         "weekly_offer_due",
         "last_quieter",
+        "resume_exercise",
+        "resume_title",
     }
     for dialog in program.dialogs.values():
         if dialog.record:
@@ -212,7 +214,35 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
         records, now.date(), did_an_exercise
     )  # one rule for "a night counts"
     memory["weekly_offer_due"] = variety.weekly_offer_due(records, now.date())
+    resume = _resume(records, program, now)
+    if resume:
+        memory["resume"] = resume
     return memory
+
+
+RESUME_HOURS = 6
+"""A break taken when someone was flooded is picked up by a check-in within this many hours, the same day."""
+
+
+def _resume(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datetime) -> dict[str, Any] | None:
+    """After a break (the last check-in ended with ``break``): the exercise to pick up tonight."""
+    if not records:
+        return None
+    last = records[-1]
+    taken = last.get("break")
+    if not isinstance(taken, Mapping):
+        return None
+    try:
+        started = datetime.fromisoformat(str(last.get("started_at")))
+    except ValueError:
+        return None
+    exercise = str(taken.get("exercise") or "")
+    if started.date() != now.date() or (now - started).total_seconds() > RESUME_HOURS * 3600:
+        return None
+    dialog = program.dialogs.get(exercise)
+    if dialog is None or dialog.kind != "exercise":
+        return {"exercise": "", "title": ""}
+    return {"exercise": dialog.id, "title": dialog.title}
 
 
 def _last_quieter(records: Sequence[Mapping[str, Any]]) -> str | None:

@@ -356,7 +356,8 @@ def test_broken_tables_give_one_clear_line(change: dict[str, Any], message: str)
 
 
 def test_the_loaded_tables_are_the_files_in_dialogs() -> None:
-    assert _build() == TABLES.__class__(**{**TABLES.__dict__, "feelings": None})
+    assert _build() == TABLES.__class__(**{**TABLES.__dict__, "feelings": None, "conflict": None})
+    assert TABLES.conflict is not None and "you always" in TABLES.conflict.blame_opens
     assert TABLES.feelings is not None and "lonely" in TABLES.feelings.words and "homesick" not in TABLES.feelings.words
     assert copy.deepcopy(_raw("acts"))["id"] == "acts"
 

@@ -168,3 +168,29 @@ def test_no_opener_presumes_earlier_nights_on_the_first(eight_nights, eight_nigh
     for nights in (eight_nights, eight_nights_with_an_agreement):
         first = nights[0][0]
         assert not any("Welcome back" in s or "again" in s for s in first[:2]), first[:2]
+
+
+def test_a_break_is_picked_up_the_same_evening_and_not_the_next(tmp_path, dialog_set):
+    """Flooded during decide-together: the evening ends with a break; "start check-in" twenty
+    minutes later picks that exercise up; the next evening starts as usual."""
+    engine = Engine(dialog_set)
+    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
+    flooded = {"check-in/menu": "decide together", "decide-together/topic": "the holidays"}
+
+    def first(node, night):
+        if node.startswith("decide-together/wish"):
+            return "I can't do this, I'm done"
+        return flooded.get(node) or answer(node, night)
+
+    said, record = evening(engine, journal, dialog_set, 0, first)
+    assert record["outcome"] == "stopped" and record["break"] == {"exercise": "decide-together", "minutes": 20}
+    assert any("take a break for twenty minutes" in s for s in said)
+    later = FIRST + timedelta(minutes=25)
+    remembered = memory.compute(journal.records(), dialog_set, later)
+    assert remembered["resume"] == {"exercise": "decide-together", "title": "decide together"}
+    state, actions = engine.start(Context(("Maya", "Sam"), later, "again", memory=remembered))
+    texts = [a.text for a in actions if isinstance(a, Say)]
+    assert "Welcome back" in texts[0] and "decide together" in texts[0]
+    assert state.frame.dialog == "decide-together"
+    tomorrow = memory.compute(journal.records(), dialog_set, FIRST + timedelta(days=1))
+    assert "resume" not in tomorrow

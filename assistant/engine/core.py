@@ -52,6 +52,7 @@ class Engine:
             "memory": dict(context.memory),
             "styles": {k: dict(v) for k, v in context.styles.items()},
             "safety": dict(context.safety),
+            "break_minutes": context.break_minutes,
         }
         first = self.dialogs.dialogs[dialog]
         frame = Frame(dialog=dialog, node=first.start, slots={"partner": a, "other": b, "turn": 1})

@@ -16,7 +16,7 @@ from .. import matching
 from ..events import Heard
 from ..meaning import COMMANDS, DISTRESS, Ask
 from ..meaning import interpret as read
-from . import commands, privacy, safety
+from . import commands, conflict, privacy, safety
 from .state import Answer
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         engine.handler(step.state).on_answer(step, step.node, replace(answer, act="deny", content=label))
     elif act == "dont_keep":
         privacy.dont_keep(engine, step)
+    elif act not in COMMANDS and conflict.on_heard(engine, step, answer):
+        pass  # flooded (a break), a harsh start-up coached, or a repair welcomed
     elif step.state.paused:
         if act in ("resume", "stop"):
             commands.run(engine, step, act)

@@ -52,6 +52,7 @@ BUILTINS: dict[str, bool] = {
     "exercises_left": False,  # a menu with none left is skipped
     "options": False,  # asked for only where there is a choice
     "help_where": False,  # where help is (config.yaml's safety:), said after a safety pause
+    "break_words": False,  # how long a break is, in words ("twenty"), when someone is flooded
     "forgotten": False,  # "forget tonight" was said: a line that promises to keep something branches on it
 }
 """Variables every template may use -> whether one may be empty when spoken."""
@@ -125,6 +126,12 @@ def help_where(safety: Mapping[str, Any]) -> str:
     return line + (f" You can also talk to {helpline}, any time." if helpline else "")
 
 
+def number_words(number: int) -> str:
+    from num2words import num2words
+
+    return str(num2words(number))
+
+
 def ordinal(number: int) -> str:
     from num2words import num2words
 
@@ -190,6 +197,7 @@ class Renderer:
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})
+        out["break_words"] = number_words(int(session.get("break_minutes") or 20))
         out["forgotten"] = state.forgotten
         if extra:
             out.update(extra)

@@ -22,6 +22,8 @@ class Context:
     """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
     safety: Mapping[str, str] = field(default_factory=dict)
     """Where help is (config.yaml ``safety:``): ``country``, ``helpline``, ``emergency``."""
+    break_minutes: int = 20
+    """How long a break is when someone is flooded (config.yaml ``coaching: {break_minutes}``)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class State:
     """After "forget tonight": the question to go back to if the couple goes on."""
     answer_words: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """Per partner: the word counts of their last few free answers (a terse partner gets brief prompts)."""
+    moments: Mapping[str, int] = field(default_factory=dict)
+    """Conflict moments counted tonight (``contempt``, ``repair``): contempt twice is a break."""
     notes: Mapping[str, Any] = field(default_factory=dict)
     """What nodes' ``note:`` wrote for the record's own fields (``lines.opener``, ``offers.weekly``...)."""
 

@@ -82,6 +82,10 @@ class Meaning:
     safety: str | None = None
     """distress: suicide, self_harm, violence, abuse, crisis or help (never the words)."""
     when: When | None = None
+    conflict: str | None = None
+    """A conflict moment (dialogs/meaning/conflict.yaml): ``blame`` (a harsh start-up, "you
+    always..."), ``repair`` ("I'm sorry", "can we start over") or ``flooded`` ("I can't do
+    this"); None for most answers and always for a distress answer."""
 
     @property
     def is_content(self) -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Callable, Mapping, Sequence
 
 from ..matching import best_match, content_words, find_terms, normalise
 from ..slots import resolve_when
+from . import conflict
 from .acts import act_hits, command, first_act
 from .model import ANSWER, CLOSED, DISTRESS, PRIVACY, UNCLEAR, Ask, Meaning
 from .safety import screen
@@ -21,6 +23,16 @@ _REPORTING = frozenset("said say says told tell telling feels feel thinks mean m
 
 
 def interpret(text: str, ask: Ask, tables: Tables) -> Meaning:
+    """Read one answer in the context of what was asked (:func:`read_answer`), with its
+    conflict moment (:func:`.conflict.read`: never on a distress answer)."""
+    meaning = read_answer(text, ask, tables)
+    if meaning.act == DISTRESS or tables.conflict is None:
+        return meaning
+    moment = conflict.read(text, tables.conflict)
+    return replace(meaning, conflict=moment) if moment else meaning
+
+
+def read_answer(text: str, ask: Ask, tables: Tables) -> Meaning:
     """Read one answer in the context of what was asked.
 
     Order (README, "The meaning layer"): the safety screen; privacy requests; a whole-answer

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..dialogs import DialogError, Lexicon, _Located, check_schema, load_file, parse_yaml, read_source
+from .conflict import SCHEMA as CONFLICT_SCHEMA
+from .conflict import Rules as ConflictRules
+from .conflict import rules_from_data
 from .model import ACTS, COMMANDS, PRIVACY, WEAK_ACTS
 from .text import Phrase, phrase
 
@@ -131,6 +134,8 @@ class Tables:
     activities: Mapping[str, tuple[int, int]]
     default_hours: tuple[int, int]
     feelings: Lexicon | None = field(default=None)
+    conflict: ConflictRules | None = field(default=None)
+    """dialogs/meaning/conflict.yaml (issue 22), None when the folder has none."""
 
 
 def _check(data: Any, schema: Mapping[str, Any], source: str, where: _Located | None) -> None:
@@ -273,4 +278,12 @@ def load_tables(
     lex_path = root / "lexicons" / f"{feelings}.yaml"
     if lexicon is None and lex_path.exists():
         lexicon = load_file(lex_path, "lexicon")
-    return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
+    tables = tables_from_data(
+        parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where
+    )
+    conflict_path = root / "meaning" / "conflict.yaml"
+    if not conflict_path.exists():
+        return tables
+    data, located = parse_yaml(read_source(conflict_path, "meaning table"), str(conflict_path))
+    _check(data, CONFLICT_SCHEMA, str(conflict_path), located)
+    return replace(tables, conflict=rules_from_data(data))

@@ -75,6 +75,9 @@ class Capture(NodeType):
     }
     listens = True
     reprompts = "capture"
+    node_fields = {"gentle": {"type": "boolean"}}
+    """``gentle: true``: an answer that opens with blame ("you always...") is coached once into
+    a gentle start-up (:mod:`assistant.engine.conflict`)."""
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         if body.get("deck") and body["deck"] not in program.decks:
