@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from ..matching import best_match, content_words, find_terms, normalise
 from ..slots import resolve_when
