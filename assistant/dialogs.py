@@ -251,6 +251,7 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "rounds": {"enum": ["once", "each_partner"]},
         "menu": {"type": "boolean"},
         "invitation": {"type": "boolean"},
+        "touch": {"type": "boolean"},
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
         "summary_unconfirmed": _text,
@@ -374,6 +375,7 @@ REQUIRED_MESSAGES = (
     "safety_offer",
     "safety_stop",
     "safety_go_on",
+    "not_tonight",
     # a second room while a check-in runs (house.py)
     "busy_elsewhere",
 )
