@@ -94,6 +94,11 @@ class State:
     """After "forget tonight": the question to go back to if the couple goes on."""
     answer_words: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """Per partner: the word counts of their last few free answers (a terse partner gets brief prompts)."""
+    grief_noted: tuple[str, ...] = ()
+    """Grief heard tonight (``loss``, ``hopeless``): acknowledged once, the gentle question once."""
+    grief_check: Answer | None = None
+    """Waiting for the answer to the gentle question about thoughts of not being here: the
+    answer that raised it, handed to its question after a no (never saved)."""
     notes: Mapping[str, Any] = field(default_factory=dict)
     """What nodes' ``note:`` wrote for the record's own fields (``lines.opener``, ``offers.weekly``...)."""
 
@@ -103,8 +108,9 @@ class State:
 
     @property
     def holding(self) -> bool:
-        """Waiting for "stop, or go on?" (after a safety pause, or after "forget tonight")."""
-        return self.held is not None or self.offer is not None
+        """Waiting for "stop, or go on?" (after a safety pause, or after "forget tonight"), or
+        for the answer to the gentle question after hopelessness."""
+        return self.held is not None or self.offer is not None or self.grief_check is not None
 
     def not_offered(self, dialog: str) -> bool:
         """Done tonight, or set aside (declined, withdrawn, paused for safety): not offered again."""

@@ -125,7 +125,7 @@ class Menu(NodeType):
         if label is None and not_tonight(step, answer):
             return
         if label is None or label == DECLINE:
-            unpicked(step, node, answer)
+            unpicked(step, node, answer, self.options(step, node))
             return
         left = remaining(step)
         chosen = next((d for d in requestable(step) if d.title == label), None)
