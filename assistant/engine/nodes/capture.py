@@ -43,8 +43,9 @@ STUCK = (
 ASKS = ("text", "paraphrase", "activity")
 """What a capture may ask for (``asks:``, default text): the meaning layer checks the content."""
 STUCK_ACTS = ("dont_know", "you_pick", "question", "unsure")
-CONTENT_FREE = "content_free"
-"""The meaning layer's act for an answer with no content at an open question ("okay", "same")."""
+NO_CONTENT = ("content_free", "deny")
+"""Acts that say nothing to keep at a content question: the meaning layer's ``content_free``
+("okay", "same") and a bare refusal of the point ("no, I don't agree" is not an agreement)."""
 BARE = frozenset(
     "yes yeah yep yup ya yea no nope nah ok okay k sure fine alright right um uh er erm hmm mm mhm uh-huh so well".split()
 )
@@ -150,7 +151,7 @@ class Capture(NodeType):
         if answer.act == CONTEMPT and asks != "paraphrase":  # a mocking paraphrase: the overlap judge coaches it
             no_content(step, node, contempt=True)
             return
-        if (answer.act == CONTENT_FREE or bare(answer.text)) and not body.get("brief_ok"):
+        if (answer.act in NO_CONTENT or bare(answer.text)) and not body.get("brief_ok"):
             no_content(step, node, contempt=False)
             return
         if not usable(answer, asks):
