@@ -223,7 +223,7 @@ def test_a_partner_who_declined_the_hug_may_ask_for_it_again(engine):
         state, actions = engine.handle(state, Heard(text))
     assert "long hug" not in " ".join(says(actions))
     state, actions = engine.handle(state, Heard("a long hug"))
-    assert state.frame.dialog == "affection" and "How about a long hug" in " ".join(says(actions))
+    assert state.frame.dialog == "affection" and "A long hug, about twenty seconds" in " ".join(says(actions))
 
 
 # --------------------------------------------------------------------------- with the reader's acts
