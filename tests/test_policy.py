@@ -397,3 +397,11 @@ def test_no_beats_a_yes_beside_it_at_shall_i_keep_those_words(engine):
     )
     assert "Okay, I won't keep them." in said and "I'll keep them." not in said
     assert engine.record(state)["exercises"][0].get("kept") in (None, "")
+
+
+def test_contempt_at_a_confirmation_is_never_a_yes(engine, forced):
+    forced["oh yes, wonderful, whatever you say"] = Forced("contempt", tone="sarcasm")
+    turns = ["high", "decide together", "the weekend", "some rest", "time to recharge", "going out", "seeing friends"]
+    state, said = run(engine, [*turns, "saturday in, sunday out", "oh yes, wonderful, whatever you say"])
+    assert said[-2] == "Let's keep it kind, even when it's hard." and said[-1].endswith("is that a yes from you?")
+    assert state.frame.slots.get("confirmed_a") is False

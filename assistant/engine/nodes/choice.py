@@ -186,10 +186,16 @@ def no_beats_yes(step: Step, node: Node, answer: Answer, label: str | None) -> s
 
 
 def unpicked(step: Step, node: Node, answer: Answer, options: Mapping[str, list[str]]) -> None:
-    """An answer that picks no option: a question back gets the help; a hedge ("I'm not sure")
-    a kind re-ask once (never "Sorry, I didn't catch that"); anything else is a nomatch."""
+    """An answer that picks no option: a question back gets the help; contempt ("yes, happy
+    now?") and a hedge ("I'm not sure") a kind re-ask once (never "Sorry, I didn't catch
+    that"); anything else is a nomatch."""
     if answer.act == "question":
         step.command("help")
+    elif answer.act == "contempt" and not step.sub.get("unkind"):
+        step.set_sub({**step.sub, "unkind": True})  # never read back or taken as a yes: kindly, once
+        step.message("contempt_again")
+        step.repeat_prompt()
+        step.listen()
     elif answer.meaning is not None and answer.act in HEDGES and not step.sub.get("hedged"):
         step.set_sub({**step.sub, "hedged": True})
         step.message("hedge_again", {"options": spoken_list(list(options)[:6], "or")})

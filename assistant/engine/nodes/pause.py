@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ...events import Listen
+from ...matching import normalise
 from ...meaning import KINDS, Ask
 from ..state import Answer
 from ._schema import TEXT
@@ -37,6 +38,12 @@ def touching(step: Step) -> bool:
     """Standing at a timed moment of a ``touch: true`` exercise (a hug, holding hands)."""
     dialog = step.program.dialogs[step.state.frame.dialog]
     return bool(dialog.spec.get("touch")) and step.node.kind == "pause"
+
+
+def said_stop(step: Step, answer: Answer) -> bool:
+    """The whole answer is the global "stop" (read as a withdrawal during touch)."""
+    phrases = (step.program.common.get("commands") or {}).get("stop") or []
+    return normalise(answer.text) in {normalise(p) for p in phrases}
 
 
 class Pause(NodeType):
@@ -71,7 +78,7 @@ class Pause(NodeType):
                 self.on_silence(step, node)
                 return
             step.message("withdrawn_touch")
-            if answer.act == "stop":  # "stop" is still the evening's stop, after letting go gently
+            if answer.act == "stop" or said_stop(step, answer):  # still the evening's stop, after letting go
                 step.command("stop")
             else:
                 step.leave(complete=False, outcome="withdrawn")
