@@ -385,7 +385,7 @@ def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
     try:
         return [parse_address(uri) for uri in (given or settings.satellites)]
     except SatelliteError as exc:
-        raise UsageError(f"--satellite: {exc}") from None
+        raise UsageError(f"{'--satellite' if given else f'satellites in {settings.source}'}: {exc}") from None
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

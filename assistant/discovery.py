@@ -14,6 +14,7 @@ interfaces browsed; the tests set it to loopback, so no test sends anything to t
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import socket
@@ -50,6 +51,8 @@ class Found:
     """``satellite``, ``unknown`` (it did not describe itself) or what else it is (``asr``, ``tts``...)."""
     detail: str = ""
     """What describe said (an area, or why it did not answer)."""
+    announced_as: str = ""
+    """The name it announced (``kitchen`` of ``kitchen._wyoming._tcp.local.``)."""
 
     @property
     def uri(self) -> str:
@@ -137,7 +140,8 @@ def announced(seconds: float = BROWSE_S, interfaces: Sequence[str] | None = None
             if address is None:
                 continue
             host = (info.server or "").rstrip(".")
-            found.append(Found(_instance(name), host, address, int(info.port), kind="unknown"))
+            instance = _instance(name)
+            found.append(Found(instance, host, address, int(info.port), kind="unknown", announced_as=instance))
     finally:
         zc.close()
     return found
@@ -167,18 +171,16 @@ def describe(service: Found, timeout: float = 2.0) -> Found:
                     info = Info.from_event(event)
                     if info.satellite is not None:
                         sat = info.satellite
-                        return Found(
-                            sat.name or service.name,
-                            service.host,
-                            service.address,
-                            service.port,
-                            "satellite",
-                            f"in {sat.area}" if sat.area else "",
+                        return dataclasses.replace(
+                            service,
+                            name=sat.name or service.name,
+                            kind="satellite",
+                            detail=f"in {sat.area}" if sat.area else "",
                         )
                     kinds = [
                         k for k in ("asr", "tts", "wake", "handle", "intent", "mic", "snd") if getattr(info, k, None)
                     ]
-                    return Found(service.name, service.host, service.address, service.port, "+".join(kinds) or "other")
+                    return dataclasses.replace(service, kind="+".join(kinds) or "other")
         finally:
             writer.close()
 

@@ -71,7 +71,7 @@ def describe(model: str | Path | None) -> str:
     return f"joe (US male, {PACKAGED_VOICE})" if model is None else Path(model).name
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'’”)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'’”)\]])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[—–-]\s)")
 
 

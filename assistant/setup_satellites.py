@@ -60,7 +60,12 @@ def pick(answer: str, found: Sequence[Found]) -> list[Found] | str:
         return []
     chosen: list[Found] = []
     for part in [p.strip() for p in text.split(",") if p.strip()]:
-        match = [f for f in found if part in (f.name.casefold(), f.host.casefold(), f.host.casefold().split(".")[0])]
+        match = [
+            f
+            for f in found
+            if part
+            in (f.name.casefold(), f.announced_as.casefold(), f.host.casefold(), f.host.casefold().split(".")[0])
+        ]
         if not match:
             return f"no satellite called {part!r} was found (found: {', '.join(f.name for f in found)})"
         chosen += [f for f in match if f not in chosen]
