@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.cli import main as cli
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 MAX_WORDS = 40

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..dialogs import END
+from ..loader.dialogs import END
 
 if TYPE_CHECKING:
     from .core import Engine

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ...events import Listen
+from ...formats.events import Listen
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 WITHDRAWING = ("deny", "unsure", "decline")

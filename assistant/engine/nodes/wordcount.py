@@ -9,7 +9,7 @@ from ._schema import TEXT
 from .base import NodeType, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 class WordCount(NodeType):
