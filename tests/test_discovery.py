@@ -16,7 +16,8 @@ import pytest
 import yaml
 from fake_satellite import FakeSatellite
 
-from assistant import cli, config
+from assistant import config
+from assistant.cli import main as cli
 from assistant.cli.firstrun import Ports
 from assistant.cli.setup_satellites import NONE_FOUND, pick, satellites_step
 from assistant.home import discovery

@@ -16,7 +16,8 @@ import pytest
 import yaml
 from synth import needs_piper
 
-from assistant import app, cli, config
+from assistant import app, config
+from assistant.cli import main as cli
 from assistant.speech.audio import NullSpeaker
 from assistant.speech.piper_voice import PiperSynth, VoiceUnavailable, pieces, voice_files
 from assistant.speech.tts import PromptCache
