@@ -9,9 +9,9 @@ import pytest
 
 from assistant import config
 from assistant.engine import Context
-from assistant.events import Heard, Say
-from assistant.meaning import Ask, interpret
-from assistant.meaning.conflict import aimed_at_me, not_you, read
+from assistant.formats.events import Heard, Say
+from assistant.text.meaning import Ask, interpret
+from assistant.text.meaning.conflict import aimed_at_me, not_you, read
 
 
 @pytest.mark.parametrize(

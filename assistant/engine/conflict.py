@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..matching import normalise
-from ..meaning.conflict import BLAME, FLOODED, REPAIR, after_repair
-from ..retell import mocks
+from ..text.matching import normalise
+from ..text.meaning.conflict import BLAME, FLOODED, REPAIR, after_repair
+from ..text.retell import mocks
 from .state import Answer
 
 if TYPE_CHECKING:
