@@ -194,3 +194,18 @@ def test_a_break_is_picked_up_the_same_evening_and_not_the_next(tmp_path, dialog
     assert state.frame.dialog == "decide-together"
     tomorrow = memory.compute(journal.records(), dialog_set, FIRST + timedelta(days=1))
     assert "resume" not in tomorrow
+
+
+def test_the_why_is_said_once_per_exercise_per_couple(eight_nights, dialog_set):
+    """Through the journal: the first time the couple picks an exercise, its why; never again."""
+    whys = {d.spec["why"]: d.id for d in dialog_set.exercises() if d.spec.get("why")}
+    said = [[s for s in night if s in whys] for night, _ in eight_nights]
+    flat = [s for night in said for s in night]
+    assert len(flat) == len(set(flat)), said
+    assert whys_for(said[0], whys) == {"plan-a-date"} and whys_for(said[1], whys) == {"appreciation-round"}
+    assert not any(said[2:]), said
+    assert eight_nights[0][1]["whys"] == ["plan-a-date"]
+
+
+def whys_for(lines, whys):
+    return {whys[s] for s in lines}

@@ -31,6 +31,8 @@ class Engine:
         self.defaults: Mapping[str, Any] = common["defaults"]
         self.recorded: dict[str, frozenset[str]] = {d.id: records.recorded_slots(d) for d in dialogs.dialogs.values()}
         self.render = Renderer(dialogs)
+        self.menu_ids: frozenset[str] = frozenset(d.id for d in dialogs.exercises())
+        """The exercises of the menu: each says its ``why:`` the first time a couple does it."""
         self.tables = None if interpret is not None else dialogs.meaning
         """The meaning layer's tables: answers are read in the context of each question
         (:mod:`.hearing`); None when an ``interpret`` is given or the dialogs have none."""
@@ -246,8 +248,24 @@ class Engine:
         frame = Frame(
             dialog=dialog.id, node=dialog.start, slots={"partner": a, "other": b, "turn": 1}, return_to=return_to
         )
+        chosen = bool(step.state.frames) and self.node(step.state).kind == "menu"  # picked from the menu
         step.update(frames=step.state.frames + (frame,))
+        if chosen:
+            self.say_why(step, dialog)
         return dialog.start
+
+    def say_why(self, step: Turn, dialog: Dialog) -> None:
+        """What an exercise is for (its ``why:``), said as it starts the first time this couple
+        chooses it from the menu: once per exercise per couple (memory's ``whys_said``, and
+        tonight's record ``whys``).  An exercise run on its own (``--start``) does not say it."""
+        why = dialog.spec.get("why")
+        if not why or dialog.id not in self.menu_ids:
+            return
+        said = set(step.memory.get("whys_said") or ()) | set(step.state.notes.get("whys[]") or ())
+        if dialog.id in said:
+            return
+        step.say(str(why))
+        step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, {"whys[]": dialog.id})})
 
     def _finish_dialog(self, step: Turn) -> str | None:
         """The current dialog reached its end: next round, return to the caller, or end the session."""

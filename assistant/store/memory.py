@@ -121,6 +121,7 @@ def variables(program: DialogSet) -> dict[str, bool]:
         "sessions_total",
         "recent_exercises",
         "used_questions",
+        "whys_said",
         "safe_space_due",
         "weekly_offer_due",
         "last_quieter",
@@ -198,6 +199,7 @@ def compute(records: Sequence[Mapping[str, Any]], program: DialogSet, now: datet
         if entry.get("exercise") and entry.get("complete", True):
             memory[_key(str(entry["exercise"]))] = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}
     memory["used_questions"] = [e["question"] for e in entries if e.get("question")]
+    memory["whys_said"] = sorted({str(w) for rec in records for w in (rec.get("whys") or []) if isinstance(w, str)})
     recent = [
         e.get("exercise") for rec in records[-RECENT_SESSIONS:] for e in rec.get("exercises", []) if e.get("exercise")
     ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...text import matching
 from ...text.meaning import Ask
+from ...text.meaning.conflict import aimed_at_me
 from ..state import Answer
 from ._schema import TARGET, TEXT
 from .base import ErrorAt, NodeType, Path, Step
@@ -88,6 +89,7 @@ class Capture(NodeType):
             "deck": TEXT,
             "keep": {"type": "boolean"},
             "asks": {"enum": list(ASKS)},
+            "about_me": TARGET,
             "example": TEXT,
             "brief_ok": {"type": "boolean"},
             "moves_on": TARGET,
@@ -102,7 +104,7 @@ class Capture(NodeType):
     a gentle start-up (:mod:`assistant.engine.conflict`)."""
 
     def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
-        return [(["moves_on"], body["moves_on"])] if body.get("moves_on") else []
+        return [([key], body[key]) for key in ("moves_on", "about_me") if body.get(key)]
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         if body.get("deck") and body["deck"] not in program.decks:
@@ -135,6 +137,12 @@ class Capture(NodeType):
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         body = node.body
+        rules = step.program.meaning.conflict if step.program.meaning else None
+        if body.get("about_me") and aimed_at_me(answer.text, rules):
+            # "annoyed at me?": turned to the partner for a short answer before going on
+            step.set_slots({body["slot"]: None}, answer=False)
+            step.goto(body["about_me"])
+            return
         stuck = is_stuck(answer.text) or answer.act in STUCK_ACTS
         if body.get("stuck") and stuck:
             if step.sub.get("hinted"):  # the hint once; after that "whatever" counts as a try
