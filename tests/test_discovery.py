@@ -126,7 +126,7 @@ def test_setup_finds_satellites_and_the_couple_picks_them_by_name(satellite, tmp
     assert "install.sh again" in result.stdout
     # the service's firewall: exactly this address
     dropin = subprocess.run(
-        [sys.executable, "-m", "assistant.home.satellites", "--systemd", str(cfg)],
+        [sys.executable, "-m", "assistant.cli.firewall", "--systemd", str(cfg)],
         capture_output=True,
         text=True,
         timeout=60,

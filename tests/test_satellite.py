@@ -426,7 +426,8 @@ def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
 
 
 def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
-    from assistant.home.satellites import main, systemd_dropin
+    from assistant.cli.firewall import main
+    from assistant.home.satellites import systemd_dropin
 
     assert systemd_dropin(()) == ""
     text = systemd_dropin(("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700", "tcp://192.168.1.40:10701"))
