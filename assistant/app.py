@@ -11,10 +11,11 @@ from typing import Any, Callable
 
 from .config import Settings
 from .engine import Engine
+from .engine import memory as memory_mod
+from .engine.model import DialogSet
 from .home.session import Session, Sink, TurnSource, Voice
-from .loader.dialogs import DialogSet, load_dir
+from .loader.dialogs import load_dir
 from .speech.asr.roles import RoleRecogniser
-from .store import memory as memory_mod
 from .store.journal import Journal
 
 

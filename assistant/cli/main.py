@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from .. import app
 from .. import config as config_mod
+from ..engine.model import DialogSet
 from ..formats.errors import (
     EXIT_FAULT,
     EXIT_INTERRUPTED,
@@ -32,8 +33,9 @@ from ..formats.errors import (
     CheckinError,
     UsageError,
 )
+from ..formats.yamlfile import DialogError
 from ..home.session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
-from ..loader.dialogs import DialogError, DialogSet, validate_dir
+from ..loader.dialogs import validate_dir
 
 __all__ = [
     "EXIT_FAULT",
@@ -216,8 +218,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
     it ran last ran, then one line per session: its summary (a paraphrase "said back" only when
     confirmed, see ``summary_unconfirmed``), with the asides of dialogs that declare a
     ``history`` line and the exercises left unfinished."""
+    from ..engine import memory as memory_mod
     from ..engine.render import fill
-    from ..store import memory as memory_mod
 
     remembered = memory_mod.compute(records, dset, now)
     head = f"{remembered['sessions_total']} check-in(s), {remembered['sessions_this_month']} this month"

@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..formats.events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
-from ..loader.dialogs import END, Dialog, DialogSet, Node
 from ..text import matching
 from . import endings, hearing, listening, privacy, records
+from .model import END, Dialog, DialogSet, Node
 from .nodes import NodeType, handler_for
 from .render import TERSE_ANSWERS, Renderer, Vars, fill
 from .state import Context, Frame, Interpreter, State, plain_answer

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import Dialog
     from .core import Engine
+    from .model import Dialog
     from .step import Turn
 
 QUIET_EXITS = 2

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..loader.dialogs import END
 from ..text.matching import normalise
+from .model import END
 
 if TYPE_CHECKING:
     from .core import Engine

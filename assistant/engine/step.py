@@ -17,8 +17,8 @@ from . import commands, privacy
 from .state import State
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import DialogSet, Node
     from .core import Engine
+    from .model import DialogSet, Node
 
 
 class Turn:

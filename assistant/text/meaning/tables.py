@@ -1,7 +1,7 @@
 """The meaning layer's word lists and patterns (dialogs/meaning/*.yaml), read and checked.
 
-Reading files happens here, at the edge; :func:`tables_from_data` builds :class:`Tables` from
-parsed data and is pure.  Every problem is one :class:`~assistant.loader.dialogs.DialogError` line.
+:func:`tables_from_data` builds :class:`Tables` from parsed data and is pure; the files are read
+by :func:`assistant.loader.meaning.load_tables`.  Every problem is one :class:`~assistant.loader.dialogs.DialogError` line.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ...loader.dialogs import DialogError, Lexicon, _Located, check_schema, load_file, parse_yaml, read_source
+from ...formats.yamlfile import DialogError, Located, check_schema
+from ..lexicon import Lexicon
 from .model import ACTS, COMMANDS, PRIVACY, WEAK_ACTS
 from .text import Phrase, phrase
 
@@ -133,10 +133,10 @@ class Tables:
     feelings: Lexicon | None = field(default=None)
 
 
-def _check(data: Any, schema: Mapping[str, Any], source: str, where: _Located | None) -> None:
+def _check(data: Any, schema: Mapping[str, Any], source: str, where: Located | None) -> None:
     if data is None:
         raise DialogError(source, 1, "", "the file is empty")
-    check_schema(data, schema, source, where or _Located(None))
+    check_schema(data, schema, source, where or Located(None))
 
 
 def _commands(acts: Mapping[str, Any], common: Mapping[str, Any], source: str) -> dict[str, tuple[Phrase, ...]]:
@@ -210,7 +210,7 @@ def tables_from_data(
     times: Any,
     common: Mapping[str, Any],
     feelings: Lexicon | None = None,
-    where: Mapping[str, tuple[str, _Located | None]] | None = None,
+    where: Mapping[str, tuple[str, Located | None]] | None = None,
 ) -> Tables:
     """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them."""
     where = where or {}
@@ -254,23 +254,3 @@ def tables_from_data(
         default_hours=(times["default"][0], times["default"][1]),
         feelings=feelings,
     )
-
-
-def load_tables(
-    dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None
-) -> Tables:
-    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
-    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
-    root = Path(dialogs_dir)
-    parsed: dict[str, Any] = {}
-    where: dict[str, tuple[str, _Located | None]] = {}
-    for name in ("acts", "scales", "safety", "times"):
-        path = root / "meaning" / f"{name}.yaml"
-        data, located = parse_yaml(read_source(path, "meaning table"), str(path))
-        parsed[name], where[name] = data, (str(path), located)
-    if common is None:
-        common = load_file(root / "common.yaml", "common")
-    lex_path = root / "lexicons" / f"{feelings}.yaml"
-    if lexicon is None and lex_path.exists():
-        lexicon = load_file(lex_path, "lexicon")
-    return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
