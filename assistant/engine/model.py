@@ -22,6 +22,8 @@ class Node:
     """Its node type (a key of :data:`assistant.engine.nodes.REGISTRY`), or None for a node that only speaks."""
     spec: Mapping[str, Any]
     """The whole node mapping as written (validated)."""
+    listens: bool = False
+    """Its node type waits for the couple here (set by the loader, which knows the node types)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.spec.get(key, default)

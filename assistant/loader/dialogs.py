@@ -355,7 +355,7 @@ def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: Lo
         )
     if node_type is not None:
         node_type.check(node_id, data, _error_at(source, where, ["nodes", node_id, kind]))
-    return Node(id=node_id, kind=kind, spec=data)
+    return Node(id=node_id, kind=kind, spec=data, listens=node_type.listens if node_type else False)
 
 
 def dialog_from_dict(data: Any, source: str, where: Located | None = None) -> Dialog:
