@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,7 +121,6 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     """The prompts spoken through the configured output device (or ``speaker``).  Without
     a usable output device: one line saying so, and None (the prompts are shown only).
     ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
-    import sys
 
     from .speech.audio import AudioError, SoundDeviceSpeaker, find_device
     from .speech.voice import SpeakingVoice, respell
@@ -244,7 +244,6 @@ class Reloadable:
     config or dialog file keeps the old, working version running and logs one line."""
 
     def __init__(self, config_path, log=None):
-        import sys
 
         from . import config as config_mod
 

@@ -26,8 +26,9 @@ from synth import needs_piper, piper_pcm
 
 from assistant import app, config
 from assistant.cli import main as cli
-from assistant.home.house import BUSY, House, run_house
+from assistant.home.house import BUSY, House
 from assistant.home.satellites import LinkLoop, SatelliteError, SatelliteLink, parse_address
+from assistant.rooms import run_house
 from assistant.speech.audio import DeviceLost
 
 ROOT = Path(__file__).resolve().parent.parent

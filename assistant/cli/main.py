@@ -271,9 +271,9 @@ def _voice_parts(settings: config_mod.Settings, speaker=None):
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """A long recording through the same pipeline as the microphone, on the audio clock."""
-    from ..home.runner import Runner
+    # The audio stack (numpy, the recognisers) loads only for the audio commands: `checkin chat` starts fast.
+    from ..home.runner import Runner, turn_loop
     from ..speech.audio import NullSpeaker, WavSource, WavWriterSpeaker
-    from ..speech.listener import AudioTurns
 
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
@@ -290,16 +290,13 @@ def cmd_listen(args: argparse.Namespace) -> int:
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
     cue = app.cues(settings, voice)
-    runner = Runner(
+    runner = turn_loop(
         source.chunks(),
         wake,
-        cue=cue,
-        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
-        session=lambda turns: app.session(
-            settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock
-        ),
-        run_session=lambda checkin: checkin.run(),
+        recogniser,
+        lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         sinks=sinks,
+        cue=cue,
     )
     runner.run()
     print(
@@ -319,9 +316,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
-    from ..home.runner import Runner
+    # The audio stack (numpy, the recognisers, wyoming) loads only for the audio commands.
+    from .. import rooms
+    from ..home.runner import turn_loop
     from ..speech.audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
-    from ..speech.listener import AudioTurns
 
     live = app.Reloadable(args.config)
     live.reload_on_sighup()
@@ -345,9 +343,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     if satellites:  # each room builds its own wake detector
-        from ..home.house import run_house
-
-        run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
+        rooms.run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
         return EXIT_OK
     wake = app.wake(settings, recogniser)
     current: dict[str, MicSource] = {}
@@ -358,18 +354,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     while True:
         source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
-        runner = Runner(
+        runner = turn_loop(
             source.chunks(),
             wake,
-            cue=app.cues(live.settings, voice),
-            turns=lambda stream: AudioTurns(
-                stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)
-            ),
-            session=lambda turns: app.session(
+            recogniser,
+            lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
             ),
-            run_session=lambda checkin: checkin.run(),
             sinks=sinks,
+            cue=app.cues(live.settings, voice),
+            live=True,
+            flush=lambda: current["mic"].flush(),
         )
         try:
             runner.run()
