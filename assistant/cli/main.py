@@ -314,12 +314,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The microphone, forever: wait for the wake phrase, run a check-in, wait again.
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
-    import time
 
     # The audio stack (numpy, the recognisers, wyoming) loads only for the audio commands.
     from .. import rooms
-    from ..home.runner import turn_loop
-    from ..speech.audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
+    from ..speech.audio import NoMicrophone, refresh_devices, wait_for_input
 
     live = app.Reloadable(args.config)
     live.reload_on_sighup()
@@ -345,6 +343,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if satellites:  # each room builds its own wake detector
         rooms.run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
         return EXIT_OK
+    return _run_on_microphone(live, recogniser, journal, voice, sinks)
+
+
+def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sinks: list[Any]) -> int:
+    """The board's microphone, reopened when it vanishes, through the one turn loop."""
+    import time
+
+    from ..home.runner import turn_loop  # the audio stack loads only for the audio commands
+    from ..speech.audio import AudioError, MicSource, ReopeningSource, refresh_devices
+
+    settings = live.settings
     wake = app.wake(settings, recogniser)
     current: dict[str, MicSource] = {}
 
@@ -489,6 +498,26 @@ def _setup_voice(settings: config_mod.Settings, speak: bool):
         return app.voice(dataclasses.replace(settings, voice=dataclasses.replace(settings.voice, engine="espeak")))
 
 
+def _check_voice(tts: Mapping[str, Any], existing: Any, path: Path, voice: Any) -> str:
+    """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
+    import time
+
+    from ..speech.piper_voice import describe
+    from ..speech.voice import SpeakingVoice
+    from . import setup_devices
+
+    trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
+    synth = app.raw_synth(trial)
+    began = time.perf_counter()
+    pcm = synth.render(setup_devices.SENTENCE)
+    took = time.perf_counter() - began
+    if voice is not None:
+        SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
+    seconds = len(pcm) / (2 * synth.sample_rate)
+    name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
+    return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """The first run: names, how to say them, the country for the help line, a speaker and
     microphone test, the voice, the satellites; writes config.yaml (every other key kept)
@@ -512,22 +541,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             voice.speak(line)
 
     def check_voice(tts: Mapping[str, Any]) -> str:
-        """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
-        import time
-
-        from ..speech.piper_voice import describe
-        from ..speech.voice import SpeakingVoice
-
-        trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
-        synth = app.raw_synth(trial)
-        began = time.perf_counter()
-        pcm = synth.render(setup_devices.SENTENCE)
-        took = time.perf_counter() - began
-        if voice is not None:
-            SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
-        seconds = len(pcm) / (2 * synth.sample_rate)
-        name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
-        return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+        return _check_voice(tts, existing, path, voice)
 
     ports = firstrun.Ports(
         ask=_ask,
@@ -652,6 +666,11 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--no-satellites", action="store_true", help="only the audio devices (no look on the network)")
     p.set_defaults(func=cmd_devices)
 
+    _add_home_commands(sub)
+
+
+def _add_home_commands(sub: Any) -> None:
+    """Preparing, forgetting, setting up and checking the device, and the history."""
     p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
     p.set_defaults(func=cmd_prepare)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..formats.events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
 from ..text import matching
+from ..text.meaning import screen
 from . import endings, hearing, listening, privacy, records
 from .flow import Flow
 from .model import END, Dialog, DialogSet, Node
@@ -68,9 +69,9 @@ class Engine:
         if isinstance(event, EndOfInput):
             self.end(step, "stopped")
         elif isinstance(event, Heard) and matching.normalise(event.text):
-            self._count_speaking(step, event)
+            count_speaking(step, event)
             step.update(quiet_s=0.0)
-            self._count_words(step, event)
+            count_words(step, event)
             hearing.on_heard(step, hearing.interpret(step, event, self.tables, self.interpret))
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
@@ -107,8 +108,6 @@ class Engine:
     def screen(self, text: str) -> str | None:
         """The safety category of an answer (None: nothing found), before anything shows,
         logs or keeps its words; None without meaning tables."""
-        from ..text.meaning import screen
-
         return screen(text, self.tables) if self.tables is not None else None
 
     def listen_action(self, state: State) -> Listen:
@@ -159,28 +158,6 @@ class Engine:
     def ref(state: State) -> str:
         return f"{state.frame.dialog}/{state.frame.node}" if state.frames else "session"
 
-    def _count_speaking(self, step: Flow, event: Heard) -> None:
-        if not event.seconds or not step.state.frames:
-            return
-        who = step.node.get("who", "partner")
-        names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
-        speaking = dict(step.state.speaking)
-        for name in names:
-            if name:
-                speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
-        step.update(speaking=speaking)
-
-    def _count_words(self, step: Flow, event: Heard) -> None:
-        """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
-        who = step.node.get("who", "partner") if step.state.frames else "both"
-        if who == "both" or step.state.paused or self.mode(step) != "capture":
-            return
-        name = step.slots.get(who)
-        if name:
-            counts = dict(step.state.answer_words)
-            counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
-            step.update(answer_words=counts)
-
     # ------------------------------------------------------------------ entering and leaving
 
     def enter(self, step: Flow, node_id: str | None) -> None:
@@ -203,14 +180,14 @@ class Engine:
                 self._prompt(step, node, handler)
                 return
             step.say(self.render.node_say(step.state, node))
-            self._mark_once(step, node)
+            mark_once(step, node)
             node_id = handler.run(step, node)
         raise RuntimeError(f"dialog loops without listening near {self.ref(step.state)}")
 
     def _prompt(self, step: Flow, node: Node, handler: NodeType) -> None:
         """Say a listening node's prompt (and its handler's first question), then listen."""
         said = step.say(self.render.node_say(step.state, node))
-        self._mark_once(step, node)
+        mark_once(step, node)
         said += handler.prompt(step, node)
         step.set_prompt(said)
         history = step.state.frame.history
@@ -233,12 +210,6 @@ class Engine:
             step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, notes)})
         if node.get("commit"):
             self.commit(step)
-
-    @staticmethod
-    def _mark_once(step: Flow, node: Node) -> None:
-        key = node.get("once")
-        if key and key not in step.state.once:
-            step.update(once=step.state.once + (key,))
 
     def push(self, step: Flow, dialog_id: str, return_to: str | None) -> str:
         a, b = step.state.session["partners"]
@@ -348,6 +319,39 @@ class Engine:
         if said:
             step.emit(said)
         step.listen()
+
+
+# ---------------------------------------------------------------------- counted per turn
+
+
+def count_speaking(step: Flow, event: Heard) -> None:
+    if not event.seconds or not step.state.frames:
+        return
+    who = step.node.get("who", "partner")
+    names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
+    speaking = dict(step.state.speaking)
+    for name in names:
+        if name:
+            speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
+    step.update(speaking=speaking)
+
+
+def count_words(step: Flow, event: Heard) -> None:
+    """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
+    who = step.node.get("who", "partner") if step.state.frames else "both"
+    if who == "both" or step.state.paused or step.mode() != "capture":
+        return
+    name = step.slots.get(who)
+    if name:
+        counts = dict(step.state.answer_words)
+        counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
+        step.update(answer_words=counts)
+
+
+def mark_once(step: Flow, node: Node) -> None:
+    key = node.get("once")
+    if key and key not in step.state.once:
+        step.update(once=step.state.once + (key,))
 
 
 __all__ = ["Engine"]
