@@ -61,6 +61,11 @@ KIND: dict[str, str] = {
 }
 """The question each label is read at."""
 
+
+def _on_point(topic: str) -> _Check:
+    return lambda m: m.act == "ask_coach" and m.topic == topic
+
+
 CHECK: dict[str, _Check] = {
     **{label: (lambda m: m.act == "distress") for label in DANGER},
     "everyday": lambda m: m.act != "distress",
@@ -70,7 +75,7 @@ CHECK: dict[str, _Check] = {
     "consent_no": lambda m: m.act in ("deny", "decline"),
     "hedge": lambda m: m.act in ("unsure", "dont_know"),
     "content_free": lambda m: not m.is_content,
-    **{label: (lambda m, t=topic: m.act == "ask_coach" and m.topic == t) for label, topic in TOPICS.items()},
+    **{label: _on_point(topic) for label, topic in TOPICS.items()},
     "contempt": lambda m: m.act == "contempt",
     "sarcasm": lambda m: m.act == "contempt",
     "criticism": lambda m: m.tone == "criticism",

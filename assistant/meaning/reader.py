@@ -202,7 +202,9 @@ class Reader:
 
     def __init__(self, embedder: Embedder, model: Model):
         if embedder.dim != model.weights.shape[0]:
-            raise ReaderError(f"the model reads {model.weights.shape[0]} dimensions, the embeddings have {embedder.dim}")
+            raise ReaderError(
+                f"the model reads {model.weights.shape[0]} dimensions, the embeddings have {embedder.dim}"
+            )
         self.embedder = embedder
         self.model = model
         self.t = model.thresholds
@@ -281,9 +283,7 @@ def combine(p: Mapping[str, float], t: Mapping[str, float], ask: Ask, rules: Mea
         if rules.act == CONTENT_FREE:
             return out(annotated, "both" if said_nothing >= t["content_free"] else "rules")
         if rules.act == "answer" and said_nothing >= t["content_free"]:
-            return out(
-                replace(annotated, act=CONTENT_FREE, content=None, family=None, when=None, issue=None), "reader"
-            )
+            return out(replace(annotated, act=CONTENT_FREE, content=None, family=None, when=None, issue=None), "reader")
     return out(annotated, "rules")
 
 
