@@ -2,7 +2,7 @@
 """Build the reader by meaning (models/reader.npz) from the tuning corpus, deterministically.
 
 Every utterance of tests/data/understanding_tuning.tsv (``label<TAB>text``) is embedded
-(assistant.meaning.reader: WordLlama's static embeddings, mean-pooled), and a softmax
+(assistant.text.meaning.reader: WordLlama's static embeddings, mean-pooled), and a softmax
 classifier over its labels is fitted by full-batch gradient descent from zeros (L2, classes
 weighted by their size; no randomness).  The per-act thresholds are chosen on out-of-fold
 probabilities (5 folds by a hash of the text): for each act the lowest threshold whose false
@@ -25,8 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.bench_understanding import read_tsv  # noqa: E402
-from assistant.meaning.reader import DANGER_CATEGORY, FORMAT, THRESHOLDS, TOPIC_OF, load_embedder  # noqa: E402
+from assistant.cli.bench_understanding import read_tsv  # noqa: E402
+from assistant.text.meaning.reader import DANGER_CATEGORY, FORMAT, THRESHOLDS, TOPIC_OF, load_embedder  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "understanding_tuning.tsv"
 OUT = ROOT / "models" / "reader.npz"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.meaning import Ask, interpret, load_tables
+from assistant.text.meaning import Ask, interpret, load_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = load_tables(ROOT / "dialogs")
