@@ -197,8 +197,12 @@ def _house(cfg: Path, uris: list[str], on_listen: threading.Event | None = None,
 @needs_piper
 def test_two_satellites_waking_at_once_start_one_check_in_and_a_later_wake_is_told(tmp_path):
     wake, stop = piper_pcm("start check-in"), piper_pcm("stop")
-    kitchen = FakeSatellite([wake, stop], lead_s=1.0, gap_s=0.8)
-    lounge = FakeSatellite([wake, wake], at=[1.4, 9.0])
+    # Waits on events, not on a timetable (a busy machine decodes late): the lounge says the
+    # wake phrase when the kitchen does (the same phrase heard twice), and again once the
+    # kitchen's check-in has spoken; the kitchen says "stop" only after the lounge was told.
+    lounge: FakeSatellite | None = None
+    kitchen = FakeSatellite([wake, stop], lead_s=1.0, gap_s=0.8, hold=[None, lambda: bool(lounge and lounge.played)])
+    lounge = FakeSatellite([wake, wake], when=[lambda: kitchen.said >= 1, lambda: bool(kitchen.played)])
     try:
         runner, events, log, live = _house(_settings_file(tmp_path), [kitchen.uri, lounge.uri], max_sessions=1)
     finally:

@@ -28,6 +28,7 @@ from ..engine.nodes import REGISTRY
 from ..formats import safeyaml
 from ..formats.yamlfile import DialogError, Located, check_schema, parse_yaml, path_text, read_source
 from ..text.meaning import Tables, tables_from_data
+from ..text.meaning.tables import TABLE_NAMES
 
 
 def free_text_fields(dialogs: Mapping[str, Dialog]) -> frozenset[str]:
@@ -460,14 +461,21 @@ def load_file(path: str | Path, kind: str = "dialog") -> Any:
 
 
 def load_tables(
-    dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None
+    dialogs_dir: str | Path,
+    feelings: str = "feelings",
+    *,
+    common: Mapping[str, Any] | None = None,
+    lexicon: Any = None,
+    reader: Any = None,
 ) -> Tables:
     """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
-    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
+    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them).
+    ``reader``: the reader by meaning, loaded by the caller (:func:`assistant.text.meaning.reader.load`)."""
     root = Path(dialogs_dir)
     parsed: dict[str, Any] = {}
     where: dict[str, tuple[str, Located | None]] = {}
-    for name in ("acts", "scales", "safety", "times"):
+    names = [*TABLE_NAMES, *(["understanding"] if (root / "meaning" / "understanding.yaml").exists() else [])]
+    for name in names:
         path = root / "meaning" / f"{name}.yaml"
         data, located = parse_yaml(read_source(path, "meaning table"), str(path))
         parsed[name], where[name] = data, (str(path), located)
@@ -476,7 +484,17 @@ def load_tables(
     lex_path = root / "lexicons" / f"{feelings}.yaml"
     if lexicon is None and lex_path.exists():
         lexicon = load_file(lex_path, "lexicon")
-    return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
+    return tables_from_data(
+        parsed["acts"],
+        parsed["scales"],
+        parsed["safety"],
+        parsed["times"],
+        common,
+        lexicon,
+        where,
+        understanding=parsed.get("understanding"),
+        reader=reader,
+    )
 
 
 def _check_folder(root: Path) -> None:
