@@ -13,7 +13,7 @@ from typing import IO, Any, Callable
 
 from . import app
 from .formats.events import AudioChunk
-from .home.house import HouseRunner, Room
+from .home.house import House, HouseRunner, Room
 from .home.satellites import LinkLoop, SatelliteLink, SatelliteSpeaker, transcript_sink, wake_sent
 from .home.session import Sink
 from .speech.audio import AudioError, MicSource, ReopeningSource, find_device, refresh_devices
@@ -73,6 +73,7 @@ def run_house(
     log: IO[str] | None = None,
     max_sessions: int | None = None,
     margin_s: float = 0.6,
+    house: House | None = None,
 ) -> HouseRunner:
     """Assemble the rooms (this board's microphone and each satellite) and run them until
     interrupted (or ``max_sessions`` check-ins).  Returns the runner (records, declines)."""
@@ -101,7 +102,14 @@ def run_house(
             )
         )
     runner = HouseRunner(
-        rooms, live, HouseParts(live, recogniser), sinks, log=log, max_sessions=max_sessions, stop=stop
+        rooms,
+        live,
+        HouseParts(live, recogniser),
+        sinks,
+        house=house or House(),
+        log=log,
+        max_sessions=max_sessions,
+        stop=stop,
     )
     try:
         runner.run()

@@ -198,13 +198,35 @@ def _house(cfg: Path, uris: list[str], on_listen: threading.Event | None = None,
 def test_two_satellites_waking_at_once_start_one_check_in_and_a_later_wake_is_told(tmp_path):
     wake, stop = piper_pcm("start check-in"), piper_pcm("stop")
     # Waits on events, not on a timetable (a busy machine decodes late): the lounge says the
-    # wake phrase when the kitchen does (the same phrase heard twice), and again once the
-    # kitchen's check-in has spoken; the kitchen says "stop" only after the lounge was told.
+    # wake phrase once the kitchen's was heard (the house's clock stands still: the same phrase
+    # heard twice), and again once that was declined and the kitchen's check-in has spoken (the clock 10 s on); the
+    # kitchen says "stop" only after the lounge was told.
+    clock = [0.0]
+    verdicts: list[str] = []
+
+    class Recorded(House):
+        def claim(self, room: str) -> str:
+            verdicts.append(super().claim(room))
+            return verdicts[-1]
+
+    def ten_seconds_on() -> bool:
+        clock[0] = 10.0
+        return True
+
     lounge: FakeSatellite | None = None
     kitchen = FakeSatellite([wake, stop], lead_s=1.0, gap_s=0.8, hold=[None, lambda: bool(lounge and lounge.played)])
-    lounge = FakeSatellite([wake, wake], when=[lambda: kitchen.said >= 1, lambda: bool(kitchen.played)])
+    lounge = FakeSatellite(
+        [wake, wake],
+        when=[
+            lambda: "detection" in kitchen.received,
+            lambda: "same-room" in verdicts and bool(kitchen.played) and ten_seconds_on(),
+        ],
+    )
+    house = Recorded(same_room_s=3.0, clock=lambda: clock[0])
     try:
-        runner, events, log, live = _house(_settings_file(tmp_path), [kitchen.uri, lounge.uri], max_sessions=1)
+        runner, events, log, live = _house(
+            _settings_file(tmp_path), [kitchen.uri, lounge.uri], max_sessions=1, house=house
+        )
     finally:
         kitchen.close()
         lounge.close()
