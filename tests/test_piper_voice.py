@@ -38,7 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
             ["Welcome back, Maya and Sam.", "How has your week been?"],
         ),
         ("Okay, we'll leave the plan open for now.", ["Okay,", "we'll leave the plan open for now."]),
-        ("It's been a week since your last weekly check-in.", ["It's been a week since your last weekly check-in."]),
+        ("It's been a week since your last weekly check-in.", ["It's been a week", "since your last weekly check-in."]),
+        ("It's good to know what each of you is hoping for.", ["It's good to know what each of you is hoping for."]),
+        ("Let's keep it as it is for now.", ["Let's keep it as it is for now."]),
         (
             "Take turns. Maya, tell Sam one thing you appreciated about them this week, something small is fine, even the dishes.",
             [
