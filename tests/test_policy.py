@@ -405,3 +405,12 @@ def test_contempt_at_a_confirmation_is_never_a_yes(engine, forced):
     state, said = run(engine, [*turns, "saturday in, sunday out", "oh yes, wonderful, whatever you say"])
     assert said[-2] == "Let's keep it kind, even when it's hard." and said[-1].endswith("is that a yes from you?")
     assert state.frame.slots.get("confirmed_a") is False
+
+
+def test_a_disclosure_while_the_gentle_question_waits_pauses_and_nothing_waits_after(engine, forced):
+    text = "i just want to be with him again. nothing matters much"
+    forced[text] = Forced("answer", content=text, grief="hopeless")
+    state, said = run(engine, ["high", "name a feeling", "numb", text, "Sometimes I think about killing myself"])
+    assert said[-2].startswith("Let's pause here.") and state.grief_check is None
+    state, actions = engine.handle(state, Heard("go on"))
+    assert state.grief_check is None and state.held is None and "We'll go gently." in says(actions)[0]
