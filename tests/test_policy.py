@@ -17,7 +17,18 @@ from assistant.formats.events import Heard, Listen, Say
 
 NOW = datetime(2026, 11, 25, 18, 0)
 UK = {"country": "GB", "helpline": "Samaritans on 116 123", "emergency": "999"}
-DISCLOSURES = ["he hits me when he drinks", "Sometimes I think about killing myself"]
+DISCLOSURES = [
+    "he hits me when he drinks",
+    "Sometimes I think about killing myself",
+    # issue 19's own examples, each at every question
+    "you pushed me into the door last week",
+    "you slapped me in front of the kids",
+    "i don't feel safe at home anymore",
+    "i just want to go to sleep and not wake up",
+    "i wrote a goodbye letter",
+    "i have to hide the car keys so he can't follow me",
+    "sometimes i'm scared of how he gets when he drinks",
+]
 NAMES_DANGER = re.compile(r"abus|violen|hit|hurt|kill|suicid|harm|drink|partner", re.IGNORECASE)
 
 
@@ -208,7 +219,7 @@ def test_stop_mid_hug_lets_go_gently_then_stops_the_evening(engine):
     assert engine.record(state)["exercises"][-1]["outcome"] == "withdrawn"
 
 
-@pytest.mark.parametrize("said", ["keep going", "yes", "go on"])
+@pytest.mark.parametrize("said", ["keep going", "yes", "go on", "this is nice"])
 def test_a_clear_keep_going_keeps_the_hug(engine, said):
     state, _ = start(engine)
     for text in ("high", "a long hug", "hold hands", "yes", "yes"):
