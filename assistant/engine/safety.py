@@ -51,7 +51,7 @@ def hold(step: Flow) -> None:
     state = step.state
     dialog = step.dialog
     if state.held is None:
-        step.update(safety_paused=True)
+        step.update(safety_paused=True, grief_check=None)  # the gentle question is answered by the pause
         if dialog.kind == "exercise":
             step.update(set_aside=state.set_aside + (dialog.id,))
             if dialog.record:

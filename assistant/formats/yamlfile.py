@@ -127,6 +127,8 @@ def check_schema(data: Any, schema: Mapping[str, Any], source: str, where: Locat
         message = best.message.replace("is a required property", "is missing")
     elif best.validator == "oneOf":
         message = "must be a text or a list of texts"
+    elif best.validator == "pattern" and "errorMessage" in best.schema and isinstance(best.instance, str):
+        message = best.schema["errorMessage"].format(words=len(best.instance.split()))
     if isinstance(best.instance, bool) and best.validator in ("type", "minLength", "oneOf"):
         message += ' (YAML reads bare yes/no/on/off as true/false: put them in quotes, like "yes")'
 

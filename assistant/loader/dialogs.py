@@ -69,7 +69,11 @@ _text = {"type": "string", "minLength": 1}
 _texts = {"oneOf": [_text, {"type": "array", "items": _text, "minItems": 1}]}
 _target = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+$"}
 WHY_WORDS = 15
-_why = {"type": "string", "pattern": rf"^\s*\S+(?:\s+\S+){{0,{WHY_WORDS - 1}}}\s*$"}
+_why = {
+    "type": "string",
+    "pattern": rf"^\s*\S+(?:\s+\S+){{0,{WHY_WORDS - 1}}}\s*$",
+    "errorMessage": f"{{words}} words: what an exercise is for is said in at most {WHY_WORDS}",
+}
 """A dialog's ``why:``: what the exercise is for, in at most :data:`WHY_WORDS` words (said
 when someone asks, and once per exercise by the coaching)."""
 COACH_TOPICS = ("recording", "privacy", "therapist", "sides", "purpose")
