@@ -20,8 +20,7 @@ from ..text.retell import mocks
 from .state import Answer
 
 if TYPE_CHECKING:
-    from .core import Engine
-    from .step import Turn
+    from .flow import Flow
 
 CONTEMPT_ACTS = ("contempt",)
 CONTEMPT_TONES = ("contempt", "sarcasm")
@@ -42,7 +41,7 @@ def contemptuous(answer: Answer) -> bool:
     return normalise(answer.text) not in DISMISSALS and mocks(answer.text)
 
 
-def on_heard(engine: Engine, step: Turn, answer: Answer) -> bool:
+def on_heard(step: Flow, answer: Answer) -> bool:
     """Handle a conflict moment; False when the answer is not one (the node handles it)."""
     if not step.state.frames or step.state.paused:
         return False
@@ -52,12 +51,12 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> bool:
         counts["contempt"] = counts.get("contempt", 0) + 1
         step.update(moments=counts)
         if counts["contempt"] >= FLOODED_AFTER_CONTEMPT:
-            take_a_break(engine, step)
+            take_a_break(step)
             return True
     if moment == FLOODED:
-        take_a_break(engine, step)
+        take_a_break(step)
         return True
-    capture = engine.mode(step) == "capture" and not engine.handler(step.state).timed
+    capture = step.mode() == "capture" and not step.handler.timed
     if moment == BLAME and capture and step.node.get("gentle") and not step.sub.get("gentled"):
         step.set_sub({**step.sub, "gentled": True})
         step.message("gentle_start", {"name": _name(step)})
@@ -75,18 +74,18 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> bool:
     return False
 
 
-def _name(step: Turn) -> str:
+def _name(step: Flow) -> str:
     who = step.node.get("who", "partner")
     if who == "both":
         return "both of you"
     return str(step.slots.get(who) or "both of you")
 
 
-def take_a_break(engine: Engine, step: Turn) -> None:
+def take_a_break(step: Flow) -> None:
     """Flooded: a kind end to the evening with a time to come back; the exercise in hand is
     noted so that "start check-in" later tonight picks it up."""
     exercise = next(
-        (f.dialog for f in reversed(step.state.frames) if engine.dialogs.dialogs[f.dialog].kind == "exercise"), None
+        (f.dialog for f in reversed(step.state.frames) if step.program.dialogs[f.dialog].kind == "exercise"), None
     )
     minutes = int(step.state.session.get("break_minutes") or 20)
     notes = {**step.state.notes, "break.minutes": minutes, "heavy": True}
@@ -94,7 +93,7 @@ def take_a_break(engine: Engine, step: Turn) -> None:
         notes["break.exercise"] = exercise
     step.update(notes=notes)
     step.message("conflict_break")
-    engine.end(step, "stopped")
+    step.end("stopped")
 
 
 __all__ = ["contemptuous", "on_heard", "take_a_break"]
