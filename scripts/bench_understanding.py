@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import app  # noqa: E402
 from assistant.cli import bench_understanding as bu  # noqa: E402
-from assistant.text.meaning import load_tables  # noqa: E402
+from assistant.loader.dialogs import load_tables  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "data" / "heldout" / "understanding_v1.tsv"
 
@@ -35,7 +35,8 @@ import resource, sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from assistant import app
-from assistant.text.meaning import Ask, interpret, load_tables
+from assistant.loader.dialogs import load_tables
+from assistant.text.meaning import Ask, interpret
 tables = load_tables({dialogs!r})
 if {reader!r}:
     from dataclasses import replace

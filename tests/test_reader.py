@@ -15,7 +15,8 @@ import pytest
 from assistant import app
 from assistant.cli import main as cli
 from assistant.config import Settings
-from assistant.text.meaning import Ask, Meaning, interpret, load_tables
+from assistant.loader.dialogs import load_tables
+from assistant.text.meaning import Ask, Meaning, interpret
 from assistant.text.meaning.reader import THRESHOLDS, ReaderError, combine, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
