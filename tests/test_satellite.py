@@ -24,10 +24,11 @@ import pytest
 from fake_satellite import FakeSatellite
 from synth import needs_piper, piper_pcm
 
-from assistant import app, cli, config
-from assistant.audio import DeviceLost
-from assistant.house import BUSY, House, run_house
-from assistant.wyoming_link import LinkLoop, SatelliteError, SatelliteLink, parse_address
+from assistant import app, config
+from assistant.cli import main as cli
+from assistant.home.house import BUSY, House, run_house
+from assistant.home.satellites import LinkLoop, SatelliteError, SatelliteLink, parse_address
+from assistant.speech.audio import DeviceLost
 
 ROOT = Path(__file__).resolve().parent.parent
 MIC = Path(__file__).resolve().parent / "satellite_mic.py"
@@ -43,7 +44,8 @@ ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("tcp://kitchen.local:10700", "IP address, not a name"),
+        ("tcp://kitchen.local:10700", "kitchen.local is a host name: run `checkin setup` to look up its address"),
+        ("tcp://kitchen_sat:10700", "neither an IP address nor a host name"),
         ("http://192.168.1.40:10700", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40:99999", "expected tcp://IP:PORT"),
@@ -62,7 +64,7 @@ def test_satellite_addresses_parse():
 
 def test_config_satellites_are_validated_with_file_and_line(tmp_path):
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("partners: [Maya, Sam]\nsatellites:\n  - tcp://192.168.1.40:10700\n  - tcp://kitchen:10700\n")
+    cfg.write_text("partners: [Maya, Sam]\nsatellites:\n  - tcp://192.168.1.40:10700\n  - tcp://kitchen_sat:10700\n")
     with pytest.raises(config.ConfigError) as err:
         config.load(cfg)
     assert str(err.value).startswith(f"{cfg}:4: satellites[1]:") and "\n" not in str(err.value)
@@ -71,6 +73,17 @@ def test_config_satellites_are_validated_with_file_and_line(tmp_path):
         config.load(cfg)
     cfg.write_text("satellites: [tcp://192.168.1.40:10700, 'tcp://192.168.1.41:10700']\n")
     assert config.load(cfg).satellites == ("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700")
+    # what setup writes (a name and host name from zeroconf), and a host name kept as written
+    cfg.write_text(
+        "satellites:\n  - {name: kitchen, uri: 'tcp://192.168.1.40:10700', host: kitchen-sat.local}\n  - tcp://Bedroom.local:10700\n"
+    )
+    settings = config.load(cfg)
+    assert settings.satellites == ("tcp://192.168.1.40:10700", "tcp://bedroom.local:10700")
+    assert settings.satellite_names == {"tcp://192.168.1.40:10700": "kitchen"}
+    assert settings.satellite_hosts == {"tcp://192.168.1.40:10700": "kitchen-sat.local"}
+    cfg.write_text("satellites:\n  - {name: kitchen}\n")
+    with pytest.raises(config.ConfigError, match="satellites"):
+        config.load(cfg)
 
 
 def test_run_with_a_bad_satellite_flag_is_exit_2_and_one_line(capsys):
@@ -413,7 +426,7 @@ def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
 
 
 def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
-    from assistant.wyoming_link import main, systemd_dropin
+    from assistant.home.satellites import main, systemd_dropin
 
     assert systemd_dropin(()) == ""
     text = systemd_dropin(("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700", "tcp://192.168.1.40:10701"))
@@ -479,7 +492,7 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
     from wyoming.audio import AudioChunk as WyomingChunk
     from wyoming.audio import AudioStart, AudioStop
 
-    from assistant.wyoming_link import SatelliteSpeaker
+    from assistant.home.satellites import SatelliteSpeaker
 
     prompt = piper_pcm("start check-in")  # the worst prompt to overhear
     fake = FakeSatellite([], echo=True, lead_s=1000)
@@ -518,7 +531,7 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
 def _read_all(data: bytes) -> list:
     import asyncio
 
-    from assistant.wyoming_link import MAX_LINE, read_event
+    from assistant.home.satellites import MAX_LINE, read_event
 
     async def go() -> list:
         reader = asyncio.StreamReader(limit=MAX_LINE)

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from synth import needs_piper, piper_pcm
 
-from assistant import vad as vad_mod
-from assistant.audio import chunks, read_wav, write_wav
-from assistant.bench_speech import manifest, mix
-from assistant.bench_vad import LOUDER_DB, QUIET_PEAK_DBFS, looped, louder, opens_turn, scaled_to_peak, turns_opened
-from assistant.dialogs import load_file
-from assistant.events import Heard, Listen
-from assistant.listener import Turn, decode_file
-from assistant.vad import EnergyVAD, SileroVAD, TurnParams, VADError, default_vad, load_silero, segments
+from assistant.cli.bench_speech import manifest, mix
+from assistant.cli.bench_vad import LOUDER_DB, QUIET_PEAK_DBFS, looped, louder, opens_turn, scaled_to_peak, turns_opened
+from assistant.formats.events import Heard, Listen
+from assistant.loader.dialogs import load_file
+from assistant.speech import vad as vad_mod
+from assistant.speech.audio import chunks, read_wav, write_wav
+from assistant.speech.listener import Turn, decode_file
+from assistant.speech.vad import EnergyVAD, SileroVAD, TurnParams, VADError, default_vad, load_silero, segments
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
@@ -153,7 +153,7 @@ def test_the_turn_keeps_a_speech_flag_per_frame():
             self.fed += len(pcm)
 
         def finish(self):
-            from assistant.asr.base import Transcript
+            from assistant.speech.asr.base import Transcript
 
             return Transcript("yes", 0.9)
 
@@ -202,7 +202,7 @@ def test_without_silero_the_energy_detector_serves_with_one_warning(monkeypatch,
 
 
 def test_doctor_warns_without_silero(monkeypatch):
-    from assistant import doctor
+    from assistant.cli import doctor
 
     assert doctor.voice_activity_check().ok
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import meaning
-from assistant.dialogs import DialogError, load_dir
 from assistant.engine import Context, Engine
-from assistant.events import EndOfInput, Heard, Listen, Say, Silence
+from assistant.formats.events import EndOfInput, Heard, Listen, Say, Silence
+from assistant.loader.dialogs import DialogError, load_dir
+from assistant.text import meaning
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 18, 0)
@@ -191,7 +191,7 @@ def test_end_of_input_ends_the_session_and_is_not_a_silence(engine):
     state, actions = engine.handle(state, EndOfInput())
     assert state.outcome == "stopped" and actions[-1].record["outcome"] == "stopped"
 
-    from assistant.session import ConsoleTurns, JsonlTurns
+    from assistant.home.session import ConsoleTurns, JsonlTurns
 
     listen = Listen("x", "capture")
     assert JsonlTurns(io.StringIO("")).next_turn(listen, 0.0) == EndOfInput(8.0)
@@ -207,14 +207,16 @@ def test_end_of_input_ends_the_session_and_is_not_a_silence(engine):
 
 def test_the_help_line_comes_from_config_and_names_no_number_without_a_country(engine):
     _, said = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks"], safety=UK)
-    assert "please call 999. You can also talk to Samaritans on 116 123, any time." in " ".join(said)
+    spoken = " ".join(said)
+    assert "If either of you wants to talk to someone, Samaritans on 116 123 is there any time." in spoken
+    assert "If anyone is in danger, call 999." in spoken
     _, said = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks"])
     line = next(s for s in said if "emergency" in s)
     assert "your local emergency number" in line and not re.search(r"\d", line)
 
 
 def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
-    from assistant.session import JsonlSink, ScriptedTurns, Session
+    from assistant.home.session import JsonlSink, ScriptedTurns, Session
 
     saved = []
 
@@ -238,7 +240,7 @@ def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
 
 
 def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
-    from assistant.cli import history_lines
+    from assistant.cli.main import history_lines
 
     state, _ = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks", "go on", "wrap up"])
     rec = {**engine.record(state), "started_at": "2026-11-25T18:00:00"}
@@ -248,7 +250,8 @@ def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
 
 
 def test_safety_config_and_doctor(tmp_path):
-    from assistant import config, doctor
+    from assistant import config
+    from assistant.cli import doctor
 
     settings = config.from_yaml("safety: {country: GB, helpline: Samaritans on 116 123, emergency: '999'}\n", "c.yaml")
     assert settings.safety == UK
@@ -284,3 +287,33 @@ def test_a_day_said_for_the_activity_is_kept_and_the_activity_asked(engine):
     state, said = play(engine, ["sunday morning"], dialog="plan-a-date")
     assert state.frame.slots["date"] == "2026-11-29" and state.frame.slots.get("time") is None
     assert said[-1] == "What would you like to do together?"
+
+
+def test_typed_chat_keeps_the_time_of_a_timed_moment():
+    """ "I'll keep the time" is true in typed mode too: the moment ends by itself after its
+    seconds (nothing typed), or earlier when something is typed."""
+    import io
+
+    from assistant.formats.events import Heard, Listen, Silence
+    from assistant.home.session import ConsoleTurns
+
+    hug = Listen("affection/count_start", "capture", no_input_s=10.0, expect_silence=True)
+    waited: list[float] = []
+
+    def nothing_typed(seconds):
+        waited.append(seconds)
+        return False
+
+    def never_read(prompt):
+        raise AssertionError("a timed moment that ran out reads nothing")
+
+    out = io.StringIO()
+    assert ConsoleTurns(read=never_read, out=out, wait=nothing_typed).next_turn(hug, 0.0) == Silence(10.0)
+    assert waited == [10.0] and "10 seconds" in out.getvalue()
+    typed = ConsoleTurns(read=lambda prompt: "stop", out=io.StringIO(), wait=lambda s: True)
+    assert typed.next_turn(hug, 0.0) == Heard("stop")
+    question = Listen("check-in/energy", "capture", no_input_s=8.0)
+    assert ConsoleTurns(read=lambda p: "", out=io.StringIO(), wait=nothing_typed).next_turn(question, 0.0) == Silence(
+        8.0
+    )
+    assert waited == [10.0], "an ordinary question waits for Enter, as before"

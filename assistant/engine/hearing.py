@@ -1,6 +1,6 @@
 """A heard answer, read by the meaning layer in the context of the question, then acted on.
 
-The order (README, "The meaning layer"; :data:`assistant.meaning.PRECEDENCE`): the safety
+The order (README, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
 screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
 the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
 Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
@@ -9,13 +9,15 @@ interpreter is used and commands are matched on the words, as before the meaning
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .. import matching
-from ..events import Heard
-from ..meaning import COMMANDS, DISTRESS, Ask
-from ..meaning import interpret as read
-from . import commands, privacy, safety
+from ..formats.events import Heard
+from ..text import matching
+from ..text.meaning import COMMANDS, DISTRESS, Ask
+from ..text.meaning import interpret as read
+from . import coach, commands, grief, privacy, safety
+from .nodes.pause import touching
 from .state import Answer
 
 if TYPE_CHECKING:
@@ -54,6 +56,12 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         privacy.answer(engine, step, answer)
     elif step.state.held is not None:
         safety.answer(engine, step, answer)
+    elif step.state.grief_check is not None:
+        grief.answer(engine, step, answer)
+    elif act == "dont_keep" and (label := _keep_question_no(engine, step)) is not None:
+        # "no, don't keep it" at "shall I keep that?" answers the question: a no
+        step.update(last_answer=None)
+        engine.handler(step.state).on_answer(step, step.node, replace(answer, act="deny", content=label))
     elif act == "dont_keep":
         privacy.dont_keep(engine, step)
     elif step.state.paused:
@@ -61,11 +69,28 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
             commands.run(engine, step, act)
         else:
             step.listen()
+    elif touching(step):
+        # during touch every word is the node's: anything but a clear keep-going ends it
+        step.update(last_answer=None)
+        engine.handler(step.state).on_answer(step, step.node, answer)
     elif act in COMMANDS or act == "decline":
         commands.run(engine, step, COMMAND_OF.get(act, act))
-    else:
+    elif act == coach.ASK_COACH:
+        coach.answer(engine, step, answer)
+    elif not grief.heard(engine, step, answer):
         step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
         engine.handler(step.state).on_answer(step, step.node, answer)
+
+
+def _keep_question_no(engine: Engine, step: Turn) -> str | None:
+    """At a question about keeping something ("shall I keep that agreement?"), the option
+    that says not to keep it (its phrases say "don't keep ..."), else None."""
+    if not step.state.frames or engine.mode(step) != "choice":
+        return None
+    for label, phrases in engine.options(step).items():
+        if any(matching.normalise(p).startswith(("don't keep", "do not keep", "dont keep")) for p in phrases):
+            return label
+    return None
 
 
 def _plain(engine: Engine, step: Turn, answer: Answer) -> None:

@@ -4,7 +4,7 @@ Templates are Python format strings over named variables: ``"{partner}, what's o
 feeling you had today?"``.  A variable that may be empty when the prompt is spoken carries
 a fallback after a bar: ``"Some people say {examples|happy or worried}."`` says the
 fallback whenever ``examples`` is empty or unset.  An unknown name is an error when the
-dialogs load (:func:`assistant.dialogs.check_references`).
+dialogs load (:func:`assistant.loader.dialogs.check_references`).
 
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
@@ -19,15 +19,17 @@ the honest alternative, since nothing more is kept).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import matching
+from ..text import matching
+from ..text.retell import shorten
 from .state import State
 
 if TYPE_CHECKING:
-    from ..dialogs import DialogSet, Node
+    from ..loader.dialogs import DialogSet, Node
 
 BUILTINS: dict[str, bool] = {
     "a": False,
@@ -86,20 +88,46 @@ class Vars(dict):
         return ""
 
 
+WORDS_SPEC = re.compile(r"w(\d{1,2})")
+"""A variable's format spec ``{topic:w8}``: the couple's words said back, at most 8 of them
+(cut at a clause, never left hanging: :func:`assistant.text.retell.shorten`)."""
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        limit = WORDS_SPEC.fullmatch(format_spec)
+        if limit:
+            return " ".join(shorten(str(value).split(), int(limit.group(1)))).rstrip(",.;: ")
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def format_template(template: str, variables: Mapping[str, Any]) -> str:
+    """``template`` filled in (with ``{name:wN}`` word limits), spaces as they are."""
+    values = variables if isinstance(variables, Vars) else Vars(variables)
+    return _FORMATTER.vformat(template, (), values)
+
+
 def fill(template: str, variables: Mapping[str, Any]) -> str:
     """The template filled in, its spaces folded."""
-    values = variables if isinstance(variables, Vars) else Vars(variables)
-    return " ".join(template.format_map(values).split())
+    return " ".join(format_template(template, variables).split())
 
 
 def help_where(safety: Mapping[str, Any]) -> str:
-    """One calm line on where help is, from config.yaml's ``safety:`` (country, helpline,
-    emergency); without a country, only "your local emergency number"."""
+    """One calm, neutral line on where help is, addressed to both, from config.yaml's
+    ``safety:`` (country, helpline, emergency).  It never names what was said, nor abuse:
+    a domestic-abuse line (``abuse_line``) is never read out, only shown by ``checkin
+    helplines``.  Without a country, only "a helpline" and "your local emergency number"."""
     emergency, helpline = safety.get("emergency"), safety.get("helpline")
     if not safety.get("country") or not (emergency or helpline):
-        return "If anyone is in danger, please call your local emergency number."
-    line = f"If anyone is in danger, please call {emergency or 'your local emergency number'}."
-    return line + (f" You can also talk to {helpline}, any time." if helpline else "")
+        emergency, helpline = None, None
+    talk = f"{helpline} is there any time" if helpline else "a local helpline can listen"
+    return (
+        f"If either of you wants to talk to someone, {talk}. "
+        f"If anyone is in danger, call {emergency or 'your local emergency number'}."
+    )
 
 
 def ordinal(number: int) -> str:
@@ -161,9 +189,7 @@ class Renderer:
             this = self.program.dialogs[state.frame.dialog].record or {}
             out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
-        out["exercises_left"] = matching.spoken_list(
-            [d.title for d in self.program.exercises() if not state.not_offered(d.id)]
-        )
+        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if state.offers(d)])
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})
@@ -227,6 +253,7 @@ __all__ = [
     "balance",
     "fields",
     "fill",
+    "format_template",
     "leans",
     "ordinal",
 ]

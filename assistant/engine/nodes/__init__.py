@@ -15,6 +15,7 @@ from .lexicon import LexiconNode
 from .menu import Menu
 from .overlap import Overlap
 from .pause import Pause
+from .retelling import Retell
 from .wordcount import WordCount
 
 REGISTRY: dict[str, NodeType] = {
@@ -32,9 +33,10 @@ REGISTRY: dict[str, NodeType] = {
         Consent(),
         WordCount(),
         Levels(),
+        Retell(),
     )
 }
-"""YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""
+"""YAML key -> node type, in the order :func:`assistant.loader.dialogs.node_from_dict` reports clashes."""
 
 PLAIN = NodeType()
 """A node with none of the keys above: it speaks and goes on to ``next``."""

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
-from ...meaning import Ask
+from ...text import matching
+from ...text.matching import spoken_list
+from ...text.meaning import Ask, interpret
 from ..state import Answer
 from ._schema import CHOICE_ITEM, texts
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Node
+    from ...loader.dialogs import DialogSet, Node
 
 
 def check_likes(items: list[Mapping[str, Any]], base: Path, program: DialogSet, error: ErrorAt) -> None:
@@ -51,6 +52,29 @@ def pick(step: Step, answer: Answer, options: Mapping[str, list[str]]) -> str | 
 def yes_no_acts(options: Mapping[str, Any]) -> dict[str, str]:
     """A choice with "yes" and "no" options is picked by any yes or no ("I don't think so")."""
     return {act: label for act, label in (("affirm", "yes"), ("deny", "no")) if label in options}
+
+
+CARRY_FILLER = frozenset(
+    "and also too plus oh um uh well so actually just like yeah yes yep yup sure okay ok right there's there is a bit more one thing".split()
+)
+"""Words around a yes that carry nothing of their own ("yeah, and also ...")."""
+
+
+def carried(text: str, phrases: list[str]) -> str:
+    """What an answer says beyond picking its option: "yeah, and also the kids" -> "the kids"
+    (empty when it says nothing more)."""
+    words = matching.normalise(text).split()
+    leads = sorted((matching.normalise(p).split() for p in phrases), key=len, reverse=True)
+    changed = True
+    while words and changed:
+        changed = False
+        for lead in leads:
+            if lead and words[: len(lead)] == lead:
+                words, changed = words[len(lead) :], True
+                break
+        if words and words[0] in CARRY_FILLER:
+            words, changed = words[1:], True
+    return " ".join(words) if any(w not in CARRY_FILLER for w in words) else ""
 
 
 def item_values(step: Step, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,13 +125,18 @@ class Choice(NodeType):
         return Ask("scale" if scale else "choice", options=options, acts=acts, scale=scale)
 
     def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
-        return [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
+        out = [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
+        return out + [([i, "carry", "goto"], item["carry"]["goto"]) for i, item in enumerate(body) if "carry" in item]
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         out = {"choice": False, node.id: False}
         for item in node.body:
             out.update({k: v is None or v == "" for k, v in (item.get("set") or {}).items()})
+            out.update({item["carry"]["slot"]: True} if "carry" in item else {})
         return out
+
+    def free_text_slots(self, body: Any) -> set[str]:
+        return {item["carry"]["slot"] for item in body if "carry" in item}
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
         for i, item in enumerate(body):
@@ -118,22 +147,58 @@ class Choice(NodeType):
         return {item["label"]: step.phrases(item) for item in node.body}
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        label = pick(step, answer, self.options(step, node))
+        label = no_beats_yes(step, node, answer, pick(step, answer, self.options(step, node)))
         if label == DECLINE:
             step.command("pass")
             return
         if label is None:
-            unpicked(step, node, answer)
+            unpicked(step, node, answer, self.options(step, node))
             return
         item = next(i for i in node.body if i["label"] == label)
         step.set_slots({"choice": label, node.id: label, **item_values(step, item)})
+        more = carried(answer.text, step.phrases(item)) if item.get("carry") else ""
+        if more:  # "yeah, and also the kids": the kids are the answer to what comes next
+            step.set_slots({item["carry"]["slot"]: more})
+            step.goto(item["carry"]["goto"])
+            return
         step.say(item.get("say"))
         step.goto(item.get("goto") or node.get("next"))
 
 
-def unpicked(step: Step, node: Node, answer: Answer) -> None:
-    """An answer that picks no option: a question back gets the help; anything else is a nomatch."""
+HEDGES = ("unsure", "dont_know")
+
+
+def no_label(node: Node) -> str | None:
+    """The option that means no at a yes/no question ("no", or one ``like: "no"``)."""
+    return next((i["label"] for i in node.body if i["label"] == "no" or i.get("like") == "no"), None)
+
+
+def no_beats_yes(step: Step, node: Node, answer: Answer, label: str | None) -> str | None:
+    """At a yes/no question any no beats a yes said beside it: "no, that's ok" to "shall I keep
+    those words?" keeps nothing ("ok" is one of yes's phrases).  A hedge beside a yes is no pick."""
+    tables = step.program.meaning
+    if label != "yes" or answer.meaning is None or tables is None or no_label(node) is None:
+        return label
+    closed = interpret(answer.text, Ask("yes_no"), tables)
+    if closed.act == "deny":
+        return no_label(node)
+    return None if closed.act in HEDGES else label
+
+
+def unpicked(step: Step, node: Node, answer: Answer, options: Mapping[str, list[str]]) -> None:
+    """An answer that picks no option: a question back gets the help; contempt ("yes, happy
+    now?") and a hedge ("I'm not sure") a kind re-ask once (never "Sorry, I didn't catch
+    that"); anything else is a nomatch."""
     if answer.act == "question":
         step.command("help")
+    elif answer.act == "contempt" and not step.sub.get("unkind"):
+        step.set_sub({**step.sub, "unkind": True})  # never read back or taken as a yes: kindly, once
+        step.message("contempt_again")
+        step.repeat_prompt()
+        step.listen()
+    elif answer.meaning is not None and answer.act in HEDGES and not step.sub.get("hedged"):
+        step.set_sub({**step.sub, "hedged": True})
+        step.message("hedge_again", {"options": spoken_list(list(options)[:6], "or")})
+        step.listen()
     else:
         step.fail("nomatch")
