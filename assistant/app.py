@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,12 +11,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Settings
-from .engine import Engine
+from .engine import Context, Engine
+from .engine import memory as memory_mod
+from .engine.model import DialogSet
+from .engine.step import Turn
+from .formats.errors import UsageError
 from .home.session import Session, Sink, TurnSource, Voice
-from .loader.dialogs import DialogSet, load_dir
+from .loader.dialogs import load_dir
 from .speech.asr.roles import RoleRecogniser
-from .store import memory as memory_mod
 from .store.journal import Journal
+from .text.meaning import KINDS, Ask
 
 
 def dialogs(settings: Settings) -> DialogSet:
@@ -24,6 +29,31 @@ def dialogs(settings: Settings) -> DialogSet:
 
 def engine(dset: DialogSet) -> Engine:
     return Engine(dset)
+
+
+def ask_at(dset: DialogSet, at: str | None, now: datetime) -> Ask:
+    """The question an answer is read at, for ``checkin understand --at``: a kind of question
+    (``yes_no``, ``touch``...) or ``DIALOG:NODE`` (the dialog is started there with placeholder
+    names and the node asked as the engine would).  A bad name is a :class:`UsageError`."""
+    if at is None:
+        return Ask("text", now=now)
+    if ":" not in at:
+        if at not in KINDS:
+            raise UsageError(f"--at: {at!r} is not a kind of question ({', '.join(KINDS)}) nor DIALOG:NODE")
+        return Ask(at, now=now, scale="energy" if at == "scale" else None)
+    dialog, node = at.split(":", 1)
+    if dialog not in dset.dialogs:
+        raise UsageError(f"--at: no dialog named {dialog!r} ({', '.join(sorted(dset.dialogs))})")
+    if node not in dset.dialogs[dialog].nodes:
+        raise UsageError(f"--at: no node {node!r} in {dialog} ({', '.join(dset.dialogs[dialog].nodes)})")
+    eng = Engine(dset)
+    state, _ = eng.start(Context(("Alex", "Sam"), now, "understand"), dialog)
+    step = Turn(eng, state)
+    try:
+        eng.enter(step, node)
+    except (KeyError, ValueError) as exc:  # a template that needs what was said before
+        raise UsageError(f"--at: {at} cannot be entered on its own ({exc}); give a kind of question instead") from None
+    return eng.handler(step.state).ask(step, step.node)
 
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:
@@ -119,7 +149,6 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     """The prompts spoken through the configured output device (or ``speaker``).  Without
     a usable output device: one line saying so, and None (the prompts are shown only).
     ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
-    import sys
 
     from .speech.audio import AudioError, SoundDeviceSpeaker, find_device
     from .speech.voice import SpeakingVoice, respell
@@ -243,7 +272,6 @@ class Reloadable:
     config or dialog file keeps the old, working version running and logs one line."""
 
     def __init__(self, config_path, log=None):
-        import sys
 
         from . import config as config_mod
 

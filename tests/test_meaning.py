@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.loader.dialogs import DialogError, load_dir
+from assistant.loader.dialogs import DialogError, load_dir, load_tables
 from assistant.text.meaning import (
     ACTS,
     COMMANDS,
@@ -20,7 +20,6 @@ from assistant.text.meaning import (
     Meaning,
     choose,
     interpret,
-    load_tables,
     resolve_when,
     screen,
     tables_from_data,
@@ -329,11 +328,13 @@ def _raw(name: str) -> Any:
 
 
 def _build(**changes: Any):
-    parts = {name: _raw(name) for name in ("acts", "scales", "safety", "times")}
+    parts = {name: _raw(name) for name in ("acts", "scales", "safety", "times", "understanding")}
     for name, change in changes.items():
         change(parts[name])
     common = yaml.safe_load((DIALOGS / "common.yaml").read_text(encoding="utf-8"))
-    return tables_from_data(parts["acts"], parts["scales"], parts["safety"], parts["times"], common)
+    return tables_from_data(
+        parts["acts"], parts["scales"], parts["safety"], parts["times"], common, understanding=parts["understanding"]
+    )
 
 
 @pytest.mark.parametrize(
