@@ -223,21 +223,8 @@ class Engine:
         chosen = bool(step.state.frames) and self.node(step.state).kind == "menu"  # picked from the menu
         step.update(frames=step.state.frames + (frame,))
         if chosen:
-            self.say_why(step, dialog)
+            say_why(step, dialog, self.menu_ids)
         return dialog.start
-
-    def say_why(self, step: Flow, dialog: Dialog) -> None:
-        """What an exercise is for (its ``why:``), said as it starts the first time this couple
-        chooses it from the menu: once per exercise per couple (memory's ``whys_said``, and
-        tonight's record ``whys``).  An exercise run on its own (``--start``) does not say it."""
-        why = dialog.spec.get("why")
-        if not why or dialog.id not in self.menu_ids:
-            return
-        said = set(step.memory.get("whys_said") or ()) | set(step.state.notes.get("whys[]") or ())
-        if dialog.id in said:
-            return
-        step.say(str(why))
-        step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, {"whys[]": dialog.id})})
 
     def _finish_dialog(self, step: Flow) -> str | None:
         """The current dialog reached its end: next round, return to the caller, or end the session."""
@@ -371,6 +358,20 @@ def mark_once(step: Flow, node: Node) -> None:
     key = node.get("once")
     if key and key not in step.state.once:
         step.update(once=step.state.once + (key,))
+
+
+def say_why(step: Flow, dialog: Dialog, menu_ids: frozenset[str]) -> None:
+    """What an exercise is for (its ``why:``), said as it starts the first time this couple
+    chooses it from the menu: once per exercise per couple (memory's ``whys_said``, and
+    tonight's record ``whys``).  An exercise run on its own (``--start``) does not say it."""
+    why = dialog.spec.get("why")
+    if not why or dialog.id not in menu_ids:
+        return
+    said = set(step.memory.get("whys_said") or ()) | set(step.state.notes.get("whys[]") or ())
+    if dialog.id in said:
+        return
+    step.say(str(why))
+    step.update(notes={**step.state.notes, **records.add_notes(step.state.notes, {"whys[]": dialog.id})})
 
 
 __all__ = ["Engine"]
