@@ -33,8 +33,6 @@ class Engine:
         self.defaults: Mapping[str, Any] = common["defaults"]
         self.recorded: dict[str, frozenset[str]] = {d.id: records.recorded_slots(d) for d in dialogs.dialogs.values()}
         self.render = Renderer(dialogs)
-        self.menu_ids: frozenset[str] = frozenset(d.id for d in dialogs.exercises())
-        """The exercises of the menu: each says its ``why:`` the first time a couple does it."""
         self.tables = None if interpret is not None else dialogs.meaning
         """The meaning layer's tables: answers are read in the context of each question
         (:mod:`.hearing`); None when an ``interpret`` is given or the dialogs have none."""
@@ -217,13 +215,11 @@ class Engine:
     def push(self, step: Flow, dialog_id: str, return_to: str | None) -> str:
         a, b = step.state.session["partners"]
         dialog = self.dialogs.dialogs[dialog_id]
-        frame = Frame(
-            dialog=dialog.id, node=dialog.start, slots={"partner": a, "other": b, "turn": 1}, return_to=return_to
-        )
-        chosen = bool(step.state.frames) and self.node(step.state).kind == "menu"  # picked from the menu
+        slots = {"partner": a, "other": b, "turn": 1}
+        frame = Frame(dialog=dialog.id, node=dialog.start, slots=slots, return_to=return_to)
+        if step.state.frames and self.node(step.state).kind == "menu":  # picked from the menu: its why
+            say_why(step, dialog)
         step.update(frames=step.state.frames + (frame,))
-        if chosen:
-            say_why(step, dialog, self.menu_ids)
         return dialog.start
 
     def _finish_dialog(self, step: Flow) -> str | None:
@@ -360,12 +356,12 @@ def mark_once(step: Flow, node: Node) -> None:
         step.update(once=step.state.once + (key,))
 
 
-def say_why(step: Flow, dialog: Dialog, menu_ids: frozenset[str]) -> None:
+def say_why(step: Flow, dialog: Dialog) -> None:
     """What an exercise is for (its ``why:``), said as it starts the first time this couple
     chooses it from the menu: once per exercise per couple (memory's ``whys_said``, and
     tonight's record ``whys``).  An exercise run on its own (``--start``) does not say it."""
     why = dialog.spec.get("why")
-    if not why or dialog.id not in menu_ids:
+    if not why or dialog not in step.program.exercises():
         return
     said = set(step.memory.get("whys_said") or ()) | set(step.state.notes.get("whys[]") or ())
     if dialog.id in said:
