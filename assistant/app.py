@@ -46,6 +46,8 @@ class CheckIn:
     """None: computed from the journal when the session starts."""
     safety: Mapping[str, str] | None = None
     """Where help is (config.yaml ``safety:``), said after a safety pause."""
+    voices: tuple[str, ...] = ()
+    """The partners whose voiceprints are enrolled (their answers carry who spoke)."""
 
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
@@ -55,7 +57,13 @@ class CheckIn:
             if memory is None:
                 memory = memory_mod.compute(self.journal.records(), self.program, now)
         return self.session.run(
-            self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+            self.partners,
+            self.start,
+            now=now,
+            memory=memory or {},
+            styles=self.styles,
+            safety=self.safety,
+            voices=self.voices,
         )
 
 
@@ -73,19 +81,53 @@ def session(
     start: str | None = None,
     memory: Mapping[str, Any] | None = None,
     styles: Mapping[str, Mapping[str, str]] | None = None,
+    voices: Sequence[str] | None = None,
 ) -> CheckIn:
     """The one place a session is put together (chat, simulate, listen, run): partners,
-    start dialog and styles default to the settings, memory to the journal's."""
+    start dialog and styles default to the settings, memory to the journal's, the enrolled
+    voices to the voiceprints in the data folder."""
+    partners = partners or settings.partners
+    if voices is None:
+        voices = enrolled(settings, partners)
     return CheckIn(
         Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         program,
-        partners or settings.partners,
+        partners,
         start or settings.start,
         styles if styles is not None else settings.styles,
         journal,
         memory,
         settings.safety,
+        tuple(voices),
     )
+
+
+def voiceprints_file(settings: Settings) -> Path:
+    """Where the partners' voiceprints are kept (beside the journal)."""
+    from .voiceprints import path_for
+
+    return path_for(settings.journal_file())
+
+
+def enrolled(settings: Settings, partners: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The partners (config.yaml's unless given) whose voiceprints are kept."""
+    from .voiceprints import load
+
+    prints = load(voiceprints_file(settings))
+    return tuple(p for p in (partners or settings.partners) if p in prints)
+
+
+def attribution(settings: Settings, partners: Sequence[str] | None = None):
+    """Who spoke each utterance: starts an :class:`~assistant.speaker.Attributor` over the
+    enrolled partners' voiceprints; None when nobody is enrolled (everything as before)."""
+    from .speaker import Attributor, encoder
+    from .voiceprints import embeddings, load
+
+    prints = embeddings(load(voiceprints_file(settings)), partners or settings.partners)
+    if not prints:
+        return None
+    model = encoder()
+    return lambda: Attributor(prints, model)
 
 
 def journal_only(settings: Settings) -> Journal:
@@ -161,8 +203,9 @@ def global_commands(settings: Settings, common: Mapping[str, Any] | None = None)
     return {name: [normalise(p) for p in phrases] for name, phrases in common["commands"].items()}
 
 
-def audio_turns(settings: Settings):
-    """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
+def audio_turns(settings: Settings, attribute=None):  # noqa: ANN001
+    """A decoder for ``{"audio": path}`` turns (the microphone's path, with who spoke when
+    ``attribute`` is given); the recogniser loads at the first audio turn."""
     from .audio import AudioError
     from .listener import decode_file
     from .session import TurnError
@@ -171,7 +214,7 @@ def audio_turns(settings: Settings):
 
     def decode(path: str, listen):
         try:
-            return decode_file(path, listen, lazy)
+            return decode_file(path, listen, lazy, attribute)
         except AudioError as exc:
             raise TurnError(f"audio turn: {exc}") from None
 
@@ -216,7 +259,7 @@ def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:
 
     for dialog in dset.dialogs.values():
         for node in dialog.nodes.values():
-            for key in ("say", "brief", "help", "noinput", "nomatch"):
+            for key in ("say", "brief", "help", "noinput", "nomatch", "floor"):
                 add(node.get(key))
             for _, template in handler_for(node.kind).templates(node.body):
                 add(template)

@@ -124,7 +124,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.jsonl:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(encoding="utf-8")  # the protocol is UTF-8 whatever the locale says
-        turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
+        turns = JsonlTurns(
+            sys.stdin,
+            audio=app.audio_turns(settings, app.attribution(settings, partners)) if not args.no_audio else None,
+        )
         sinks = [JsonlSink(sys.stdout)]
     else:
         turns = ConsoleTurns()
@@ -160,7 +163,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     now = scen.now or datetime.now()
     has_audio = any("audio" in t for t in scen.turns)
-    turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
+    voices = scen.voices
+    attribute = app.attribution(settings, voices) if has_audio and voices else None
+    turns = ScriptedTurns(
+        scen.turns, audio=app.audio_turns(settings, attribute) if has_audio else None, where=scen.source
+    )
     says: list[str] = []
     sinks: list[Any] = [lambda e: says.append(e["text"]) if e["type"] == "say" else None]
     if args.log is not None:
@@ -178,6 +185,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         start=start,
         memory=scen.memory,
         styles=scen.styles or None,
+        voices=voices,
     )
     record = checkin.run()
     print(json.dumps(record, indent=2, ensure_ascii=False))
@@ -288,11 +296,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
     cue = app.cues(settings, voice)
+    attribute = app.attribution(settings)
     runner = Runner(
         source.chunks(),
         wake,
         cue=cue,
-        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
+        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue, attribute=attribute),
         session=lambda turns: app.session(
             settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock
         ),
@@ -361,7 +370,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             wake,
             cue=app.cues(live.settings, voice),
             turns=lambda stream: AudioTurns(
-                stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)
+                stream,
+                recogniser,
+                live=True,
+                flush=lambda: current["mic"].flush(),
+                cue=app.cues(live.settings, voice),
+                attribute=app.attribution(live.settings),
             ),
             session=lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
@@ -420,26 +434,51 @@ def cmd_forget(args: argparse.Namespace) -> int:
     journal = app.journal_only(settings)
     cache_dir = settings.voice.cache_dir or default_cache_dir()
     logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
-    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs:
-        print("Nothing to forget: the journal, the prompt cache and the log folder are empty.")
+    prints_file = app.voiceprints_file(settings)
+    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs and not prints_file.exists():
+        print("Nothing to forget: the journal, the prompt cache, the voiceprints and the log folder are empty.")
         return EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("forget: add --yes to erase all history without asking")
         answer = input(
-            f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] "
+            f"Erase every check-in in {journal.path}, the voiceprints, the prompt cache and the logs? "
+            "This cannot be undone. [y/N] "
         )
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept everything.")
             return EXIT_OK
+    from .voiceprints import forget as forget_voices
+
     count = journal.forget()
     prompts = clear_cache(cache_dir)
     for log in logs:
         if log.is_file():
             log.unlink()
+    voices = forget_voices(prints_file)
     print(
-        f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left."
+        f"Erased {count} check-in(s), {voices} voiceprint(s), {prompts} cached prompt(s) and {len(logs)} log file(s). "
+        "Nothing of them is left."
     )
+    return EXIT_OK
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """A partner's voiceprint from recordings (16 kHz mono WAV, 4 s of speech in all)."""
+    from . import enrol
+
+    settings = config_mod.load(args.config)
+    name = " ".join(args.name.split())
+    if not name:
+        raise UsageError("enrol: give the partner's name, as in config.yaml")
+    if name not in settings.partners:
+        print(
+            f"checkin: note: {name} is not one of the partners in config.yaml ({', '.join(settings.partners)}); "
+            "the voiceprint is kept under that name",
+            file=sys.stderr,
+        )
+    done = enrol.enrol_files(app.voiceprints_file(settings), name, args.files)
+    print(f"Enrolled {done.name}: a voiceprint from {done.seconds:.1f} s of speech in {done.path} (no audio kept).")
     return EXIT_OK
 
 
@@ -457,6 +496,37 @@ def _ask(prompt: str) -> str:
         return input(prompt)
     except EOFError:
         raise UsageError("setup: the input ended before every question was answered; nothing was written") from None
+
+
+def _setup_voices(args: argparse.Namespace, path: Path, before: tuple[str, str] | None) -> None:
+    """After the names: voiceprints follow a renamed partner, then (with a microphone) the
+    partners may read three sentences each so their voices are known."""
+    from . import enrol, voiceprints
+
+    settings = config_mod.load(str(path))
+    prints_file = app.voiceprints_file(settings)
+    try:
+        if before is not None:
+            moved = voiceprints.rename(prints_file, dict(zip(before, settings.partners)))
+            for old in moved:
+                print(f"{old}'s voiceprint now belongs to {dict(zip(before, settings.partners))[old]}.")
+    except voiceprints.VoiceprintError as exc:
+        print(f"checkin: {exc}", file=sys.stderr)
+        return
+    if args.skip_devices:
+        return
+
+    def listen():
+        from .audio import MicSource
+
+        return MicSource(settings.audio.input_device).chunks()
+
+    from .audio import AudioError
+
+    try:
+        enrol.setup_voices(settings.partners, prints_file, _ask, lambda line: print(line, flush=True), listen)
+    except AudioError as exc:
+        print(f"checkin: voices not learnt: {exc} (`checkin enrol` works from recordings)", file=sys.stderr)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -488,7 +558,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     text = firstrun.render_config(original, data)
     config_mod.from_yaml(text, str(path))  # what is written must load
     firstrun.write_config(path, text)
-    print(f'Saved to {path}. Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
+    print(f"Saved to {path}.")
+    _setup_voices(args, path, settings.partners if original else None)
+    print('Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
     return EXIT_OK
 
 
@@ -569,7 +641,9 @@ def _add_speech_commands(sub: Any) -> None:
     p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
     p.set_defaults(func=cmd_prepare)
 
-    p = sub.add_parser("forget", help="erase all history, the prompt cache and the default log folder (asks first)")
+    p = sub.add_parser(
+        "forget", help="erase all history, the voiceprints, the prompt cache and the default log folder (asks first)"
+    )
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_forget)
 
@@ -580,6 +654,12 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
     p.set_defaults(func=cmd_setup)
 
+    p = sub.add_parser(
+        "enrol", help="keep a partner's voiceprint from recordings (16 kHz mono WAV, 4 s of speech in all)"
+    )
+    p.add_argument("name", help="the partner's name, as in config.yaml")
+    p.add_argument("files", nargs="+", metavar="FILE.wav", help="recordings of that partner alone")
+    p.set_defaults(func=cmd_enrol)
     p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
     p.set_defaults(func=cmd_doctor)
 

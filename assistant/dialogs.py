@@ -215,6 +215,7 @@ NODE_FIELDS: dict[str, Any] = {
     "next": _target,
     "skip": _target,
     "who": {"enum": ["partner", "other", "both"]},
+    "floor": _text,
     "timeouts": _timeouts,
 }
 """What every node may have; each node type adds its own key (:func:`node_schema`)."""
@@ -376,6 +377,9 @@ REQUIRED_MESSAGES = (
     "safety_go_on",
     # a second room while a check-in runs (house.py)
     "busy_elsewhere",
+    # who spoke, when the voices are enrolled (engine/voices.py)
+    "not_your_yes",
+    "whose_yes",
 )
 """Every ``dialogs/common.yaml`` message the Python speaks: each must be there when the
 dialogs load (``checkin validate``, ``checkin doctor``), so a missing one is a one-line error,

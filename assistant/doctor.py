@@ -69,6 +69,32 @@ def safety_check(settings: Settings) -> Check:
     return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
 
 
+def voices_check(settings: Settings) -> Check:
+    """Whose voiceprint is kept (who spoke is known only for enrolled partners); a warning
+    when nobody is, since everything works without them."""
+    from .voiceprints import load, path_for, status
+
+    path = path_for(settings.journal_file())
+    try:
+        prints = load(path)
+        line = status(path, settings.partners)
+        if path.exists() and path.stat().st_mode & 0o077:
+            raise PermissionError(f"{path} is readable by others")
+    except Exception as exc:  # a damaged or exposed file is reported, never fatal
+        return Check("voices", False, one_line(exc), "run `checkin forget` or `checkin enrol NAME FILE.wav` again")
+    enrolled = [p for p in settings.partners if p in prints]
+    if len(enrolled) == len(settings.partners):
+        return Check("voices", True, line + ": who spoke is known")
+    return Check(
+        "voices",
+        False,
+        line,
+        "run `checkin setup` (each partner reads three sentences) or `checkin enrol NAME FILE.wav`; "
+        "without voiceprints Check-in cannot tell your voices apart",
+        warning=True,
+    )
+
+
 def run_checks(settings: Settings) -> Iterator[Check]:
     def dialogs() -> str:
         from .dialogs import load_dir
@@ -121,6 +147,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{path} (private, keep: {settings.journal.keep})"
 
     yield _guard("journal", "chmod 700 the journal folder, or set journal.path in config.yaml", journal)
+    yield voices_check(settings)
 
     def disk() -> str:
         free = shutil.disk_usage(settings.journal_file().parent).free

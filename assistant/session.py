@@ -210,6 +210,7 @@ class Session:
         session_id: str | None = None,
         styles: Mapping[str, Mapping[str, str]] | None = None,
         safety: Mapping[str, str] | None = None,
+        voices: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
         context = Context(
@@ -219,6 +220,7 @@ class Session:
             memory=memory or {},
             styles=styles or {},
             safety=safety or {},
+            voices=tuple(voices),
         )
         self.forgotten = False
         self._off_record(False)

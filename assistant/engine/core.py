@@ -10,7 +10,7 @@ from typing import Any
 from .. import matching
 from ..dialogs import END, Dialog, DialogSet, Node
 from ..events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
-from . import endings, hearing, listening, privacy, records
+from . import endings, hearing, listening, privacy, records, voices
 from .nodes import NodeType, handler_for
 from .render import TERSE_ANSWERS, Renderer, Vars, fill
 from .state import Context, Frame, Interpreter, State, plain_answer
@@ -52,6 +52,7 @@ class Engine:
             "memory": dict(context.memory),
             "styles": {k: dict(v) for k, v in context.styles.items()},
             "safety": dict(context.safety),
+            "voices": [name for name in context.voices if name in (a, b)],
         }
         first = self.dialogs.dialogs[dialog]
         frame = Frame(dialog=dialog, node=first.start, slots={"partner": a, "other": b, "turn": 1})
@@ -70,7 +71,7 @@ class Engine:
             self._count_speaking(step, event)
             step.update(quiet_s=0.0)
             self._count_words(step, event)
-            hearing.on_heard(self, step, hearing.interpret(self, step, event))
+            hearing.on_heard(self, step, hearing.interpret(self, step, event), event)
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
@@ -159,10 +160,17 @@ class Engine:
         return f"{state.frame.dialog}/{state.frame.node}" if state.frames else "session"
 
     def _count_speaking(self, step: Turn, event: Heard) -> None:
+        """Seconds spoken per partner: by voice when the utterance was attributed, else for
+        whom the question asked (split between both for a question to both)."""
         if not event.seconds or not step.state.frames:
             return
+        by_voice = voices.speaker_of(step, event)
         who = step.node.get("who", "partner")
-        names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
+        names: list[Any]
+        if by_voice is not None:
+            names = [by_voice]
+        else:
+            names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
         speaking = dict(step.state.speaking)
         for name in names:
             if name:

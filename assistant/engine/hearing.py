@@ -15,7 +15,7 @@ from .. import matching
 from ..events import Heard
 from ..meaning import COMMANDS, DISTRESS, Ask
 from ..meaning import interpret as read
-from . import commands, privacy, safety
+from . import commands, privacy, safety, voices
 from .state import Answer
 
 if TYPE_CHECKING:
@@ -41,9 +41,11 @@ def interpret(engine: Engine, step: Turn, event: Heard) -> Answer:
     return Answer(meaning.act, event.text, meaning.content or "", event.confidence, meaning)
 
 
-def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
+def on_heard(engine: Engine, step: Turn, answer: Answer, event: Heard | None = None) -> None:
+    """Act on an answer; ``event`` (the utterance, with who spoke when attributed) lets a yes
+    count only in the voice it was asked of and the floor holder keep the floor (:mod:`.voices`)."""
     if answer.meaning is None:
-        _plain(engine, step, answer)
+        _plain(engine, step, answer, event)
         return
     act = answer.act
     if act == DISTRESS:
@@ -64,11 +66,18 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
     elif act in COMMANDS or act == "decline":
         commands.run(engine, step, COMMAND_OF.get(act, act))
     else:
-        step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
-        engine.handler(step.state).on_answer(step, step.node, answer)
+        _answer(engine, step, answer, event)
 
 
-def _plain(engine: Engine, step: Turn, answer: Answer) -> None:
+def _answer(engine: Engine, step: Turn, answer: Answer, event: Heard | None) -> None:
+    """The node gets the answer, unless it is in a voice that does not count here."""
+    if voices.hold_floor(engine, step, event) or voices.hold_yes(engine, step, answer, event):
+        return
+    step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
+    engine.handler(step.state).on_answer(step, step.node, answer)
+
+
+def _plain(engine: Engine, step: Turn, answer: Answer, event: Heard | None = None) -> None:
     """Without a meaning layer: commands matched on the words, options competing."""
     if step.state.paused:
         command = matching.best_match(answer.text, {k: engine.commands[k] for k in ("resume", "stop")})
@@ -89,6 +98,8 @@ def _plain(engine: Engine, step: Turn, answer: Answer) -> None:
         if found:
             commands.run(engine, step, found.label)
             return
+    if voices.hold_floor(engine, step, event) or voices.hold_yes(engine, step, answer, event):
+        return
     engine.handler(step.state).on_answer(step, step.node, answer)
 
 

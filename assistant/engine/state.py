@@ -22,6 +22,8 @@ class Context:
     """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
     safety: Mapping[str, str] = field(default_factory=dict)
     """Where help is (config.yaml ``safety:``): ``country``, ``helpline``, ``emergency``."""
+    voices: tuple[str, ...] = ()
+    """The partners whose voiceprints are enrolled: their answers say who spoke (``Heard.speaker``)."""
 
 
 @dataclass(frozen=True)
