@@ -106,6 +106,10 @@ class Turn:
     overrun_ms: float = 0.0
     """Decoding begun in the trailing silence still running at the endpoint (live audio)."""
     final_decode_ms: float = 0.0
+    speaker_ms: float = 0.0
+    """Who spoke: the attribution left after the endpoint (the last, partial window)."""
+    speaker_total_ms: float = 0.0
+    """All the turn's attribution work, most of it while the person spoke."""
     engine_ms: float = 0.0
     render_ms: float = 0.0
     output_ms: float = 0.0
@@ -114,7 +118,9 @@ class Turn:
 
     @property
     def processing_ms(self) -> float:
-        return self.overrun_ms + self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
+        return (
+            self.overrun_ms + self.final_decode_ms + self.speaker_ms + self.engine_ms + self.render_ms + self.output_ms
+        )
 
     @property
     def latency_ms(self) -> float:
@@ -125,7 +131,15 @@ class BenchTurns:
     """A turn source that answers each ``Listen`` with the next clip, through the real
     endpointer and recogniser, and notes where the time went."""
 
-    def __init__(self, answers: Sequence[str], speak: Callable[[str], bytes], recogniser: Any, naive: bool):
+    def __init__(
+        self,
+        answers: Sequence[str],
+        speak: Callable[[str], bytes],
+        recogniser: Any,
+        naive: bool,
+        attribute: Callable[[], Any] | None = None,
+    ):
+        self.attribute = attribute
         self.answers = list(answers)
         self.speak = speak
         self.recogniser = recogniser
@@ -141,7 +155,14 @@ class BenchTurns:
         pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(
-            chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive
+            chunks(pcm),
+            listen,
+            self.recogniser,
+            self.vad,
+            timing,
+            gate=not self.naive,
+            use_grammar=not self.naive,
+            attribute=self.attribute,
         )
         kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # Whisper's words outside the grammar
         turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
@@ -149,6 +170,8 @@ class BenchTurns:
             turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
         turn.overrun_ms = timing.overrun_s * 1000
+        turn.speaker_ms = timing.speaker_final_s * 1000
+        turn.speaker_total_ms = timing.speaker_s * 1000
         self.pending = turn
         return event
 
@@ -205,8 +228,10 @@ def run_sessions(
     naive: bool,
     sessions: int,
     cache_dir: Path,
+    attribute: Callable[[], Any] | None = None,
 ) -> list[Turn]:
-    """Complete voice check-ins; returns every turn's figures."""
+    """Complete voice check-ins; returns every turn's figures (with who spoke each answer
+    when ``attribute`` is given: both partners enrolled)."""
     from .tts import PromptCache, Pyttsx3Synth
 
     dset = app.dialogs(settings)
@@ -218,11 +243,38 @@ def run_sessions(
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
     for i in range(sessions):
-        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive)
+        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive, attribute)
         session = Session(TimedEngine(engine, turns), turns, voice=TimedVoice(synth, turns))  # type: ignore[arg-type]
         session.run(settings.partners, "check-in")
         turns_all += turns.turns
     return turns_all
+
+
+ENROL_SENTENCES = (
+    "We sit down together at the end of the day.",
+    "I would like to hear how your week has really been.",
+    "Thank you for listening to me when things are hard.",
+)
+
+
+def bench_voiceprints(speak: Callable[[str], bytes]) -> list[tuple[Any, float]]:
+    """Two voiceprints: the bench's answering voice, and a second voice (espeak-ng, lower)."""
+    from .enrol import speech_of
+    from .speaker import voiceprint
+    from .synthetic import espeak_pcm
+
+    first = [speech_of(speak(t)) for t in ENROL_SENTENCES]
+    second = [speech_of(espeak_pcm(t, "en-gb", 150, pitch=20)) for t in ENROL_SENTENCES]
+    return [voiceprint(first), voiceprint(second)]
+
+
+def bench_attribution(settings: config_mod.Settings, speak: Callable[[str], bytes]) -> Callable[[], Any]:
+    from .speaker import Attributor, encoder
+
+    (a, _), (b, _) = bench_voiceprints(speak)
+    prints = dict(zip(settings.partners, (a, b)))
+    model = encoder()
+    return lambda: Attributor(prints, model)
 
 
 def wake_turns(
@@ -403,6 +455,10 @@ def session_peak_rss(speak: Callable[[str], bytes]) -> dict[str, Any]:
     )
     wav = workdir / "evening.wav"
     one_session_recording(wav, cfg, workdir, speak)
+    from .voiceprints import path_for, put
+
+    for name, (vec, seconds) in zip(("Maya", "Sam"), bench_voiceprints(speak)):
+        put(path_for(workdir / "j.sqlite3"), name, vec, seconds)  # who spoke is attributed in this check-in too
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "listen", str(wav), "--config", str(cfg), "--now", NOW],
         stdout=subprocess.PIPE,
@@ -500,6 +556,8 @@ def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
             "endpoint_wait_ms",
             "overrun_ms",
             "final_decode_ms",
+            "speaker_ms",
+            "speaker_total_ms",
             "engine_ms",
             "render_ms",
             "output_ms",
@@ -536,8 +594,12 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
     recogniser = app.recogniser(settings)
+    say("voiceprints for both partners (who spoke is attributed in the optimised check-ins)")
+    attribute = bench_attribution(settings, speak)
     say(f"{sessions} voice check-in(s), optimised")
-    optimised = run_sessions(settings, recogniser, speak, naive=False, sessions=sessions, cache_dir=cache)
+    optimised = run_sessions(
+        settings, recogniser, speak, naive=False, sessions=sessions, cache_dir=cache, attribute=attribute
+    )
     say(f"{sessions} voice check-in(s), naive")
     naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
     say("wake turns")
@@ -594,6 +656,9 @@ def headline(report: Report) -> dict[str, Any]:
         "processing_after_endpoint_ms_median": opt.get("processing_ms", {}).get("median"),
         "choice_fallback_latency_ms_median": oog.get("latency_ms", {}).get("median"),
         "free_processing_after_endpoint_ms_median": capture.get("processing_ms", {}).get("median"),
+        "speaker_after_endpoint_ms_median": opt.get("speaker_ms", {}).get("median"),
+        "speaker_after_endpoint_ms_p95": opt.get("speaker_ms", {}).get("p95"),
+        "speaker_while_speaking_ms_median": opt.get("speaker_total_ms", {}).get("median"),
         "wer_clean": wer.get("wer_clean"),
         "wer_10db": wer.get("wer_10db"),
         "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
@@ -624,6 +689,10 @@ def table(report: Report) -> str:
             )
     h = headline(report)
     lines.append(f"naive / optimised choice-turn latency: {h['naive_ratio']}x")
+    lines.append(
+        f"who spoke (both partners enrolled): {h['speaker_after_endpoint_ms_median']} ms median after the endpoint"
+        f" (p95 {h['speaker_after_endpoint_ms_p95']}), {h['speaker_while_speaking_ms_median']} ms a turn in all"
+    )
     lines.append("")
     lines.append("Recognisers (command clips): real-time factor (median) and accuracy")
     for name, modes in report.recognisers.items():

@@ -183,6 +183,8 @@ class Engine:
         if who == "both" or step.state.paused or self.mode(step) != "capture":
             return
         name = step.slots.get(who)
+        if name and voices.speaker_of(step, event) not in (None, name):
+            return  # someone else spoke: not the asked partner's answer
         if name:
             counts = dict(step.state.answer_words)
             counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
