@@ -91,6 +91,7 @@ class Turn:
         self.attribute = attribute
         self.attribution: Attributor | None = None
         self.speaker_s = 0.0
+        self._speaker_prepared_for: float | None = None
         self.recogniser = recogniser
         self.clock = clock or time.perf_counter
         self.gate = gate
@@ -147,6 +148,8 @@ class Turn:
         if pause == 0.0:
             self._looked = False
             return False
+        if self.attribution is not None and pause + 1e-9 >= PRE_LOOK_S:
+            self._prepare_speaker(end)
         if self.early is not None and not self._looked and pause + 1e-9 >= self.early:
             self._looked = True  # one look per pause
             self._settle_if_speculated()
@@ -155,6 +158,19 @@ class Turn:
                 return True
         self._maybe_speculate(pause, end)
         return False
+
+    def _prepare_speaker(self, at: float) -> None:
+        """In the trailing silence: encode the last partial window now, so that the endpoint
+        finds who spoke already worked out (kept unless speech resumes)."""
+        assert self.attribution is not None
+        if self._speaker_prepared_for == self.endpointer.last_voiced_end:
+            return  # once a pause
+        self._speaker_prepared_for = self.endpointer.last_voiced_end
+        t0 = self.clock()
+        self.attribution.prepare()
+        spent = self.clock() - t0
+        self.speaker_s += spent
+        self._busy_until = max(self._busy_until, at) + spent
 
     def _complete_phrase(self, at: float) -> bool:
         peek = getattr(self.utterance, "peek", None)

@@ -288,6 +288,8 @@ class Attributor:
         self._n_voiced = 0
         self._peak = 0.0
         self._next_window = 0
+        self._prepared: tuple[int, list[tuple[np.ndarray, int]]] | None = None
+        self._finished = False
         self._embeds: list[np.ndarray] = []
         self._weights: list[int] = []
         self.encode_s = 0.0
@@ -320,18 +322,26 @@ class Attributor:
     def voiced_s(self) -> float:
         return self._n_voiced * HOP / RATE
 
-    def _encode_ready(self, final: bool = False) -> None:
+    def _encode_ready(self) -> None:
         starts: list[int] = []
         while self._next_window + WINDOW <= self._n_voiced:
             starts.append(self._next_window)
             self._next_window += STEP
-        if final and (not self._embeds and not starts) and self._n_voiced:
-            starts.append(self._next_window)  # the only window: padded with silence
-        elif final and self._n_voiced - self._next_window >= MIN_COVERAGE * WINDOW:
-            starts.append(self._next_window)
-            self._next_window += STEP
+        self._commit(self._encode(starts))
+
+    def _final_starts(self) -> list[int]:
+        """The last, partial window (or the only one of a short answer), when there is one."""
+        if not self._n_voiced or self._finished:
+            return []
+        if not self._embeds and self._next_window == 0:
+            return [0]  # the only window: padded with silence
+        if self._n_voiced - self._next_window >= MIN_COVERAGE * WINDOW:
+            return [self._next_window]
+        return []
+
+    def _encode(self, starts: list[int]) -> list[tuple[np.ndarray, int]]:
         if not starts:
-            return
+            return []
         frames = np.stack(self._voiced) if self._voiced else np.zeros((0, N_MELS), np.float32)
         mean_square = np.asarray(self._voiced_ms)
         batch = np.zeros((len(starts), WINDOW, N_MELS), dtype=np.float32)
@@ -341,10 +351,28 @@ class Attributor:
             n = window.shape[0]
             batch[k, :n] = window * _gain(mean_square[s : s + n])
             weights.append(min(STEP, n))
-        embeds = self.model.embed_windows(batch)
-        for emb, w in zip(embeds, weights):
+        return list(zip(self.model.embed_windows(batch), weights))
+
+    def _commit(self, windows: list[tuple[np.ndarray, int]]) -> None:
+        for emb, w in windows:
             self._embeds.append(emb)
             self._weights.append(w)
+
+    def prepare(self) -> None:
+        """Encode the last, partial window now (in the trailing silence, before the endpoint):
+        :meth:`finish` keeps it unless voiced audio came since."""
+        if self._prepared is None or self._prepared[0] != self._n_voiced:
+            self._prepared = (self._n_voiced, self._encode(self._final_starts()))
+
+    def finish(self) -> None:
+        """Encode what is left (the last, partial window), once."""
+        if self._finished:
+            return
+        if self._prepared is not None and self._prepared[0] == self._n_voiced:
+            self._commit(self._prepared[1])
+        else:
+            self._commit(self._encode(self._final_starts()))
+        self._finished = True
 
     def embedding(self) -> np.ndarray | None:
         """The utterance's embedding so far (normed mean of its windows), or None."""
@@ -352,10 +380,6 @@ class Attributor:
             return None
         mean = np.mean(self._embeds, axis=0)
         return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
-
-    def finish(self) -> None:
-        """Encode what is left (the last, partial window)."""
-        self._encode_ready(final=True)
 
     def result(self) -> Decision:
         self.finish()

@@ -20,7 +20,6 @@ not sure), and with the shared noise mixed into the test pieces at ``--noise-db`
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import sys
