@@ -515,17 +515,29 @@ def _setup_voices(args: argparse.Namespace, path: Path, before: tuple[str, str] 
         return
     if args.skip_devices:
         return
-
-    def listen():
-        from .audio import MicSource
-
-        return MicSource(settings.audio.input_device).chunks()
-
-    from .audio import AudioError
+    from .audio import AudioError, MicSource, find_device
 
     try:
-        enrol.setup_voices(settings.partners, prints_file, _ask, lambda line: print(line, flush=True), listen)
+        find_device(settings.audio.input_device, "input")
     except AudioError as exc:
+        print(f"Voices not learnt: no microphone ({exc}); `checkin enrol NAME FILE.wav` works from recordings.")
+        return
+
+    def ask(question: str) -> str:
+        try:
+            return input(question)
+        except EOFError:
+            return ""
+
+    try:
+        enrol.setup_voices(
+            settings.partners,
+            prints_file,
+            ask,
+            lambda line: print(line, flush=True),
+            lambda: MicSource(settings.audio.input_device).chunks(),
+        )
+    except (AudioError, voiceprints.VoiceprintError) as exc:
         print(f"checkin: voices not learnt: {exc} (`checkin enrol` works from recordings)", file=sys.stderr)
 
 

@@ -307,3 +307,24 @@ def test_two_real_voices_the_wrong_partners_yes_never_starts_a_hug(setup):
     at = says.index("I'd like to hear that from Kim.")
     assert "Rob, is that okay for you?" in says[at:]
     assert any("Come close" in s for s in says[at:])
+
+
+def test_renaming_a_partner_in_setup_carries_the_voiceprint_over(setup):
+    config, env, tmp = setup
+    prints = tmp / "j" / voiceprints.FILE_NAME
+    voiceprints.put(prints, "Kim", np.ones(256, np.float32), 5.0)
+    voiceprints.put(prints, "Rob", -np.ones(256, np.float32), 5.0)
+    answers = ["Kimberly", "", "", "", "uk", "", "", ""]  # a new first name, a country; the rest kept
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "setup", "--config", str(config), "--skip-devices"],
+        input="".join(a + "\n" for a in answers),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Kim's voiceprint now belongs to Kimberly." in result.stdout
+    kept = voiceprints.load(prints)
+    assert set(kept) == {"Kimberly", "Rob"} and cos(kept["Kimberly"].embedding, np.ones(256)) > 0.9999
