@@ -21,14 +21,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..events import Heard
-from .nodes.choice import pick
 from .state import Answer
 
 if TYPE_CHECKING:
     from .core import Engine
     from .step import Turn
-
-NOT_A_YES = ("deny", "unsure", "dont_know", "you_pick", "nothing", "decline")
 
 
 def enrolled(step: Turn) -> tuple[str, ...]:
@@ -37,29 +34,14 @@ def enrolled(step: Turn) -> tuple[str, ...]:
 
 def addressee(engine: Engine, step: Turn) -> str | None:
     """The one partner the current question asks by name, or None (both, or nobody)."""
-    node = step.node
-    if node.kind == "consent":
-        return str(step.state.session["partners"][int(step.sub.get("asked", 0))])
-    who = node.get("who")
-    if who in ("partner", "other"):
-        name = step.slots.get(who)
-        return str(name) if name else None
-    return None
+    return engine.handler(step.state).addressee(step, step.node)
 
 
 def _is_yes(engine: Engine, step: Turn, answer: Answer) -> bool:
-    """The answer is a yes to a yes/no question (a consent, or a choice with a "yes" option)."""
-    node = step.node
-    if answer.act in NOT_A_YES or answer.content == "no":
+    """The answer is a yes to a yes/no question (the node type says: a consent, a confirmation)."""
+    if answer.content == "no":
         return False
-    if node.kind == "consent":
-        return answer.act == "affirm" or answer.content == "yes"
-    if node.kind != "choice":
-        return False
-    options = engine.options(step)
-    if "yes" not in options:
-        return False
-    return answer.act == "affirm" or pick(step, answer, options) == "yes"
+    return engine.handler(step.state).is_yes(step, step.node, answer)
 
 
 def hold_yes(engine: Engine, step: Turn, answer: Answer, event: Heard | None) -> bool:
