@@ -9,13 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import memory as memory_mod
-from .asr.roles import RoleRecogniser
 from .config import Settings
-from .dialogs import DialogSet, load_dir
-from .engine import Engine
-from .journal import Journal
-from .session import Session, Sink, TurnSource, Voice
+from .engine import Context, Engine
+from .engine.step import Turn
+from .formats.errors import UsageError
+from .home.session import Session, Sink, TurnSource, Voice
+from .loader.dialogs import DialogSet, load_dir
+from .speech.asr.roles import RoleRecogniser
+from .store import memory as memory_mod
+from .store.journal import Journal
+from .text.meaning import KINDS, Ask
 
 
 def dialogs(settings: Settings) -> DialogSet:
@@ -24,6 +27,31 @@ def dialogs(settings: Settings) -> DialogSet:
 
 def engine(dset: DialogSet) -> Engine:
     return Engine(dset)
+
+
+def ask_at(dset: DialogSet, at: str | None, now: datetime) -> Ask:
+    """The question an answer is read at, for ``checkin understand --at``: a kind of question
+    (``yes_no``, ``touch``...) or ``DIALOG:NODE`` (the dialog is started there with placeholder
+    names and the node asked as the engine would).  A bad name is a :class:`UsageError`."""
+    if at is None:
+        return Ask("text", now=now)
+    if ":" not in at:
+        if at not in KINDS:
+            raise UsageError(f"--at: {at!r} is not a kind of question ({', '.join(KINDS)}) nor DIALOG:NODE")
+        return Ask(at, now=now, scale="energy" if at == "scale" else None)
+    dialog, node = at.split(":", 1)
+    if dialog not in dset.dialogs:
+        raise UsageError(f"--at: no dialog named {dialog!r} ({', '.join(sorted(dset.dialogs))})")
+    if node not in dset.dialogs[dialog].nodes:
+        raise UsageError(f"--at: no node {node!r} in {dialog} ({', '.join(dset.dialogs[dialog].nodes)})")
+    eng = Engine(dset)
+    state, _ = eng.start(Context(("Alex", "Sam"), now, "understand"), dialog)
+    step = Turn(eng, state)
+    try:
+        eng.enter(step, node)
+    except (KeyError, ValueError) as exc:  # a template that needs what was said before
+        raise UsageError(f"--at: {at} cannot be entered on its own ({exc}); give a kind of question instead") from None
+    return eng.handler(step.state).ask(step, step.node)
 
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:
@@ -104,24 +132,24 @@ def session(
 
 def voiceprints_file(settings: Settings) -> Path:
     """Where the partners' voiceprints are kept (beside the journal)."""
-    from .voiceprints import path_for
+    from .store.voiceprints import path_for
 
     return path_for(settings.journal_file())
 
 
 def enrolled(settings: Settings, partners: Sequence[str] | None = None) -> tuple[str, ...]:
     """The partners (config.yaml's unless given) whose voiceprints are kept."""
-    from .voiceprints import load
+    from .store.voiceprints import load
 
     prints = load(voiceprints_file(settings))
     return tuple(p for p in (partners or settings.partners) if p in prints)
 
 
 def attribution(settings: Settings, partners: Sequence[str] | None = None):
-    """Who spoke each utterance: starts an :class:`~assistant.speaker.Attributor` over the
+    """Who spoke each utterance: starts an :class:`~assistant.speech.speaker.Attributor` over the
     enrolled partners' voiceprints; None when nobody is enrolled (everything as before)."""
-    from .speaker import Attributor, encoder
-    from .voiceprints import embeddings, load
+    from .speech.speaker import Attributor, encoder
+    from .store.voiceprints import embeddings, load
 
     prints = embeddings(load(voiceprints_file(settings)), partners or settings.partners)
     if not prints:
@@ -138,13 +166,13 @@ def journal_only(settings: Settings) -> Journal:
 
 def raw_synth(settings: Settings):
     """The configured voice without the cache: espeak-ng through pyttsx3 (the default), or
-    Piper (``tts.engine: piper``; :class:`~assistant.piper_voice.VoiceUnavailable`, exit 2,
+    Piper (``tts.engine: piper``; :class:`~assistant.speech.piper_voice.VoiceUnavailable`, exit 2,
     when piper-tts or the voice file is missing or broken)."""
     if settings.voice.engine == "piper":
-        from .piper_voice import PiperSynth
+        from .speech.piper_voice import PiperSynth
 
         return PiperSynth(settings.voice.piper_voice, settings.voice.rate, settings.voice.volume)
-    from .tts import Pyttsx3Synth
+    from .speech.tts import Pyttsx3Synth
 
     return Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
 
@@ -152,7 +180,7 @@ def raw_synth(settings: Settings):
 def synth(settings: Settings, static: Iterable[str] = ()):
     """The configured voice behind the on-disk prompt cache, which stores only ``static``
     prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
-    from .tts import PromptCache
+    from .speech.tts import PromptCache
 
     return PromptCache(raw_synth(settings), settings.voice.cache_dir, static=static)
 
@@ -163,8 +191,8 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
     import sys
 
-    from .audio import AudioError, SoundDeviceSpeaker, find_device
-    from .voice import SpeakingVoice, respell
+    from .speech.audio import AudioError, SoundDeviceSpeaker, find_device
+    from .speech.voice import SpeakingVoice, respell
 
     if speaker is None:
         try:
@@ -184,9 +212,9 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
     answer would each wait for a model: 0.4 s and 0.26 s here).  A Vosk model that is
     missing is an error now, not at the first turn; ``check()`` loads all.
     ``common``: the loaded dialogs' common.yaml (read from the dialogs folder when not given)."""
-    from .asr import registry
-    from .asr.base import RecogniserError
-    from .asr.vosk import looks_like_vosk_model
+    from .speech.asr import registry
+    from .speech.asr.base import RecogniserError
+    from .speech.asr.vosk import looks_like_vosk_model
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
@@ -204,8 +232,8 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
 def global_commands(settings: Settings, common: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
     """The global commands of the dialogs' common.yaml: their phrases normalised as answers are."""
-    from .dialogs import load_file
-    from .matching import normalise
+    from .loader.dialogs import load_file
+    from .text.matching import normalise
 
     if common is None:
         common = load_file(settings.dialogs / "common.yaml", "common")
@@ -215,9 +243,9 @@ def global_commands(settings: Settings, common: Mapping[str, Any] | None = None)
 def audio_turns(settings: Settings, attribute=None):  # noqa: ANN001
     """A decoder for ``{"audio": path}`` turns (the microphone's path, with who spoke when
     ``attribute`` is given); the recogniser loads at the first audio turn."""
-    from .audio import AudioError
-    from .listener import decode_file
-    from .session import TurnError
+    from .home.session import TurnError
+    from .speech.audio import AudioError
+    from .speech.listener import decode_file
 
     lazy = recogniser(settings)
 
@@ -234,7 +262,7 @@ def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
     """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
     the cheap detector proposes every segment whose grammar path says the phrase; Whisper confirms (loaded at the first
     candidate when no turn has loaded it yet)."""
-    from .wake import PROPOSE, WakeDetector, whisper_confirm
+    from .speech.wake import PROPOSE, WakeDetector, whisper_confirm
 
     if recogniser is None or "whisper" not in settings.asr.roles():
         return WakeDetector(phrases=settings.wake.phrases)
@@ -246,7 +274,7 @@ def cues(settings: Settings, voice):
     """The listening cues on the voice's speaker, or None (no speaker, or ``audio.cues: false``)."""
     if voice is None or not settings.audio.cues:
         return None
-    from .cues import Cues
+    from .speech.cues import Cues
 
     return Cues(voice.speaker)
 
@@ -298,7 +326,7 @@ class Reloadable:
         self.engine = engine(self.dialogs)
 
     def reload(self) -> bool:
-        from .errors import CheckinError
+        from .formats.errors import CheckinError
 
         try:
             settings = self._config_mod.load(self.config_path)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .asr.registry import AsrOptions, names
-from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .loader.dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .speech.asr.registry import AsrOptions, names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
@@ -148,12 +148,12 @@ class JournalSettings:
 
 @dataclass(frozen=True)
 class AsrSettings:
-    """Which recogniser has which role (names from :mod:`assistant.asr.registry`)."""
+    """Which recogniser has which role (names from :mod:`assistant.speech.asr.registry`)."""
 
     choices: str = "pocketsphinx"
     """Choices: a grammar fast path (or any recogniser)."""
     fallback: str | None = "whisper"
-    """Hears every choice too and decides (:class:`~assistant.asr.roles.FallbackUtterance`);
+    """Hears every choice too and decides (:class:`~assistant.speech.asr.roles.FallbackUtterance`);
     None: the fast path's answer stands."""
     free: str = "whisper"
     """Free answers (reasons, statements, paraphrases)."""
@@ -323,7 +323,7 @@ def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, An
     """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
         return {}
-    from .wyoming_link import SatelliteError, parse_address
+    from .home.satellites import SatelliteError, parse_address
 
     uris: list[str] = []
     names: dict[str, str] = {}

@@ -11,7 +11,7 @@ Protocol (issue 21), on the shared recordings (``../shared/speech`` or ``$CHECKI
   speaker's other words joined, test on each one-word clip.
 
 Every ordered pair of speakers (A speaks, A and B enrolled) counts each of A's test pieces
-as right (A), wrong (B) or not sure (None), through :class:`assistant.speaker.Attributor`
+as right (A), wrong (B) or not sure (None), through :class:`assistant.speech.speaker.Attributor`
 (the run-time path: the same quiet-frame gate, 1.6 s windows and decision).  Also with one
 partner enrolled (A's piece against A alone: right or not sure; against B alone: wrong or
 not sure), and with the shared noise mixed into the test pieces at ``--noise-db`` SNR.
@@ -34,8 +34,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import speaker  # noqa: E402
-from assistant.audio import read_wav  # noqa: E402
+from assistant.speech import speaker  # noqa: E402
+from assistant.speech.audio import read_wav  # noqa: E402
 
 RATE = 16000
 

@@ -32,7 +32,7 @@ Exit codes:
 Every failure is reported as a single line on stderr, without a traceback.
 
 Only the standard library (urllib) is used for HTTP, plus ``tqdm`` for the
-progress bar; the checksum helpers are Check-in's own (``assistant.asr.whisper``), so the
+progress bar; the checksum helpers are Check-in's own (``assistant.speech.asr.whisper``), so the
 script runs from the project's environment.  The functions below (``download``, ``verify``, ``unpack``,
 ``main``) are importable so tests can call them directly.
 """
@@ -59,8 +59,8 @@ from typing import Optional
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, installed or not
-from assistant.asr.whisper import read_sums, sha256_of  # noqa: E402  one home for the model checksums
-from assistant.errors import one_line  # noqa: E402
+from assistant.formats.errors import one_line  # noqa: E402
+from assistant.speech.asr.whisper import read_sums, sha256_of  # noqa: E402  one home for the model checksums
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"

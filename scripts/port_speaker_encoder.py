@@ -9,7 +9,7 @@ without torch: the pickle's tensors are rebuilt as numpy arrays from the raw sto
 follow it.  Keeps the 3-layer LSTM and the projection (the two LSTM biases summed, as the
 run-time cell adds them anyway) as float32, and the similarity scale the model was trained
 with; writes the Apache-2.0 notice beside the arrays.  The run-time code is
-:mod:`assistant.speaker` (numpy only).
+:mod:`assistant.speech.speaker` (numpy only).
 """
 
 from __future__ import annotations

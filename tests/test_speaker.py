@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from speaker_signal import voice_like
 
-from assistant import enrol, speaker, voiceprints
+from assistant.cli import enrol
+from assistant.speech import speaker
+from assistant.store import voiceprints
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((Path(__file__).parent / "data" / "speaker_reference.json").read_text())
@@ -223,7 +225,7 @@ def test_setup_reads_three_sentences_per_partner_with_consent(tmp_path):
 
     def listen():
         pcm = np.concatenate([np.zeros(8000, np.int16), next(takes), np.zeros(24000, np.int16)])
-        from assistant.audio import chunks
+        from assistant.speech.audio import chunks
 
         return iter(chunks(pcm.tobytes()))
 
@@ -245,7 +247,7 @@ pytestmark_speech = pytest.mark.skipif(not (SHARED / "no-wake").is_dir(), reason
 @pytestmark_speech
 def test_real_speakers_are_told_apart():
     clips = sorted((SHARED / "no-wake").glob("resemblyzer_librispeech*.wav"))[:6]
-    from assistant.audio import read_wav
+    from assistant.speech.audio import read_wav
 
     audio = [np.frombuffer(read_wav(p), dtype="<i2") for p in clips]
     audio = [a for a in audio if a.size > 10 * 16000][:4]
@@ -268,7 +270,7 @@ each is enrolled on the other words and answers with the "yes" left out."""
 @pytest.mark.speech
 @pytest.mark.skipif(not (SHARED / "commands").is_dir(), reason="shared speech absent")
 def test_two_real_voices_the_wrong_partners_yes_never_starts_a_hug(setup):
-    from assistant.audio import read_wav
+    from assistant.speech.audio import read_wav
 
     config, env, tmp = setup
     kim_yes = next(p for p in _clips(KIM) if "__yes__" in p.name)

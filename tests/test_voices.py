@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from assistant import protocol
 from assistant.engine import Context
-from assistant.events import Heard, Listen, Say
+from assistant.formats import protocol
+from assistant.formats.events import Heard, Listen, Say
 
 NOW = datetime(2026, 11, 25, 18, 0)
 

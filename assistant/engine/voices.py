@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..events import Heard
+from ..formats.events import Heard
 from .state import Answer
 
 if TYPE_CHECKING:
