@@ -532,7 +532,7 @@ def _setup_voices(args: argparse.Namespace, path: Path, before: tuple[str, str] 
         return
     if args.skip_devices:
         return
-    from .audio import AudioError, MicSource, find_device
+    from ..speech.audio import AudioError, MicSource, find_device
 
     try:
         find_device(settings.audio.input_device, "input")
