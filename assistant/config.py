@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .loader.dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .formats.yamlfile import DialogError, check_schema, parse_yaml, read_source
+from .formats.yamlfile import Located as Located
 from .speech.asr.registry import AsrOptions, names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -280,8 +281,8 @@ def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]
     }
 
 
-def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings:
-    where = where or _Located(None)
+def from_dict(data: Any, source: str, where: Located | None = None) -> Settings:
+    where = where or Located(None)
     if data is None:
         data = {}
     try:
@@ -319,7 +320,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     )
 
 
-def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, Any]:
+def _satellites(values: list[Any], source: str, where: Located) -> dict[str, Any]:
     """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
         return {}

@@ -53,9 +53,9 @@ if [ "$SERVICE" = 1 ]; then
   # The unit denies all IP traffic; config.yaml's satellites (and nothing else) are allowed.
   dropin_dir=/etc/systemd/system/checkin.service.d
   if [ "$DRY" = 1 ]; then
-    allow="$(PYTHONPATH="$DIR" python3 -m assistant.home.satellites --systemd "$DIR/config.yaml" 2>/dev/null || true)"
+    allow="$(PYTHONPATH="$DIR" python3 -m assistant.cli.firewall --systemd "$DIR/config.yaml" 2>/dev/null || true)"
   else
-    allow="$(sudo -u "$RUN_USER" "$DIR/.venv/bin/python" -m assistant.home.satellites --systemd "$DIR/config.yaml")"
+    allow="$(sudo -u "$RUN_USER" "$DIR/.venv/bin/python" -m assistant.cli.firewall --systemd "$DIR/config.yaml")"
   fi
   if [ -n "$allow" ]; then
     if [ "$DRY" = 1 ]; then

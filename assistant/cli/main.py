@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from .. import app
 from .. import config as config_mod
+from ..engine.model import DialogSet
 from ..formats.errors import (
     EXIT_FAULT,
     EXIT_INTERRUPTED,
@@ -32,8 +33,9 @@ from ..formats.errors import (
     CheckinError,
     UsageError,
 )
+from ..formats.yamlfile import DialogError
 from ..home.session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
-from ..loader.dialogs import DialogError, DialogSet, validate_dir
+from ..loader.dialogs import validate_dir
 
 __all__ = [
     "EXIT_FAULT",
@@ -224,8 +226,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
     it ran last ran, then one line per session: its summary (a paraphrase "said back" only when
     confirmed, see ``summary_unconfirmed``), with the asides of dialogs that declare a
     ``history`` line and the exercises left unfinished."""
+    from ..engine import memory as memory_mod
     from ..engine.render import fill
-    from ..store import memory as memory_mod
 
     remembered = memory_mod.compute(records, dset, now)
     head = f"{remembered['sessions_total']} check-in(s), {remembered['sessions_this_month']} this month"
@@ -277,9 +279,9 @@ def _voice_parts(settings: config_mod.Settings, speaker=None):
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """A long recording through the same pipeline as the microphone, on the audio clock."""
-    from ..home.runner import Runner
+    # The audio stack (numpy, the recognisers) loads only for the audio commands: `checkin chat` starts fast.
+    from ..home.runner import Runner, turn_loop
     from ..speech.audio import NullSpeaker, WavSource, WavWriterSpeaker
-    from ..speech.listener import AudioTurns
 
     settings = config_mod.load(args.config)
     source = WavSource(args.recording)
@@ -296,17 +298,14 @@ def cmd_listen(args: argparse.Namespace) -> int:
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
     cue = app.cues(settings, voice)
-    attribute = app.attribution(settings)
-    runner = Runner(
+    runner = turn_loop(
         source.chunks(),
         wake,
-        cue=cue,
-        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue, attribute=attribute),
-        session=lambda turns: app.session(
-            settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock
-        ),
-        run_session=lambda checkin: checkin.run(),
+        recogniser,
+        lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         sinks=sinks,
+        cue=cue,
+        attribute=app.attribution(settings),
     )
     runner.run()
     print(
@@ -324,11 +323,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The microphone, forever: wait for the wake phrase, run a check-in, wait again.
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
-    import time
 
-    from ..home.runner import Runner
-    from ..speech.audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
-    from ..speech.listener import AudioTurns
+    # The audio stack (numpy, the recognisers, wyoming) loads only for the audio commands.
+    from .. import rooms
+    from ..speech.audio import NoMicrophone, refresh_devices, wait_for_input
 
     live = app.Reloadable(args.config)
     live.reload_on_sighup()
@@ -352,10 +350,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     if satellites:  # each room builds its own wake detector
-        from ..home.house import run_house
-
-        run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
+        rooms.run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
         return EXIT_OK
+    return _run_on_microphone(live, recogniser, journal, voice, sinks)
+
+
+def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sinks: list[Any]) -> int:
+    """The board's microphone, reopened when it vanishes, through the one turn loop."""
+    import time
+
+    from ..home.runner import turn_loop  # the audio stack loads only for the audio commands
+    from ..speech.audio import AudioError, MicSource, ReopeningSource, refresh_devices
+
+    settings = live.settings
     wake = app.wake(settings, recogniser)
     current: dict[str, MicSource] = {}
 
@@ -365,23 +372,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     while True:
         source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
-        runner = Runner(
+        runner = turn_loop(
             source.chunks(),
             wake,
-            cue=app.cues(live.settings, voice),
-            turns=lambda stream: AudioTurns(
-                stream,
-                recogniser,
-                live=True,
-                flush=lambda: current["mic"].flush(),
-                cue=app.cues(live.settings, voice),
-                attribute=app.attribution(live.settings),
-            ),
-            session=lambda turns: app.session(
+            recogniser,
+            lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
             ),
-            run_session=lambda checkin: checkin.run(),
             sinks=sinks,
+            cue=app.cues(live.settings, voice),
+            live=True,
+            flush=lambda: current["mic"].flush(),
+            attribute=app.attribution(live.settings),
         )
         try:
             runner.run()
@@ -575,6 +577,26 @@ def _setup_voice(settings: config_mod.Settings, speak: bool):
         return app.voice(dataclasses.replace(settings, voice=dataclasses.replace(settings.voice, engine="espeak")))
 
 
+def _check_voice(tts: Mapping[str, Any], existing: Any, path: Path, voice: Any) -> str:
+    """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
+    import time
+
+    from ..speech.piper_voice import describe
+    from ..speech.voice import SpeakingVoice
+    from . import setup_devices
+
+    trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
+    synth = app.raw_synth(trial)
+    began = time.perf_counter()
+    pcm = synth.render(setup_devices.SENTENCE)
+    took = time.perf_counter() - began
+    if voice is not None:
+        SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
+    seconds = len(pcm) / (2 * synth.sample_rate)
+    name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
+    return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """The first run: names, how to say them, the country for the help line, a speaker and
     microphone test, the voice, the satellites; writes config.yaml (every other key kept)
@@ -598,22 +620,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             voice.speak(line)
 
     def check_voice(tts: Mapping[str, Any]) -> str:
-        """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
-        import time
-
-        from ..speech.piper_voice import describe
-        from ..speech.voice import SpeakingVoice
-
-        trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
-        synth = app.raw_synth(trial)
-        began = time.perf_counter()
-        pcm = synth.render(setup_devices.SENTENCE)
-        took = time.perf_counter() - began
-        if voice is not None:
-            SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
-        seconds = len(pcm) / (2 * synth.sample_rate)
-        name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
-        return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+        return _check_voice(tts, existing, path, voice)
 
     ports = firstrun.Ports(
         ask=_ask,
@@ -758,6 +765,11 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--no-satellites", action="store_true", help="only the audio devices (no look on the network)")
     p.set_defaults(func=cmd_devices)
 
+    _add_home_commands(sub)
+
+
+def _add_home_commands(sub: Any) -> None:
+    """Preparing, forgetting, setting up and checking the device, and the history."""
     p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
     p.set_defaults(func=cmd_prepare)
 
@@ -800,21 +812,8 @@ def _add_speech_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_history)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
-    parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add = sub.add_parser
-
-    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
-        return add(name, parents=[common], **kw)
-
-    sub.add_parser = add_parser  # type: ignore[method-assign]
-
+def _add_chat(sub: Any) -> None:
+    """``checkin chat``: a check-in in the terminal."""
     p = sub.add_parser("chat", help="run a check-in in the terminal (type answers; empty line = silence)")
     p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
     p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
@@ -831,6 +830,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
+    parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add = sub.add_parser
+
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return add(name, parents=[common], **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
+
+    _add_chat(sub)
     p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument(

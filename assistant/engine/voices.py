@@ -24,27 +24,26 @@ from ..formats.events import Heard
 from .state import Answer
 
 if TYPE_CHECKING:
-    from .core import Engine
-    from .step import Turn
+    from .flow import Flow
 
 
-def enrolled(step: Turn) -> tuple[str, ...]:
+def enrolled(step: Flow) -> tuple[str, ...]:
     return tuple(step.state.session.get("voices") or ())
 
 
-def addressee(engine: Engine, step: Turn) -> str | None:
+def addressee(step: Flow) -> str | None:
     """The one partner the current question asks by name, or None (both, or nobody)."""
-    return engine.handler(step.state).addressee(step, step.node)
+    return step.handler.addressee(step, step.node)
 
 
-def _is_yes(engine: Engine, step: Turn, answer: Answer) -> bool:
+def _is_yes(step: Flow, answer: Answer) -> bool:
     """The answer is a yes to a yes/no question (the node type says: a consent, a confirmation)."""
     if answer.content == "no":
         return False
-    return engine.handler(step.state).is_yes(step, step.node, answer)
+    return step.handler.is_yes(step, step.node, answer)
 
 
-def hold_yes(engine: Engine, step: Turn, answer: Answer, event: Heard | None) -> bool:
+def hold_yes(step: Flow, answer: Answer, event: Heard | None) -> bool:
     """A yes in the wrong voice, or in a voice not sure, while both are enrolled: say so
     and keep the question open (True: handled, the node does not see the answer)."""
     if event is None or not event.attributed or step.state.paused or step.state.holding:
@@ -52,15 +51,15 @@ def hold_yes(engine: Engine, step: Turn, answer: Answer, event: Heard | None) ->
     voices = enrolled(step)
     if len(voices) < 2:
         return False
-    name = addressee(engine, step)
-    if name is None or event.speaker == name or not _is_yes(engine, step, answer):
+    name = addressee(step)
+    if name is None or event.speaker == name or not _is_yes(step, answer):
         return False
     step.message("not_your_yes" if event.speaker in voices else "whose_yes", {"name": name})
     step.listen()
     return True
 
 
-def hold_floor(engine: Engine, step: Turn, event: Heard | None) -> bool:
+def hold_floor(step: Flow, event: Heard | None) -> bool:
     """An answer in the other voice at a node that holds the floor for one partner: the hold
     line once per node visit, and the turn stays open (True: handled)."""
     if event is None or not event.attributed or event.speaker is None or step.state.paused or step.state.holding:
@@ -69,7 +68,7 @@ def hold_floor(engine: Engine, step: Turn, event: Heard | None) -> bool:
     line = node.get("floor")
     if not line or event.speaker not in enrolled(step):
         return False
-    holder = addressee(engine, step)
+    holder = addressee(step)
     if holder is None or event.speaker == holder:
         return False
     if not step.sub.get("floor_held"):
@@ -79,7 +78,7 @@ def hold_floor(engine: Engine, step: Turn, event: Heard | None) -> bool:
     return True
 
 
-def speaker_of(step: Turn, event: Heard) -> str | None:
+def speaker_of(step: Flow, event: Heard) -> str | None:
     """The partner an utterance counts for by voice (None: not attributed or not sure)."""
     if not event.attributed or event.speaker is None:
         return None
