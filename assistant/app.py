@@ -241,15 +241,18 @@ class Reloadable:
         self._config_mod = config_mod
         self.config_path = config_path
         self.log = log or sys.stderr
-        self.settings = config_mod.load(config_path)
+        self.settings = config_mod.load(config_path, notice=self._notice)
         self.dialogs = dialogs(self.settings)
         self.engine = engine(self.dialogs)
+
+    def _notice(self, line: str) -> None:
+        print(f"checkin: {line}", file=self.log, flush=True)
 
     def reload(self) -> bool:
         from .errors import CheckinError
 
         try:
-            settings = self._config_mod.load(self.config_path)
+            settings = self._config_mod.load(self.config_path, notice=self._notice)
             dset = dialogs(settings)
         except CheckinError as exc:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)

@@ -48,6 +48,15 @@ __all__ = [
 ]
 
 
+def _notice(line: str) -> None:
+    print(f"checkin: {line}", file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> config_mod.Settings:
+    """The settings: ``--config``, else the user's file, else the defaults."""
+    return config_mod.load(args.config, notice=_notice)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"checkin: {message}", file=sys.stderr)
     return code
@@ -99,7 +108,7 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    directory = Path(args.dir) if args.dir else config_mod.load(args.config).dialogs
+    directory = Path(args.dir) if args.dir else _settings(args).dialogs
     try:
         dset = app.dialogs(config_mod.Settings(dialogs=directory))
     except DialogError as exc:
@@ -111,7 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     dset = app.dialogs(settings)
     now = _parse_now(args.now)
     partners = _partners(args.partners, settings)
@@ -150,7 +159,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from . import scenario as scenario_mod
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     dset = app.dialogs(settings)
     scen = scenario_mod.load(args.scenario)
     start = scen.start or settings.start
@@ -194,7 +203,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     if args.json:  # the export: every record as stored, without needing the dialogs
         print(json.dumps(app.journal_only(settings).records(), indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -273,7 +282,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     from .listener import AudioTurns
     from .runner import Runner
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     source = WavSource(args.recording)
     sinks: list[Any] = [_log_sink(args.log, "w")] if args.log is not None else []
     recogniser = app.recogniser(settings)
@@ -401,7 +410,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Pre-render every static prompt so it starts at once."""
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     dset = app.dialogs(settings)
     from .voice import respell
 
@@ -416,7 +425,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     """Erase the journal, the prompt cache and the default log folder."""
     from .tts import clear_cache, default_cache_dir
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     journal = app.journal_only(settings)
     cache_dir = settings.voice.cache_dir or default_cache_dir()
     logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
@@ -443,15 +452,6 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _setup_path(value: str | None) -> Path:
-    if value:
-        return Path(value)
-    for candidate in (Path.cwd() / "config.yaml", config_mod.PROJECT_DIR / "config.yaml"):
-        if candidate.is_file():
-            return candidate
-    return Path.cwd() / "config.yaml"
-
-
 def _ask(prompt: str) -> str:
     try:
         return input(prompt)
@@ -461,15 +461,18 @@ def _ask(prompt: str) -> str:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     """The first run: names, how to say them, the country for the help line, a speaker and
-    microphone test; writes config.yaml (every other key kept) atomically."""
+    microphone test; writes the user's config file (``--config``'s when given; every other
+    key kept) atomically, never the repository's documented defaults."""
     import dataclasses
 
     from . import firstrun, safeyaml, setup_devices
 
-    path = _setup_path(args.config)
-    original = safeyaml.read_text(path) if path.is_file() else ""
-    settings = config_mod.from_yaml(original, str(path)) if original else config_mod.Settings()
-    existing, _ = safeyaml.compose(original, str(path)) if original else ({}, None)
+    config_mod.adopt_repository_config(_notice)
+    path = config_mod.writable_file(args.config)
+    original = safeyaml.read_text(path) if path.is_file() else config_mod.USER_FILE_HEADER
+    settings = config_mod.from_yaml(original, str(path))
+    existing, _ = safeyaml.compose(original, str(path))
+    existing = existing if isinstance(existing, dict) else {}
     voice = app.voice(dataclasses.replace(settings, pronunciations={})) if args.speak else None
 
     def tell(line: str) -> None:
@@ -484,10 +487,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
         test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
         test_mic=None if args.skip_devices else lambda: setup_devices.test_mic(settings),
     )
-    data = firstrun.run(existing or {}, ports)
-    text = firstrun.render_config(original, data)
+    data = firstrun.run(existing, ports)
+    keys = tuple(dict.fromkeys(["partners", *firstrun.changed_keys(existing, data)]))
+    text = config_mod.render_config(original, data, keys)
     config_mod.from_yaml(text, str(path))  # what is written must load
-    firstrun.write_config(path, text)
+    config_mod.write_config(path, text)
     print(f'Saved to {path}. Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
     return EXIT_OK
 
@@ -495,7 +499,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from . import doctor
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     problems = 0
     for check in doctor.run_checks(settings):
         mark = "ok  " if check.ok else ("warn" if check.warning else "FAIL")
