@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from . import advice
 from . import memory as memory_mod
 from .asr.roles import RoleRecogniser
 from .config import Settings
@@ -33,8 +34,9 @@ def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Jo
 @dataclass
 class CheckIn:
     """One session, assembled and ready to run: the engine with its ports, and who, what
-    and with which memory.  ``run()`` closes sessions a dead process left open, computes
-    what the journal remembers (unless memory was given) and runs to the end."""
+    and with which memory.  ``run()`` holds the journal (one check-in at a time), closes
+    sessions a dead process left open, computes what the journal remembers of this couple
+    (unless memory was given) and runs to the end."""
 
     session: Session
     program: DialogSet
@@ -50,13 +52,18 @@ class CheckIn:
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
         memory = self.memory
-        if self.journal is not None:
+        if self.journal is None:
+            return self.session.run(
+                self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+            )
+        with self.journal.one_session():  # a second check-in at the same time says so and stops
             self.journal.close_stale()
             if memory is None:
-                memory = memory_mod.compute(self.journal.records(), self.program, now)
-        return self.session.run(
-            self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
-        )
+                records = memory_mod.of_couple(self.journal.records(), self.partners)
+                memory = memory_mod.compute(records, self.program, now)
+            return self.session.run(
+                self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+            )
 
 
 def session(
@@ -86,6 +93,23 @@ def session(
         memory,
         settings.safety,
     )
+
+
+def run_unless_busy(checkin: CheckIn, voice: Voice | None, log: Any = None) -> dict[str, Any]:
+    """A check-in woken by voice: ``checkin.run()``, or, while another check-in holds the
+    journal (a ``checkin chat`` in a terminal), one logged line, the busy message said, and
+    ``{"outcome": "busy"}`` (nothing saved); the speaker goes back to waiting."""
+    import sys
+
+    from .journal import JournalBusy
+
+    try:
+        return checkin.run()
+    except JournalBusy as exc:
+        print(f"checkin: heard the wake phrase, but {exc}", file=log or sys.stderr, flush=True)
+        if voice is not None:
+            voice.speak(checkin.program.common["messages"]["busy_elsewhere"], 1.0)
+        return {"outcome": "busy"}
 
 
 def journal_only(settings: Settings) -> Journal:
@@ -139,9 +163,7 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
-        raise RecogniserError(
-            f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)"
-        )
+        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: {advice.text('fix_vosk_model')}")
     options = asr.options()
     commands = global_commands(settings, common)
     hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import app
+from . import advice, app
 from . import config as config_mod
 from .dialogs import DialogError, DialogSet, validate_dir
 from .errors import (
@@ -119,8 +119,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interactive() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_names_first(args: argparse.Namespace, settings: config_mod.Settings) -> config_mod.Settings:
+    """Before the first evening, when no names are set (and none given with ``--partners``):
+    the two names, typed, saved where ``checkin setup`` writes (``--config``, else the
+    user's file), and the settings read again.  Only in a terminal: a program on the other
+    end of a pipe (``--jsonl``, a script) is never asked and keeps the placeholders."""
+    from . import firstrun
+
+    if args.partners is not None or settings.named or not _interactive():
+        return settings
+    print("Before your first check-in: your two names, so the coach can greet you.", flush=True)
+    ports = firstrun.Ports(ask=_asker("names"), tell=lambda line: print(line, flush=True))
+    names = [firstrun.ask_name(ports, which, None) for which in ("first", "second")]
+    path = config_mod.writable_file(args.config)
+    config_mod.update_file(path, {"partners": names})
+    print(advice.text("names_saved", path=path), flush=True)
+    return config_mod.load(path)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if not args.jsonl:
+        settings = ask_names_first(args, settings)
     dset = app.dialogs(settings)
     now = _parse_now(args.now)
     partners = _partners(args.partners, settings)
@@ -203,14 +230,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    """The couple's check-ins (``--partners``, else the configured names): never another
+    couple's; ``--json --all`` exports every stored record."""
+    from . import memory as memory_mod
+
     settings = _settings(args)
-    if args.json:  # the export: every record as stored, without needing the dialogs
-        print(json.dumps(app.journal_only(settings).records(), indent=2, ensure_ascii=False))
+    partners = _partners(args.partners, settings)
+    if args.json:  # the export: records as stored, without needing the dialogs
+        stored = app.journal_only(settings).records()
+        print(json.dumps(stored if args.all else memory_mod.of_couple(stored, partners), indent=2, ensure_ascii=False))
         return EXIT_OK
+    if args.all:
+        raise UsageError("history: --all goes with --json (the export of every stored record)")
     dset = app.dialogs(settings)
-    records = app.journal(settings, dset).records()
+    records = memory_mod.of_couple(app.journal(settings, dset).records(), partners)
     if not records:
-        print("No check-ins yet. Start one with: checkin chat")
+        print(advice.text("no_checkins"))
         return EXIT_OK
     print(history_lines(records, dset, app.engine(dset), datetime.now()))
     return EXIT_OK
@@ -338,7 +373,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             wait_for_input(settings.audio.input_device, settings.audio.device_wait_s, on_retry=refresh_devices)
         except NoMicrophone as exc:
-            return _fail(f"{exc}: plug one in and run `checkin doctor`", EXIT_NO_MICROPHONE)
+            return _fail(advice.text("no_microphone", reason=exc), EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.recogniser(settings, live.dialogs.common)
@@ -375,7 +410,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             session=lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
             ),
-            run_session=lambda checkin: checkin.run(),
+            run_session=lambda checkin: app.run_unless_busy(checkin, voice),
             sinks=sinks,
         )
         try:
@@ -434,7 +469,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("forget: add --yes to erase all history without asking")
+            raise UsageError(advice.text("forget_needs_yes"))
         answer = input(
             f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] "
         )
@@ -452,11 +487,18 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask(prompt: str) -> str:
-    try:
-        return input(prompt)
-    except EOFError:
-        raise UsageError("setup: the input ended before every question was answered; nothing was written") from None
+def _asker(command: str) -> Callable[[str], str]:
+    """``input()`` for the questions of ``command``; the end of input is one line, exit 2."""
+
+    def ask(prompt: str) -> str:
+        try:
+            return input(prompt)
+        except EOFError:
+            raise UsageError(
+                f"{command}: the input ended before every question was answered; nothing was written"
+            ) from None
+
+    return ask
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -481,7 +523,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             voice.speak(line)
 
     ports = firstrun.Ports(
-        ask=_ask,
+        ask=_asker("setup"),
         tell=tell,
         speak=(lambda text: voice.speak(text) and None) if voice is not None else None,
         test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
@@ -492,7 +534,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     text = config_mod.render_config(original, data, keys)
     config_mod.from_yaml(text, str(path))  # what is written must load
     config_mod.write_config(path, text)
-    print(f'Saved to {path}. Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
+    print(advice.text("setup_saved", path=path))
     return EXIT_OK
 
 
@@ -530,7 +572,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def _add_speech_commands(sub: Any) -> None:
     """The commands that use audio devices, models or the journal beyond a chat."""
-    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
+    p = sub.add_parser(
+        "run",
+        help='the home speaker: wait for "start check-in" on the microphone (or satellites), run the check-in by voice, wait again',
+    )
     p.add_argument(
         "--log",
         nargs="?",
@@ -547,7 +592,10 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--max-sessions", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
+    p = sub.add_parser(
+        "listen",
+        help="run a WAV recording through the same pipeline as the microphone (wake phrase, check-ins), on the audio clock",
+    )
     p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
     p.add_argument(
         "--log",
@@ -567,10 +615,15 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--save", help="also write every figure to this JSON file")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("devices", help="list audio devices")
+    p = sub.add_parser(
+        "devices",
+        help="list the microphones and speakers (set audio.input_device / output_device to one by name or index)",
+    )
     p.set_defaults(func=cmd_devices)
 
-    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
+    p = sub.add_parser(
+        "prepare", help="render every prompt known in advance into the prompt cache, so the coach answers at once"
+    )
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("forget", help="erase all history, the prompt cache and the default log folder (asks first)")
@@ -578,36 +631,50 @@ def _add_speech_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser(
-        "setup", help="first run: your names, how to say them, your country, a speaker and microphone test"
+        "setup",
+        help="first run (again at any time): your names and how to say them, your country for the help line, a speaker and microphone test; writes your own config file",
     )
     p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
     p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
     p.set_defaults(func=cmd_setup)
 
-    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
+    p = sub.add_parser(
+        "doctor",
+        help="check settings, microphone, speaker, models, voice, journal and disk, with a fix for each problem",
+    )
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("history", help="list past check-ins")
+    p = sub.add_parser("history", help="list your past check-ins (never another couple's)")
     p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
+    p.add_argument("--partners", help="the couple, two names comma-separated (default: your configured names)")
+    p.add_argument("--all", action="store_true", help="with --json: every stored record, of every couple (an export)")
     p.set_defaults(func=cmd_history)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
-    parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)"
+    parser = argparse.ArgumentParser(
+        prog="checkin",
+        description="Check-in: an offline voice coach for couples.",
+        epilog='First `checkin setup`, then `checkin run` and say "start check-in" (or `checkin chat` to try it '
+        "by typing). `checkin COMMAND --help` says more. The couple's guide: docs/GUIDE.md.",
     )
+    config_help = f"settings file (default: your own, {config_mod.user_file()}, else the defaults)"
+    parser.add_argument("--config", help=config_help)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add = sub.add_parser
 
     def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        kw.setdefault("description", (kw.get("help") or "")[:1].upper() + (kw.get("help") or "")[1:] + ".")
         return add(name, parents=[common], **kw)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
-    p = sub.add_parser("chat", help="run a check-in in the terminal (type answers; empty line = silence)")
+    p = sub.add_parser(
+        "chat",
+        help="a check-in in the terminal, without a speaker: type each answer (an empty line is a silence; Ctrl-D or stop ends)",
+    )
     p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
     p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
     p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
@@ -623,7 +690,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
+    p = sub.add_parser(
+        "simulate",
+        help="run a scripted scenario (tests/scenarios/), print the session record and check its expectations",
+    )
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument(
         "--log",
@@ -635,7 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("validate", help="check every dialog file (exit 0 valid, 2 invalid)")
+    p = sub.add_parser(
+        "validate", help="check every dialog file after editing one: exit 0 valid, 2 invalid (one line per error)"
+    )
     p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
     p.set_defaults(func=cmd_validate)
 
@@ -658,9 +730,45 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _did_you_mean(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """One line for a mistyped command or option, naming the closest ones; None if fine."""
+    import difflib
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    skip_next = False
+    for arg in argv:  # the command: the first word that is not --config's value
+        if skip_next:
+            skip_next = False
+            continue
+        if arg == "--config":
+            skip_next = True
+            continue
+        if arg.startswith("-"):
+            continue
+        if arg not in sub.choices:
+            close = difflib.get_close_matches(arg, list(sub.choices), n=2, cutoff=0.5)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            return f"no command {arg!r}; {hint}(`{advice.command('--help')}` lists them)"
+        options = [o for action in sub.choices[arg]._actions for o in action.option_strings if o.startswith("--")]
+        for given in argv:
+            name = given.split("=", 1)[0]
+            if name.startswith("--") and name not in options and name != "--config":
+                if any(o.startswith(name) for o in options):
+                    continue  # an abbreviation argparse accepts
+                close = difflib.get_close_matches(name, options, n=2, cutoff=0.5)
+                hint = f"did you mean {' or '.join(close)}? " if close else ""
+                return f"{arg}: no option {name}; {hint}(`{advice.command(arg + ' --help')}` lists them)"
+        return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    typo = _did_you_mean(parser, given)
+    if typo is not None:
+        return _fail(typo, EXIT_INVALID)
+    args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INVALID

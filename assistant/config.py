@@ -24,9 +24,7 @@ from . import safeyaml
 from .asr.registry import AsrOptions, names
 from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
 from .files import write_atomically
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
+from .places import PROJECT_DIR, user_file
 
 DEFAULTS_FILE = PROJECT_DIR / "config.yaml"
 """The documented defaults: read by nobody at run time but :func:`adopt_repository_config`."""
@@ -41,12 +39,7 @@ PATH_KEYS: tuple[tuple[str, ...], ...] = (
 """Settings that are paths (relative ones are relative to the file's folder)."""
 
 
-def user_file() -> Path:
-    """The user's own settings, the file ``checkin setup`` writes (``platformdirs``:
-    ``$XDG_CONFIG_HOME/checkin/config.yaml``, usually ``~/.config/checkin/config.yaml``)."""
-    from platformdirs import user_config_path
-
-    return user_config_path("checkin") / "config.yaml"
+__all__ = ["PROJECT_DIR", "ConfigError", "Settings", "load", "user_file"]
 
 
 class ConfigError(DialogError):

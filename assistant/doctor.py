@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable, Literal
 
+from . import advice
 from .config import Settings
 from .errors import one_line
 
@@ -62,7 +63,7 @@ def safety_check(settings: Settings) -> Check:
             "safety",
             False,
             "no country set: after a heavy moment the coach can only say 'your local emergency number'",
-            "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)",
+            advice.text("fix_safety"),
             warning=True,
         )
     where = ", ".join(f"{k} {info[k]}" for k in ("helpline", "emergency") if info.get(k))
@@ -76,13 +77,13 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         dset = load_dir(settings.dialogs)
         return f"{len(dset.dialogs)} dialogs valid in {settings.dialogs}"
 
-    yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
+    yield _guard("dialogs", advice.text("fix_dialogs"), dialogs)
 
-    mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
+    mic_fix = advice.text("fix_microphone")
     yield _guard(
         "microphone", mic_fix, _device_probe(settings, "input", settings.audio.input_device, "the satellites listen")
     )
-    spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
+    spk_fix = advice.text("fix_speaker")
     yield _guard(
         "speaker", spk_fix, _device_probe(settings, "output", settings.audio.output_device, "the satellites speak")
     )

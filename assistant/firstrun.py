@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import advice
 from .config import render_config, write_config
 from .errors import CheckinError, one_line
 
@@ -174,7 +175,7 @@ def _device_test(ports: Ports, what: str, question: str, test: Callable[[], str]
     try:
         ports.tell(f"{what}: {test()}")
     except CheckinError as exc:
-        ports.tell(f"{what}: {one_line(exc)} (setup goes on; `checkin doctor` says how to fix it)")
+        ports.tell(advice.text("device_failed", what=what, reason=one_line(exc)))
 
 
 def names_step(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:

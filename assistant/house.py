@@ -167,8 +167,10 @@ class HouseRunner:
         )
 
     def _run_session(self, checkin, room: Room, journal) -> Mapping[str, Any]:  # noqa: ANN001
+        from . import app
+
         try:
-            record = checkin.run()
+            record = app.run_unless_busy(checkin, room.voice, self.log)
         finally:
             self.house.release(room.name)
         self.records.append(record)
