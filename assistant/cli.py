@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import advice, app
+from . import advice, app, start
 from . import config as config_mod
 from .dialogs import DialogError, DialogSet, validate_dir
 from .errors import (
@@ -361,7 +361,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
     import time
 
-    from .audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices, wait_for_input
+    from .audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices
     from .listener import AudioTurns
     from .runner import Runner
 
@@ -371,7 +371,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     satellites = _satellites(args.satellite, settings)
     if not satellites:
         try:
-            wait_for_input(settings.audio.input_device, settings.audio.device_wait_s, on_retry=refresh_devices)
+            _wait_for_microphone(settings)
         except NoMicrophone as exc:
             return _fail(advice.text("no_microphone", reason=exc), EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
@@ -420,6 +420,36 @@ def cmd_run(args: argparse.Namespace) -> int:
             time.sleep(2)
             continue
         return EXIT_OK
+
+
+def _wait_for_microphone(settings: config_mod.Settings, every_s: float = 15.0) -> None:
+    """Until a microphone is there (``audio.device_wait_s`` from the program's start):
+    the waiting line at once (unless :mod:`assistant.start` said it already), how long is
+    left every ``every_s``, one line when it is found; :class:`NoMicrophone` at the end."""
+    import time
+
+    from .audio import AudioError, find_device, refresh_devices, wait_for_input
+
+    audio = settings.audio
+    left = max(0.0, audio.device_wait_s - (time.monotonic() - start.STARTED))
+    try:
+        find_device(audio.input_device, "input")
+        return
+    except AudioError:
+        pass
+    if not start.announced():
+        print(start.waiting_line(audio.device_wait_s, left), file=sys.stderr, flush=True)
+    said = {"at": time.monotonic()}
+
+    def retry() -> None:
+        refresh_devices()
+        if time.monotonic() - said["at"] >= every_s:
+            said["at"] = time.monotonic()
+            remaining = audio.device_wait_s - (time.monotonic() - start.STARTED)
+            print(start.waiting_line(audio.device_wait_s, remaining), file=sys.stderr, flush=True)
+
+    index = wait_for_input(audio.input_device, left, on_retry=retry, waited_s=audio.device_wait_s)
+    print(f"checkin: microphone found (device {index}); starting", file=sys.stderr, flush=True)
 
 
 def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
@@ -755,7 +785,7 @@ def _did_you_mean(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str |
             if name.startswith("--") and name not in options and name != "--config":
                 if any(o.startswith(name) for o in options):
                     continue  # an abbreviation argparse accepts
-                close = difflib.get_close_matches(name, options, n=2, cutoff=0.5)
+                close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
                 hint = f"did you mean {' or '.join(close)}? " if close else ""
                 return f"{arg}: no option {name}; {hint}(`{advice.command(arg + ' --help')}` lists them)"
         return None

@@ -463,11 +463,9 @@ def _report(exc: BaseException, stage: str, resume: str = "") -> int:
 
 
 def _resume_hint(argv: Sequence[str]) -> str:
-    try:
-        script = os.path.relpath(__file__)
-    except ValueError:  # e.g. another drive on Windows
-        script = __file__
-    return "run the same command again to resume: " + shlex.join(["python", script, *argv])
+    """The same command, spelled to work here: this Python (the venv's; Debian has no bare
+    ``python``) and this script's full path."""
+    return "run the same command again to resume: " + shlex.join([sys.executable, str(Path(__file__).resolve()), *argv])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
