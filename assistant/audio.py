@@ -599,7 +599,9 @@ def wait_for_input(
             return find_device(device, "input")
         except AudioError as exc:
             if monotonic() >= deadline:
-                raise NoMicrophone(f"no microphone after waiting {waited_s if waited_s is not None else wait_s:g} s ({str(exc).split(';')[0]})") from None
+                raise NoMicrophone(
+                    f"no microphone after waiting {waited_s if waited_s is not None else wait_s:g} s ({str(exc).split(';')[0]})"
+                ) from None
         sleep(retry_s)
         if on_retry:
             on_retry()

@@ -481,7 +481,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     texts = [respell(text, settings.pronunciations) for text in app.static_prompts(dset, settings.partners)]
     cache = app.synth(settings)
-    rendered = cache.prepare(texts)
+    from tqdm import tqdm  # progress only here: a Pi renders for minutes
+
+    with tqdm(total=len(set(texts)), desc="checkin prepare: rendering prompts", unit="prompt", file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        rendered = cache.prepare(texts, progress=advance)
     print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
     return EXIT_OK
 

@@ -535,15 +535,16 @@ def systemd_dropin(uris: list[str] | tuple[str, ...]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m assistant.wyoming_link --systemd CONFIG``: print the drop-in (install.sh)."""
+    """``python -m assistant.wyoming_link --systemd [CONFIG]``: print the drop-in (install.sh);
+    without CONFIG, from the settings ``checkin`` reads (the user's file, else the defaults)."""
     from . import config
 
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or args[0] != "--systemd":
-        print("usage: python -m assistant.wyoming_link --systemd CONFIG", file=sys.stderr)
+    if len(args) not in (1, 2) or args[0] != "--systemd":
+        print("usage: python -m assistant.wyoming_link --systemd [CONFIG]", file=sys.stderr)
         return 2
     try:
-        settings = config.load(args[1])
+        settings = config.load(args[1] if len(args) == 2 else None)
     except config.ConfigError as exc:
         print(f"checkin: {exc}", file=sys.stderr)
         return 2

@@ -215,8 +215,9 @@ def test_run_without_a_microphone_waits_then_exits_with_its_own_code(home, tmp_p
     )
     result = checkin(["run", "--config", str(cfg)], "", home, timeout=60)
     assert result.returncode == 4, result.stderr
-    err = result.stderr.strip()
-    assert "\n" not in err and "no microphone after waiting 1.5 s" in err and "checkin doctor" in err
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("checkin: waiting for a microphone") and "Traceback" not in result.stderr
+    assert "no microphone after waiting 1.5 s" in lines[-1] and "checkin doctor" in lines[-1]
     unit = (ROOT / "scripts" / "checkin.service").read_text()
     assert "RestartPreventExitStatus=4" in unit
 

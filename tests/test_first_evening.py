@@ -329,3 +329,19 @@ def test_a_typo_gets_did_you_mean_and_each_help_says_what_the_command_does():
         assert command.description and len(command.description.split()) >= 6, name
     overview = checkin(["--help"]).stdout
     assert "checkin setup" in overview and "start check-in" in overview
+
+
+def test_install_links_checkin_fetches_no_unused_model_and_the_service_reads_the_users_settings():
+    dry = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install.sh"), "--dry-run", "--no-service"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "download_model" not in dry.stdout, "the defaults never use the Vosk model"
+    assert "ln -sf" in dry.stdout and "/usr/local/bin/checkin" in dry.stdout
+    assert " -q" not in dry.stdout and "==> 2/5" in dry.stdout, "long steps show progress"
+    assert "checkin --config" not in dry.stdout
+    unit = (ROOT / "scripts" / "checkin.service").read_text()
+    assert "Environment=XDG_CONFIG_HOME=@CONFIG_HOME@" in unit and "--config" not in unit
