@@ -346,6 +346,7 @@ REQUIRED_MESSAGES = (
     "paused",
     "resumed",
     "help",
+    "guide",
     "help_move_on",
     "at_start",
     "nothing_to_skip",

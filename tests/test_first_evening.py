@@ -345,3 +345,61 @@ def test_install_links_checkin_fetches_no_unused_model_and_the_service_reads_the
     assert "checkin --config" not in dry.stdout
     unit = (ROOT / "scripts" / "checkin.service").read_text()
     assert "Environment=XDG_CONFIG_HOME=@CONFIG_HOME@" in unit and "--config" not in unit
+
+
+# --------------------------------------------------------------------------- the couple's guide
+
+
+def _guide_rows(heading: str) -> list[list[str]]:
+    text = (ROOT / "docs" / "GUIDE.md").read_text()
+    block = text[text.index(heading) :]
+    rows = [line for line in block.splitlines()[1:] if line.startswith("|")]
+    end = next((i for i, line in enumerate(block.splitlines()[1:]) if line.startswith("## ")), None)
+    if end is not None:
+        rows = [line for line in block.splitlines()[1 : end + 1] if line.startswith("|")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+
+
+def _to_menu(engine, say):
+    from datetime import datetime
+
+    from assistant.engine import Context
+    from assistant.events import Heard, Listen
+
+    state, actions = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18, 0), "g", {}), "check-in")
+    for _ in range(8):
+        listen = next(a for a in reversed(actions) if isinstance(a, Listen))
+        if listen.node.startswith("check-in/menu"):
+            return engine.handle(state, Heard(say))
+        state, actions = engine.handle(state, Heard("high" if listen.node.endswith("energy") else "no"))
+    raise AssertionError("never reached the menu")
+
+
+def test_every_exercise_in_the_guide_starts_by_the_words_it_gives(engine, dialog_set):
+    rows = _guide_rows("## The exercises")
+    named = {row[0] for row in rows}
+    offered = {d.title for d in dialog_set.dialogs.values()} - {"Check-in", "time out"}
+    assert offered - {"how the date went", "how the agreement went"} <= named, "every exercise is in the guide"
+    for title, say, *_ in rows:
+        if not say.startswith('"'):
+            continue
+        state, _ = _to_menu(engine, say.strip('"'))
+        dialog = state.frames[-1].dialog if state.frames else None
+        if title == "leave the day":
+            assert state.frames[-1].node == "transition", title
+        else:
+            assert dialog_set.dialogs[dialog].title == title, (title, dialog)
+
+
+def test_what_can_i_say_speaks_the_short_guide_and_help_stays_short(engine):
+    from assistant.events import Say
+
+    _, actions = _to_menu(engine, "what can i say")
+    spoken = " ".join(a.text for a in actions if isinstance(a, Say))
+    guide = (ROOT / "docs" / "GUIDE.md").read_text().lower()
+    for words in ("repeat", "slower", "skip", "pause", "time out", "stop", "don't keep that", "forget tonight"):
+        assert words in spoken, words
+        assert f'"{words}' in guide, f"the guide lists {words!r}"
+    assert len(spoken.split()) <= 40
+    _, actions = _to_menu(engine, "help")
+    assert "forget tonight" not in " ".join(a.text for a in actions if isinstance(a, Say))

@@ -20,8 +20,14 @@ HELPS = 2
 SLOWER = 0.85
 
 
-def run(engine: Engine, step: Turn, name: str) -> None:
-    """Carry out command ``name`` (a key of common.yaml's ``commands``)."""
+GUIDE = "what_can_i_say"
+"""The phrase set (common.yaml ``phrases``) of a help request that gets the short guide:
+what can be said now, and what can be said at any time (docs/GUIDE.md in brief)."""
+
+
+def run(engine: Engine, step: Turn, name: str, text: str | None = None) -> None:
+    """Carry out command ``name`` (a key of common.yaml's ``commands``); ``text``: the words
+    that asked for it, when heard."""
     if name == "stop":
         if engine.handler(step.state).timed and engine.dialog(step.state).record:
             step.update_frame(outcome="withdrawn", dirty=True)  # a timed exercise stopped is not complete
@@ -40,7 +46,7 @@ def run(engine: Engine, step: Turn, name: str) -> None:
         step.repeat_prompt()
         step.listen()
     elif name == "help":
-        help_once(engine, step)
+        help_once(engine, step, text)
     elif name == "back":
         back(engine, step)
     elif name in ("skip", "pass"):
@@ -51,13 +57,24 @@ def run(engine: Engine, step: Turn, name: str) -> None:
         raise AssertionError(name)
 
 
-def help_once(engine: Engine, step: Turn) -> None:
-    """The node's help; asked more than twice at one question: the options once more, then
-    on (out of the exercise, or to the node's ``skip``), so a misheard phrase never loops."""
+def asks_for_guide(engine: Engine, text: str | None) -> bool:
+    """Whether ``text`` is "what can I say?" (the :data:`GUIDE` phrases), not just "help"."""
+    if not text:
+        return False
+    return matching.normalise(text) in {matching.normalise(p) for p in engine.phrase_sets.get(GUIDE, [])}
+
+
+def help_once(engine: Engine, step: Turn, text: str | None = None) -> None:
+    """The node's help ("what can I say?": the options and what can be said at any time);
+    asked more than twice at one question: the options once more, then on (out of the
+    exercise, or to the node's ``skip``), so a misheard phrase never loops."""
     options = matching.spoken_list(list(engine.options(step).keys())[:6])
     helps = step.state.helps + 1
     step.update(helps=helps)
-    step.say(step.node.get("help") or engine.messages["help"], {"options": options or "your answer"})
+    if asks_for_guide(engine, text) and helps <= HELPS:
+        step.say(engine.messages["guide"], {"options": options or "your answer"})
+    else:
+        step.say(step.node.get("help") or engine.messages["help"], {"options": options or "your answer"})
     if helps <= HELPS:
         step.listen()
         return

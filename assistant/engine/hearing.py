@@ -62,7 +62,7 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         else:
             step.listen()
     elif act in COMMANDS or act == "decline":
-        commands.run(engine, step, COMMAND_OF.get(act, act))
+        commands.run(engine, step, COMMAND_OF.get(act, act), answer.text)
     else:
         step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
         engine.handler(step.state).on_answer(step, step.node, answer)
@@ -82,12 +82,12 @@ def _plain(engine: Engine, step: Turn, answer: Answer) -> None:
         best_option = matching.best_match(answer.text, options) if options else None
         found = matching.best_match(answer.text, engine.commands)
         if found and (best_option is None or found.score > best_option.score):
-            commands.run(engine, step, found.label)
+            commands.run(engine, step, found.label, answer.text)
             return
     else:
         found = matching.whole_utterance_match(answer.text, engine.commands)
         if found:
-            commands.run(engine, step, found.label)
+            commands.run(engine, step, found.label, answer.text)
             return
     engine.handler(step.state).on_answer(step, step.node, answer)
 
