@@ -618,7 +618,7 @@ def _add_speech_commands(sub: Any) -> None:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument(
         "--satellite",
@@ -639,7 +639,7 @@ def _add_speech_commands(sub: Any) -> None:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
     p.add_argument("--out", help="write the assistant's replies to this WAV file")
@@ -722,7 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
@@ -737,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)

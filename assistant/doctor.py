@@ -132,7 +132,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     for uri in settings.satellites:
         yield _guard(
             f"satellite {uri}",
-            "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port, and that no firewall blocks it",
+            "start wyoming-satellite there without a wake word (see the README: Home Assistant users), check its address and port, and that no firewall blocks it",
             _satellite_probe(uri),
         )
 

@@ -1,6 +1,6 @@
 """A heard answer, read by the meaning layer in the context of the question, then acted on.
 
-The order (README, "The meaning layer"; :data:`assistant.meaning.PRECEDENCE`): the safety
+The order (docs/MEANING.md, "The meaning layer"; :data:`assistant.meaning.PRECEDENCE`): the safety
 screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
 the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
 Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
