@@ -30,6 +30,7 @@ ADVICE: dict[str, str] = {
     "names_saved": "Saved to {path}. {checkin:setup} changes them, says them back, and sets the help line for your country.",
     "no_microphone": "{reason}: plug one in, then run {checkin:doctor}",
     "device_failed": "{what}: {reason} (setup goes on; {checkin:doctor} says how to fix it)",
+    "fix_names": "run {checkin:setup} (it writes {config})",
     "fix_safety": "run {checkin:setup} (or set safety.country, safety.emergency and safety.helpline in {config})",
     "fix_dialogs": "run {checkin:validate} and correct the file and line it names",
     "fix_microphone": "plug in the USB microphone, then set audio.input_device in {config} (names: {checkin:devices})",

@@ -133,7 +133,7 @@ def ask_names_first(args: argparse.Namespace, settings: config_mod.Settings) -> 
     end of a pipe (``--jsonl``, a script) is never asked and keeps the placeholders."""
     from . import firstrun
 
-    if args.partners is not None or settings.named or not _interactive():
+    if getattr(args, "partners", None) is not None or settings.named or not _interactive():
         return settings
     print("Before your first check-in: your two names, so the coach can greet you.", flush=True)
     ports = firstrun.Ports(ask=_asker("names"), tell=lambda line: print(line, flush=True))
@@ -366,6 +366,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import Runner
 
     live = app.Reloadable(args.config)
+    if not live.settings.named and _interactive():  # in a terminal: the names first, typed
+        ask_names_first(args, live.settings)
+        live.reload()
     live.reload_on_sighup()
     settings = live.settings
     satellites = _satellites(args.satellite, settings)

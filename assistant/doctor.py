@@ -70,6 +70,21 @@ def safety_check(settings: Settings) -> Check:
     return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
 
 
+def settings_check(settings: Settings) -> Check:
+    """Which settings file is read, and whether the couple's names are set (a warning: the
+    first check-in in a terminal asks them)."""
+    where = settings.source if settings.source != "(defaults)" else "none yet: the defaults"
+    if not settings.named:
+        return Check(
+            "settings",
+            False,
+            f"{where}; no names set (the first check-in in a terminal asks them)",
+            advice.text("fix_names"),
+            warning=True,
+        )
+    return Check("settings", True, f"{where}; names {settings.partners[0]} and {settings.partners[1]}")
+
+
 def run_checks(settings: Settings) -> Iterator[Check]:
     def dialogs() -> str:
         from .dialogs import load_dir
@@ -78,6 +93,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{len(dset.dialogs)} dialogs valid in {settings.dialogs}"
 
     yield _guard("dialogs", advice.text("fix_dialogs"), dialogs)
+    yield settings_check(settings)
 
     mic_fix = advice.text("fix_microphone")
     yield _guard(
