@@ -366,15 +366,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import Runner
 
     live = app.Reloadable(args.config)
+    since = start.STARTED
     if not live.settings.named and _interactive():  # in a terminal: the names first, typed
         ask_names_first(args, live.settings)
         live.reload()
+        since = time.monotonic()  # the wait for a microphone starts again after the question
     live.reload_on_sighup()
     settings = live.settings
     satellites = _satellites(args.satellite, settings)
     if not satellites:
         try:
-            _wait_for_microphone(settings)
+            _wait_for_microphone(settings, since)
         except NoMicrophone as exc:
             return _fail(advice.text("no_microphone", reason=exc), EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
@@ -425,22 +427,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
-def _wait_for_microphone(settings: config_mod.Settings, every_s: float = 15.0) -> None:
-    """Until a microphone is there (``audio.device_wait_s`` from the program's start):
-    the waiting line at once (unless :mod:`assistant.start` said it already), how long is
-    left every ``every_s``, one line when it is found; :class:`NoMicrophone` at the end."""
+def _wait_for_microphone(settings: config_mod.Settings, since: float, every_s: float = 15.0) -> None:
+    """Until a microphone is there (``audio.device_wait_s`` from ``since``, the program's
+    start): the waiting line at once (unless :mod:`assistant.start` said it already), how
+    long is left every ``every_s``, one line when it is found; :class:`NoMicrophone` at the end."""
     import time
 
     from .audio import AudioError, find_device, refresh_devices, wait_for_input
 
     audio = settings.audio
-    left = max(0.0, audio.device_wait_s - (time.monotonic() - start.STARTED))
+    left = max(0.0, audio.device_wait_s - (time.monotonic() - since))
     try:
         find_device(audio.input_device, "input")
         return
     except AudioError:
         pass
-    if not start.announced():
+    if not start.announced() or since != start.STARTED:
         print(start.waiting_line(audio.device_wait_s, left), file=sys.stderr, flush=True)
     said = {"at": time.monotonic()}
 
@@ -448,7 +450,7 @@ def _wait_for_microphone(settings: config_mod.Settings, every_s: float = 15.0) -
         refresh_devices()
         if time.monotonic() - said["at"] >= every_s:
             said["at"] = time.monotonic()
-            remaining = audio.device_wait_s - (time.monotonic() - start.STARTED)
+            remaining = audio.device_wait_s - (time.monotonic() - since)
             print(start.waiting_line(audio.device_wait_s, remaining), file=sys.stderr, flush=True)
 
     index = wait_for_input(audio.input_device, left, on_retry=retry, waited_s=audio.device_wait_s)

@@ -140,6 +140,14 @@ def test_the_first_chat_asks_the_two_names_and_keeps_them():
     assert "your two names" not in again and "Hi Maya, hi Sam." in again
 
 
+def test_run_in_a_terminal_asks_the_names_too(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("audio: {input_device: no-such-microphone-here, device_wait_s: 1}\n")
+    shown = _in_a_terminal(["--config", str(cfg), "run"], ["Maya", "Sam"])
+    assert "your two names" in shown and "waiting for a microphone" in shown
+    assert yaml.safe_load(cfg.read_text())["partners"] == ["Maya", "Sam"]
+
+
 def test_partners_and_programs_are_never_asked():
     shown = _in_a_terminal(["chat", "--partners", "Ana,Ben", "--now", "2026-11-25T18:00"], ["stop"])
     assert "your two names" not in shown and "Hi Ana, hi Ben." in shown
