@@ -51,7 +51,7 @@ def _audio_settings(config: str | None) -> tuple[Any, float, bool]:
     except (OSError, ValueError, yaml.YAMLError):
         data = None
     if isinstance(data, dict):
-        audio = data.get("audio") if isinstance(data.get("audio"), dict) else {}
+        audio: dict[str, Any] = data["audio"] if isinstance(data.get("audio"), dict) else {}
         device = audio.get("input_device")
         wait = audio.get("device_wait_s", wait_s)
         wait_s = float(wait) if isinstance(wait, (int, float)) and not isinstance(wait, bool) else wait_s
