@@ -628,7 +628,6 @@ def headline(report: Report) -> dict[str, Any]:
         "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
         "commands_tuning_half": cmds.get("tuning_half") if cmds else None,
         "commands_held_out_half": cmds.get("held_out_half") if cmds else None,
-        "commands_one_label": cmds.get("one_label") if cmds else None,
         "idle_cpu_pct_silence": report.idle.get("cpu_pct_silence"),
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
@@ -686,8 +685,7 @@ def table(report: Report) -> str:
         )
         lines.append(
             f"  commands through the choice path ({cmds['fast']} fast path, {cmds['fallback']} fallback): {cmds['correct']}/{cmds['commands']} correct"
-            f" (speaker halves: tuning {cmds['tuning_half']}, held out {cmds['held_out_half']}; recordings with one label {cmds['one_label']},"
-            f" {cmds['shared_rows']} rows name a file another row labels otherwise), {cmds['fast_path']} answered with a phrase"
+            f" (speaker halves: tuning {cmds['tuning_half']}, held out {cmds['held_out_half']}), {cmds['fast_path']} answered with a phrase"
         )
         lines.append(
             f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}"

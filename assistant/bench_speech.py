@@ -5,11 +5,9 @@
 * the 160 real commands (yes, no, stop, go) through the choice path exactly as a choice
   turn decodes them (grammar fast path and Whisper), correct / all with rejects counted
   as wrong, also on two halves by speaker (choices were tuned on the first, the second is
-  held out), on the recordings with one label only (12 rows of the manifest name a file
-  that another row names with another label: Speech Commands keeps each word in its own
-  folder, and flattened, two speakers' clips of the same number share a name, so the file
-  holds one word and one of the two rows is wrong for any recogniser), and how many were
-  answered with a phrase;
+  held out), and how many were answered with a phrase; each command file carries its
+  label in its name (``..__LABEL__SPEAKER_nohash_N.wav``), and the label is taken from
+  there (the manifest says the same since the shared copy was corrected);
 * the choice path on the transcribed sentences (none is a command): how many the fast
   path took for a command (the garbage path and the confidence check at work);
 * Whisper on the noise clips alone: how many 8-second windows gave words (should be 0).
@@ -79,6 +77,11 @@ def choice_path(recogniser: RoleRecogniser, pcm: bytes, grammar: Sequence[str]) 
     return text, not (isinstance(utterance, FallbackUtterance) and utterance.used_fallback)
 
 
+def command_label(path: Path) -> str:
+    """The word a Speech Commands clip says (``..__<label>__<speaker>_nohash_<n>.wav``)."""
+    return path.stem.split("__")[-2]
+
+
 def speaker(path: Path) -> str:
     """The speaker of a Speech Commands clip (``..._<speaker>_nohash_<n>.wav``)."""
     return path.stem.split("__")[-1].split("_nohash")[0]
@@ -90,33 +93,23 @@ def speaker_half(speaker: str) -> int:
     return zlib.crc32(speaker.encode()) % 2
 
 
-def shared_files(rows: Sequence[tuple[str, Path]]) -> set[Path]:
-    """The files two rows of the manifest name with different labels."""
-    labels: dict[Path, set[str]] = {}
-    for label, path in rows:
-        labels.setdefault(path, set()).add(label)
-    return {path for path, seen in labels.items() if len(seen) > 1}
-
-
 def command_figures(
-    recogniser: RoleRecogniser, commands: Sequence[tuple[str, bytes, str, bool]], sentences: Sequence[tuple[str, bytes]]
+    recogniser: RoleRecogniser, commands: Sequence[tuple[str, bytes, str]], sentences: Sequence[tuple[str, bytes]]
 ) -> dict[str, Any]:
-    """``commands``: (label, audio, speaker, the file is another row's too)."""
+    """``commands``: (label, audio, speaker)."""
     from .matching import best_match
 
     options = {phrase: [phrase] for phrase in COMMAND_GRAMMAR}
     right = fast = 0
     halves = [[0, 0], [0, 0]]  # [correct, clips] of the tuning half, the held-out half
-    single = [0, 0]  # [correct, clips] of the recordings with one label
-    for label, pcm, speaker, shared in commands:
+    for label, pcm, speaker in commands:
         text, by_fast = choice_path(recogniser, pcm, COMMAND_GRAMMAR)
         fast += by_fast
         match = best_match(text, options)
         ok = match is not None and match.label == label
         right += ok
-        for tally in (halves[speaker_half(speaker)], *([] if shared else [single])):
-            tally[0] += ok
-            tally[1] += 1
+        halves[speaker_half(speaker)][0] += ok
+        halves[speaker_half(speaker)][1] += 1
     taken = 0
     for _, pcm in sentences:
         text, by_fast = choice_path(recogniser, pcm, COMMAND_GRAMMAR)
@@ -126,8 +119,6 @@ def command_figures(
         "correct": right,
         "tuning_half": "{}/{}".format(*halves[0]),
         "held_out_half": "{}/{}".format(*halves[1]),
-        "one_label": "{}/{}".format(*single),
-        "shared_rows": sum(c[3] for c in commands),
         "fast_path": fast,
         "sentences": len(sentences),
         "sentences_taken_as_commands": taken,
@@ -147,9 +138,9 @@ def noise_words(recogniser: Any, noises: Sequence[np.ndarray]) -> dict[str, Any]
 def run(recogniser: RoleRecogniser, shared: Path, quick: bool) -> dict[str, Any]:
     step = 4 if quick else 1
     sentences = [(text, read_wav(path)) for text, path in manifest(shared, "transcribed")[::step]]
-    rows = manifest(shared, "commands")
-    twice = shared_files(rows)
-    commands = [(label, read_wav(path), speaker(path), path in twice) for label, path in rows[::step]]
+    commands = [
+        (command_label(path), read_wav(path), speaker(path)) for _, path in manifest(shared, "commands")[::step]
+    ]
     noises = [np.frombuffer(read_wav(path), dtype=np.int16).astype(np.float64) for _, path in manifest(shared, "noise")]
     if not sentences:
         return {}
