@@ -347,6 +347,7 @@ REQUIRED_MESSAGES = (
     "resumed",
     "help",
     "guide",
+    "guide_options",
     "help_move_on",
     "at_start",
     "nothing_to_skip",

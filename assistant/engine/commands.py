@@ -65,14 +65,15 @@ def asks_for_guide(engine: Engine, text: str | None) -> bool:
 
 
 def help_once(engine: Engine, step: Turn, text: str | None = None) -> None:
-    """The node's help ("what can I say?": the options and what can be said at any time);
+    """The node's help ("what can I say?": that, then what can be said at any time);
     asked more than twice at one question: the options once more, then on (out of the
     exercise, or to the node's ``skip``), so a misheard phrase never loops."""
     options = matching.spoken_list(list(engine.options(step).keys())[:6])
     helps = step.state.helps + 1
     step.update(helps=helps)
-    if asks_for_guide(engine, text) and helps <= HELPS:
-        step.say(engine.messages["guide"], {"options": options or "your answer"})
+    if asks_for_guide(engine, text) and helps <= HELPS:  # the node's help, then what works any time
+        step.say(step.node.get("help") or engine.messages["guide_options"], {"options": options or "your answer"})
+        step.message("guide")
     else:
         step.say(step.node.get("help") or engine.messages["help"], {"options": options or "your answer"})
     if helps <= HELPS:
