@@ -211,3 +211,20 @@ def spoken_list(items: Sequence[str], conjunction: str = "or") -> str:
     if len(items) == 2:
         return f"{items[0]} {conjunction} {items[1]}"
     return ", ".join(items[:-1]) + f", {conjunction} {items[-1]}"
+
+
+_QUESTION = re.compile(
+    r"(?:^|\b(?:and|so|but|okay|well)\s+)(?:what|how|why|when|where|who|which|do|did|does|is|are|was|were|can|could|would|will|should|shall|have|has)\b"
+    r"|\b(?:what|what's|how|why|when|where|who|which)\s+(?:would|can|could|do|did|does|is|was|are|were|will|should|"
+    r"happened|made|makes|helps|help|about|long|much|kind|sort)\b"
+    r"|\b(?:do|did|does|are|is|was|were|can|could|would|will|have|has|should|shall)\s+"
+    r"(?:you|we|there|they|he|she|your)\b"
+)
+
+
+def asks_question(text: str) -> bool:
+    """Whether ``text`` asks something: a question mark, or (speech has none) a question word
+    or an auxiliary leading into one ("what would help", "do you want", "is there")."""
+    if "?" in text:
+        return True
+    return _QUESTION.search(normalise(text).replace(" s ", "'s ")) is not None

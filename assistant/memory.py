@@ -161,10 +161,11 @@ def _latest(
     until = rule.get("until")
     forgotten: set[Any] = set()
     if until:
+        unless = until.get("unless")  # without one, any follow-up forgets it
         forgotten = {
             e.get(until["same"])
             for e in entries
-            if e.get("exercise") == until["exercise"] and not _matches(e, until.get("unless") or {})
+            if e.get("exercise") == until["exercise"] and not (unless and _matches(e, unless))
         }
     for entry in reversed(entries):
         if entry.get("exercise") == exercise and _matches(entry, rule["latest"]):

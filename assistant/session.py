@@ -101,14 +101,39 @@ class JsonlTurns:
         return _resolve(turn, listen, self.audio, f"input line {self.reader.number}")
 
 
-class ConsoleTurns:
-    """Typed answers.  An empty line is silence; end of input (Ctrl-D) ends the session."""
+def stdin_ready(seconds: float) -> bool:
+    """Whether a typed line arrives on standard input within ``seconds`` (True at once when
+    standard input cannot be waited on, such as a pipe on a system without ``select``)."""
+    import select  # only the terminal's timed moments need it
 
-    def __init__(self, read: Callable[[str], str] = input, out: IO[str] | None = None):
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], seconds)
+    except (OSError, ValueError, TypeError):
+        return True
+    return bool(ready)
+
+
+class ConsoleTurns:
+    """Typed answers.  An empty line is silence; end of input (Ctrl-D) ends the session.
+    A timed moment (a hug, a quiet minute) keeps its own time, as the coach promises: it
+    ends by itself after its seconds, or earlier with Enter (``wait`` is that clock)."""
+
+    def __init__(
+        self,
+        read: Callable[[str], str] = input,
+        out: IO[str] | None = None,
+        wait: Callable[[float], bool] = stdin_ready,
+    ):
         self.read = read
         self.out = out or sys.stdout
+        self.wait = wait
 
     def next_turn(self, listen: Listen, spoken_s: float) -> Event:
+        if listen.expect_silence:
+            seconds = listen.no_input_s
+            print(f"  (quiet for {seconds:g} seconds; type to end it sooner)", file=self.out, flush=True)
+            if not self.wait(seconds):
+                return Silence(seconds)
         hint = (
             f"  [{' / '.join(listen.choices[:8])}{' / ...' if len(listen.choices) > 8 else ''}]"
             if listen.choices

@@ -144,3 +144,39 @@ def test_one_rule_for_a_night_that_counts_month_total_and_first_nights(dialog_se
     remembered = memory.compute(followups, dialog_set, datetime(2026, 11, 25, 18, 0))
     assert remembered["sessions_this_month"] == 0 and remembered["sessions_total"] == 0
     assert remembered["safe_space_due"] is True, "no first night has passed yet"
+
+
+def test_an_agreement_followed_up_is_not_asked_again_through_a_summary_journal(tmp_path, dialog_set):
+    """A rule with ``until`` but no ``unless`` forgets once followed up (the same agreement was
+    asked every night); through a summary journal, as the couple's own device keeps it."""
+    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
+    journal.save(
+        record(
+            "a",
+            exercise="decide-together",
+            topic="chores",
+            agreement="we take turns with the dishes",
+            confirmed=True,
+            kept="agreement",
+        )
+    )
+    asked = memory.compute(journal.records(), dialog_set, datetime(2026, 11, 26, 18))
+    assert asked["last_agreement"]["agreement"] == "we take turns with the dishes"
+    journal.save(
+        record(
+            "b",
+            started="2026-11-26T18:00:00",
+            exercise="agreement-followup",
+            topic="chores",
+            agreement="we take turns with the dishes",
+            went="pretty well",
+        )
+    )
+    after = memory.compute(journal.records(), dialog_set, datetime(2026, 11, 27, 18))
+    assert "last_agreement" not in after
+
+
+def test_an_agreement_the_couple_did_not_keep_is_not_followed_up(dialog_set):
+    """ "Shall I keep that agreement, and ask next time how it went?" "No": no follow-up."""
+    agreed = record("a", exercise="decide-together", topic="chores", agreement="turns", confirmed=True, kept="")
+    assert "last_agreement" not in memory.compute([agreed], dialog_set, datetime(2026, 11, 26, 18))

@@ -48,7 +48,7 @@ def answer(node: str, night: int) -> str | None:
     return None
 
 
-def evening(engine: Engine, journal: Journal, dialog_set, night: int) -> tuple[list[str], dict]:
+def evening(engine: Engine, journal: Journal, dialog_set, night: int, answers=None) -> tuple[list[str], dict]:
     now = FIRST + timedelta(days=night)
     remembered = memory.compute(journal.records(), dialog_set, now)
     state, actions = engine.start(Context(("Maya", "Sam"), now, f"night{night}", memory=remembered))
@@ -60,7 +60,7 @@ def evening(engine: Engine, journal: Journal, dialog_set, night: int) -> tuple[l
             record = {**end.record, "ended_at": now.isoformat()}
             journal.save(record)
             return said, record
-        text = answer(engine.ref(state), night)
+        text = (answers or answer)(engine.ref(state), night)
         state, actions = engine.handle(state, Heard(text) if text else Silence(10))
     raise AssertionError(f"night {night} did not end: {said[-3:]}")
 
@@ -118,3 +118,53 @@ def test_an_empty_night_does_not_count(eight_nights):
     said = [s for night, _ in eight_nights for s in night if "check-in this month" in s]
     ordinals = [s.split()[1] for s in said]
     assert ordinals == ["second", "third", "third", "fourth", "fifth", "sixth", "seventh"], ordinals
+
+
+AGREEMENT = {
+    "decide-together/topic": "the dishes",
+    "decide-together/wish_a_first": "we take turns",
+    "decide-together/wish_b_first": "we take turns",
+    "decide-together/need_a_first": "feeling like a team",
+    "decide-together/need_b_first": "some fairness",
+    "decide-together/wish_a_second": "a rota",
+    "decide-together/wish_b_second": "a rota",
+    "decide-together/need_a_second": "feeling like a team",
+    "decide-together/need_b_second": "some fairness",
+    "decide-together/agree": "we take turns with the dishes",
+    "decide-together/confirm_a": "yes",
+    "decide-together/confirm_b": "yes",
+    "decide-together/keep": "yes",
+    "agreement-followup/ask": "it went well",
+}
+
+
+def agreement_answer(node: str, night: int) -> str | None:
+    if node in AGREEMENT:
+        return AGREEMENT[node]
+    if node.startswith("check-in/menu") and night == 0:
+        return "decide together"
+    return answer(node, night)
+
+
+@pytest.fixture
+def eight_nights_with_an_agreement(tmp_path, dialog_set):
+    """Eight nights through a summary journal, as the couple's device keeps it: an agreement on
+    the first night (kept), then appreciations; memory comes from the journal each night."""
+    engine = Engine(dialog_set)
+    PLAN[:] = []
+    journal = Journal(tmp_path / "journal.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
+    return [evening(engine, journal, dialog_set, night, agreement_answer) for night in range(8)]
+
+
+def test_an_agreement_is_followed_up_once_the_next_night(eight_nights_with_an_agreement):
+    asked = [sum(s.startswith("You agreed on") for s in said) for said, _ in eight_nights_with_an_agreement]
+    assert asked == [0, 1, 0, 0, 0, 0, 0, 0], asked
+    assert "we take turns with the dishes" in next(
+        s for s in eight_nights_with_an_agreement[1][0] if s.startswith("You agreed on")
+    )
+
+
+def test_no_opener_presumes_earlier_nights_on_the_first(eight_nights, eight_nights_with_an_agreement):
+    for nights in (eight_nights, eight_nights_with_an_agreement):
+        first = nights[0][0]
+        assert not any("Welcome back" in s or "again" in s for s in first[:2]), first[:2]

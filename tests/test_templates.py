@@ -11,7 +11,7 @@ import pytest
 
 from assistant import cli
 from assistant.engine import Context
-from assistant.engine.render import Vars, fields, fill
+from assistant.engine.render import Vars, fields, fill, format_template
 from assistant.engine.templates import GAP, dialog_vars, spoken
 from assistant.events import Heard, Say
 from assistant.memory import variables as memory_variables
@@ -25,7 +25,7 @@ def renderings(template: str, may_be_empty: dict[str, bool]):
     names = list(dict.fromkeys(name for name, _ in fields(template)))
     optional = [n for n in names if may_be_empty.get(n)]
     for empties in itertools.chain.from_iterable(itertools.combinations(optional, k) for k in range(len(optional) + 1)):
-        yield template.format_map(Vars({n: ("" if n in empties else "something") for n in names}))
+        yield format_template(template, Vars({n: ("" if n in empties else "something") for n in names}))
 
 
 def test_every_shipped_prompt_reads_without_gaps(dialog_set):
@@ -75,8 +75,8 @@ def test_a_feeling_not_caught_gets_examples(engine):
         ),
         (
             "common.yaml",
-            'surprise: "Let\'s try {title}."',
-            'surprise: "Let\'s try {titel}."',
+            'surprise: "My pick tonight: {title}."',
+            'surprise: "My pick tonight: {titel}."',
             "common.yaml:{line}: messages.surprise: unknown variable {{titel}} (did you mean 'title'?)",
         ),
         (
@@ -92,3 +92,17 @@ def test_template_problems_are_validation_errors(dialogs_copy, capsys, file, old
     assert cli.main(["validate", str(dialogs_copy.root)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith(expected.format(line=line)), err
+
+
+def test_a_word_limit_says_the_couples_words_back_short():
+    long = "dinner at our favourite place and then a long walk by the river if the weather holds"
+    assert fill("So that's {activity:w8}.", {"activity": long}) == "So that's dinner at our favourite place."
+    assert fill("So that's {activity|a date:w8}.", {}) == "So that's a date."
+    assert fill("So that's {activity:w8}.", {"activity": "a picnic"}) == "So that's a picnic."
+
+
+def test_an_unknown_format_is_a_validation_error(dialogs_copy, capsys):
+    line = dialogs_copy.edit("plan-a-date.yaml", "{activity:w8}, on", "{activity:>20}, on")
+    assert cli.main(["validate", str(dialogs_copy.root)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"plan-a-date.yaml:{line}:" in err[0] and "unknown format '>20'" in err[0], err

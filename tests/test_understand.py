@@ -284,3 +284,33 @@ def test_a_day_said_for_the_activity_is_kept_and_the_activity_asked(engine):
     state, said = play(engine, ["sunday morning"], dialog="plan-a-date")
     assert state.frame.slots["date"] == "2026-11-29" and state.frame.slots.get("time") is None
     assert said[-1] == "What would you like to do together?"
+
+
+def test_typed_chat_keeps_the_time_of_a_timed_moment():
+    """ "I'll keep the time" is true in typed mode too: the moment ends by itself after its
+    seconds (nothing typed), or earlier when something is typed."""
+    import io
+
+    from assistant.events import Heard, Listen, Silence
+    from assistant.session import ConsoleTurns
+
+    hug = Listen("affection/count_start", "capture", no_input_s=10.0, expect_silence=True)
+    waited: list[float] = []
+
+    def nothing_typed(seconds):
+        waited.append(seconds)
+        return False
+
+    def never_read(prompt):
+        raise AssertionError("a timed moment that ran out reads nothing")
+
+    out = io.StringIO()
+    assert ConsoleTurns(read=never_read, out=out, wait=nothing_typed).next_turn(hug, 0.0) == Silence(10.0)
+    assert waited == [10.0] and "10 seconds" in out.getvalue()
+    typed = ConsoleTurns(read=lambda prompt: "stop", out=io.StringIO(), wait=lambda s: True)
+    assert typed.next_turn(hug, 0.0) == Heard("stop")
+    question = Listen("check-in/energy", "capture", no_input_s=8.0)
+    assert ConsoleTurns(read=lambda p: "", out=io.StringIO(), wait=nothing_typed).next_turn(question, 0.0) == Silence(
+        8.0
+    )
+    assert waited == [10.0], "an ordinary question waits for Enter, as before"

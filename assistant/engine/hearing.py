@@ -9,6 +9,7 @@ interpreter is used and commands are matched on the words, as before the meaning
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import matching
@@ -54,6 +55,10 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         privacy.answer(engine, step, answer)
     elif step.state.held is not None:
         safety.answer(engine, step, answer)
+    elif act == "dont_keep" and (label := _keep_question_no(engine, step)) is not None:
+        # "no, don't keep it" at "shall I keep that?" answers the question: a no
+        step.update(last_answer=None)
+        engine.handler(step.state).on_answer(step, step.node, replace(answer, act="deny", content=label))
     elif act == "dont_keep":
         privacy.dont_keep(engine, step)
     elif step.state.paused:
@@ -66,6 +71,17 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
     else:
         step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
         engine.handler(step.state).on_answer(step, step.node, answer)
+
+
+def _keep_question_no(engine: Engine, step: Turn) -> str | None:
+    """At a question about keeping something ("shall I keep that agreement?"), the option
+    that says not to keep it (its phrases say "don't keep ..."), else None."""
+    if not step.state.frames or engine.mode(step) != "choice":
+        return None
+    for label, phrases in engine.options(step).items():
+        if any(matching.normalise(p).startswith(("don't keep", "do not keep", "dont keep")) for p in phrases):
+            return label
+    return None
 
 
 def _plain(engine: Engine, step: Turn, answer: Answer) -> None:

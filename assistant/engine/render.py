@@ -19,11 +19,13 @@ the honest alternative, since nothing more is kept).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import matching
+from ..retell import shorten
 from .state import State
 
 if TYPE_CHECKING:
@@ -86,10 +88,31 @@ class Vars(dict):
         return ""
 
 
+WORDS_SPEC = re.compile(r"w(\d{1,2})")
+"""A variable's format spec ``{topic:w8}``: the couple's words said back, at most 8 of them
+(cut at a clause, never left hanging: :func:`assistant.retell.shorten`)."""
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        limit = WORDS_SPEC.fullmatch(format_spec)
+        if limit:
+            return " ".join(shorten(str(value).split(), int(limit.group(1)))).rstrip(",.;: ")
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def format_template(template: str, variables: Mapping[str, Any]) -> str:
+    """``template`` filled in (with ``{name:wN}`` word limits), spaces as they are."""
+    values = variables if isinstance(variables, Vars) else Vars(variables)
+    return _FORMATTER.vformat(template, (), values)
+
+
 def fill(template: str, variables: Mapping[str, Any]) -> str:
     """The template filled in, its spaces folded."""
-    values = variables if isinstance(variables, Vars) else Vars(variables)
-    return " ".join(template.format_map(values).split())
+    return " ".join(format_template(template, variables).split())
 
 
 def help_where(safety: Mapping[str, Any]) -> str:
@@ -227,6 +250,7 @@ __all__ = [
     "balance",
     "fields",
     "fill",
+    "format_template",
     "leans",
     "ordinal",
 ]

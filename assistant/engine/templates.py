@@ -10,13 +10,14 @@ and each node type (``slots`` and ``template_vars`` of :class:`.nodes.NodeType`)
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
 from .nodes import handler_for
-from .render import BUILTINS, PROMPT_VARS, Vars, fields
+from .render import BUILTINS, PROMPT_VARS, WORDS_SPEC, Vars, fields, format_template
 
 if TYPE_CHECKING:
     from ..dialogs import Dialog, DialogError, DialogSet
@@ -48,6 +49,15 @@ def dialog_vars(dialog: Dialog, program: DialogSet, remembered: Mapping[str, boo
     return out
 
 
+def bad_specs(template: str) -> list[str]:
+    """Format specs of ``template`` other than a word limit (``{topic:w8}``)."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return []
+    return [spec for _, name, spec, _ in parsed if name is not None and spec and not WORDS_SPEC.fullmatch(spec)]
+
+
 def gaps(template: str, variables: Mapping[str, bool]) -> list[str]:
     """The variables of ``template`` that leave a gap when empty (and have no fallback)."""
     names = list(dict.fromkeys(name for name, fallback in fields(template) if fallback is None))
@@ -55,7 +65,7 @@ def gaps(template: str, variables: Mapping[str, bool]) -> list[str]:
     out = []
     for name in empty:
         values = {n: ("" if n == name else SAMPLE) for n in names}
-        if GAP.search(template.format_map(Vars(values))):
+        if GAP.search(format_template(template, Vars(values))):
             out.append(name)
     return out
 
@@ -103,6 +113,8 @@ def dialog_problems(
             continue
         for name in [n for n, _ in fields(text) if n not in known]:
             yield path, _unknown(name, known)
+        for spec in bad_specs(text):
+            yield path, f"unknown format '{spec}' (only a word limit, like {{topic:w8}})"
     for path, text in spoken(dialog):
         for name in gaps(text, known):
             yield path, f"{{{name}}} may be empty when this is said: give it a fallback, like {{{name}|...}}"

@@ -15,6 +15,7 @@ from .lexicon import LexiconNode
 from .menu import Menu
 from .overlap import Overlap
 from .pause import Pause
+from .retelling import Retell
 from .wordcount import WordCount
 
 REGISTRY: dict[str, NodeType] = {
@@ -32,6 +33,7 @@ REGISTRY: dict[str, NodeType] = {
         Consent(),
         WordCount(),
         Levels(),
+        Retell(),
     )
 }
 """YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""

@@ -17,6 +17,12 @@ CHOICE_ITEM: dict[str, Any] = {
         "goto": TARGET,
         "set": ASSIGN,
         "say": TEXTS,
+        "carry": {
+            "type": "object",
+            "properties": {"slot": TEXT, "goto": TARGET},
+            "required": ["slot", "goto"],
+            "additionalProperties": False,
+        },
     },
     "required": ["label"],
     "additionalProperties": False,

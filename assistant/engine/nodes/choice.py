@@ -53,6 +53,29 @@ def yes_no_acts(options: Mapping[str, Any]) -> dict[str, str]:
     return {act: label for act, label in (("affirm", "yes"), ("deny", "no")) if label in options}
 
 
+CARRY_FILLER = frozenset(
+    "and also too plus oh um uh well so actually just like yeah yes yep yup sure okay ok right there's there is a bit more one thing".split()
+)
+"""Words around a yes that carry nothing of their own ("yeah, and also ...")."""
+
+
+def carried(text: str, phrases: list[str]) -> str:
+    """What an answer says beyond picking its option: "yeah, and also the kids" -> "the kids"
+    (empty when it says nothing more)."""
+    words = matching.normalise(text).split()
+    leads = sorted((matching.normalise(p).split() for p in phrases), key=len, reverse=True)
+    changed = True
+    while words and changed:
+        changed = False
+        for lead in leads:
+            if lead and words[: len(lead)] == lead:
+                words, changed = words[len(lead) :], True
+                break
+        if words and words[0] in CARRY_FILLER:
+            words, changed = words[1:], True
+    return " ".join(words) if any(w not in CARRY_FILLER for w in words) else ""
+
+
 def item_values(step: Step, item: Mapping[str, Any]) -> dict[str, Any]:
     """An item's ``set:`` with its templates filled in."""
     return {k: (step.render(v) if isinstance(v, str) else v) for k, v in (item.get("set") or {}).items()}
@@ -101,13 +124,18 @@ class Choice(NodeType):
         return Ask("scale" if scale else "choice", options=options, acts=acts, scale=scale)
 
     def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
-        return [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
+        out = [([i, "goto"], item["goto"]) for i, item in enumerate(body) if "goto" in item]
+        return out + [([i, "carry", "goto"], item["carry"]["goto"]) for i, item in enumerate(body) if "carry" in item]
 
     def slots(self, node: Node) -> Mapping[str, bool]:
         out = {"choice": False, node.id: False}
         for item in node.body:
             out.update({k: v is None or v == "" for k, v in (item.get("set") or {}).items()})
+            out.update({item["carry"]["slot"]: True} if "carry" in item else {})
         return out
+
+    def free_text_slots(self, body: Any) -> set[str]:
+        return {item["carry"]["slot"] for item in body if "carry" in item}
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
         for i, item in enumerate(body):
@@ -127,6 +155,11 @@ class Choice(NodeType):
             return
         item = next(i for i in node.body if i["label"] == label)
         step.set_slots({"choice": label, node.id: label, **item_values(step, item)})
+        more = carried(answer.text, step.phrases(item)) if item.get("carry") else ""
+        if more:  # "yeah, and also the kids": the kids are the answer to what comes next
+            step.set_slots({item["carry"]["slot"]: more})
+            step.goto(item["carry"]["goto"])
+            return
         step.say(item.get("say"))
         step.goto(item.get("goto") or node.get("next"))
 

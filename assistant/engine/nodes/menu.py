@@ -22,7 +22,19 @@ if TYPE_CHECKING:
 
 PAGE = 3
 """Options offered at a time (more on "what else?")."""
-WHAT_ELSE = ["what else", "something else", "what other ones", "other options", "more options", "what are the others"]
+WHAT_ELSE = [
+    "what else",
+    "something else",
+    "what other ones",
+    "other options",
+    "more options",
+    "what are the others",
+    "the other ones",
+    "any others",
+]
+MORE_HINT = " There are others too."
+"""Said after the first few options when there are more (``{more_hint}``): easier to follow
+by ear than "or say what else" at the end of a list."""
 
 
 def remaining(step: Step) -> list[Dialog]:
@@ -76,10 +88,11 @@ class Menu(NodeType):
                 yield ["extra", i, "say"] + ([j] if isinstance(item.get("say"), list) else []), text
 
     def template_vars(self, node: Node) -> Mapping[str, bool]:
-        return {"title": False, "offer": False}
+        return {"title": False, "offer": False, "more_hint": True}
 
     def variables(self, step: Step, node: Node) -> Mapping[str, Any]:
-        return {"offer": spoken_list([d.title for d in page(step)], "or")}
+        more = MORE_HINT if len(remaining(step)) > PAGE else ""
+        return {"offer": spoken_list([d.title for d in page(step)], "or"), "more_hint": more}
 
     def skipped(self, step: Step, node: Node) -> bool:
         return not remaining(step)
