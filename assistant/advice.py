@@ -35,6 +35,9 @@ ADVICE: dict[str, str] = {
     "fix_dialogs": "run {checkin:validate} and correct the file and line it names",
     "fix_microphone": "plug in the USB microphone, then set audio.input_device in {config} (names: {checkin:devices})",
     "fix_speaker": "connect a speaker, then set audio.output_device in {config} (names: {checkin:devices})",
+    "fix_satellite": "start wyoming-satellite there without a wake word (see the README: Home Assistant users), check "
+    "its address and port ({checkin:setup} finds satellites by name and writes their addresses), and that no "
+    "firewall blocks it",
     "fix_vosk_model": "run {script:download_model.py} (or choose pocketsphinx under asr in {config})",
     "fix_pocketsphinx": "run {pip:pocketsphinx}",
     "fix_vosk": "run {pip:vosk}",

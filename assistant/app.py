@@ -118,16 +118,25 @@ def journal_only(settings: Settings) -> Journal:
     return Journal(settings.journal_file(), keep=settings.journal.keep)
 
 
-def synth(settings: Settings, static: Iterable[str] = ()):
-    """pyttsx3 (espeak-ng) behind the on-disk prompt cache, which stores only ``static``
-    prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
-    from .tts import PromptCache, Pyttsx3Synth
+def raw_synth(settings: Settings):
+    """The configured voice without the cache: espeak-ng through pyttsx3 (the default), or
+    Piper (``tts.engine: piper``; :class:`~assistant.piper_voice.VoiceUnavailable`, exit 2,
+    when piper-tts or the voice file is missing or broken)."""
+    if settings.voice.engine == "piper":
+        from .piper_voice import PiperSynth
 
-    return PromptCache(
-        Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume),
-        settings.voice.cache_dir,
-        static=static,
-    )
+        return PiperSynth(settings.voice.piper_voice, settings.voice.rate, settings.voice.volume)
+    from .tts import Pyttsx3Synth
+
+    return Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
+
+
+def synth(settings: Settings, static: Iterable[str] = ()):
+    """The configured voice behind the on-disk prompt cache, which stores only ``static``
+    prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
+    from .tts import PromptCache
+
+    return PromptCache(raw_synth(settings), settings.voice.cache_dir, static=static)
 
 
 def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()):

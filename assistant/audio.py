@@ -221,6 +221,13 @@ def pcm_from_wav_bytes(data: bytes, name: str = "<wav>") -> bytes:
     return to_s16(resample(mono, rate, RATE))
 
 
+def pcm_and_rate_from_wav_bytes(data: bytes, name: str = "<wav>") -> tuple[bytes, int]:
+    """Mono s16le PCM at the file's own rate, and that rate (channels averaged)."""
+    x, rate, _ = _parse_wav(data, name)
+    mono = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+    return to_s16(mono), rate
+
+
 def wav_bytes(pcm: bytes, rate: int = RATE, channels: int = 1) -> bytes:
     """A complete s16le WAV file holding ``pcm``."""
     return _wav_header(len(pcm), rate, channels) + pcm

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -186,9 +186,10 @@ class TimedVoice:
         t0 = time.perf_counter()
         pcm = self.synth.render(text, rate_factor=rate)
         t1 = time.perf_counter()
-        self.speaker.play(pcm[: RATE // 10 * 2], RATE)  # the first 100 ms: the first sample is handed over here
+        hz = int(getattr(self.synth, "sample_rate", RATE))
+        self.speaker.play(pcm[: hz // 10 * 2], hz)  # the first 100 ms: the first sample is handed over here
         t2 = time.perf_counter()
-        self.speaker.play(pcm[RATE // 10 * 2 :], RATE)
+        self.speaker.play(pcm[hz // 10 * 2 :], hz)
         turn = self.turns.pending
         if turn is not None:
             turn.render_ms = (t1 - t0) * 1000
@@ -196,7 +197,7 @@ class TimedVoice:
             turn.cache_hit = hits_before is not None and self.synth.hits > hits_before
             self.turns.turns.append(turn)
             self.turns.pending = None
-        return len(pcm) / (2 * RATE)
+        return len(pcm) / (2 * hz)
 
 
 def run_sessions(
@@ -208,12 +209,12 @@ def run_sessions(
     cache_dir: Path,
 ) -> list[Turn]:
     """Complete voice check-ins; returns every turn's figures."""
-    from .tts import PromptCache, Pyttsx3Synth
+    from .tts import PromptCache
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    raw = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
-    synth: Pyttsx3Synth | PromptCache = raw
+    raw = app.raw_synth(settings)
+    synth: Any = raw
     if not naive:  # as in a session: only what prepare renders is cached
         synth = PromptCache(raw, cache_dir, static=())
         synth.prepare(app.static_prompts(dset, settings.partners))
@@ -230,16 +231,12 @@ def wake_turns(
     settings: config_mod.Settings, speak: Callable[[str], bytes], n: int, recogniser: Any = None
 ) -> list[Turn]:
     """Wake turns: from the end of "start check-in" to the greeting handed to the output."""
-    from .tts import PromptCache, Pyttsx3Synth
+    from .tts import PromptCache
     from .vad import segments
 
     dset = app.dialogs(settings)
     engine = app.engine(dset)
-    synth = PromptCache(
-        Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume),
-        Path(tempfile.mkdtemp(prefix="checkin-bench-")),
-        static=(),
-    )
+    synth = PromptCache(app.raw_synth(settings), Path(tempfile.mkdtemp(prefix="checkin-bench-")), static=())
     synth.prepare(app.static_prompts(dset, settings.partners))
     out: list[Turn] = []
     for i in range(n):
@@ -374,7 +371,7 @@ def prompt_seconds(cfg: Path, workdir: Path | None = None) -> list[float]:
 
     def sink(event: Any) -> None:
         if event["type"] == "say":
-            pending[0] += len(synth.render(event["text"], event.get("rate", 1.0))) / (2 * RATE)
+            pending[0] += len(synth.render(event["text"], event.get("rate", 1.0))) / (2 * synth.sample_rate)
         elif event["type"] == "listen":
             out.append(pending[0])
             pending[0] = 0.0
@@ -395,12 +392,13 @@ def one_session_recording(path: Path, cfg: Path, workdir: Path, speak: Callable[
     write_wav(path, pcm + silence(10.0))
 
 
-def session_peak_rss(speak: Callable[[str], bytes]) -> dict[str, Any]:
-    """Peak RSS of a `checkin listen` process that wakes and runs a whole voice check-in."""
+def session_peak_rss(speak: Callable[[str], bytes], engine: str = "espeak") -> dict[str, Any]:
+    """Peak RSS of a `checkin listen` process that wakes and runs a whole voice check-in
+    (its prompts spoken by ``engine``: espeak or piper)."""
     workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-rss-"))
     cfg = workdir / "config.yaml"
     cfg.write_text(
-        f"partners: [Maya, Sam]\ntts: {{cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'j.sqlite3'}, keep: none}}\n"
+        f"partners: [Maya, Sam]\ntts: {{engine: {engine}, cache_dir: {workdir / 'prompts'}}}\njournal: {{path: {workdir / 'j.sqlite3'}, keep: none}}\n"
     )
     wav = workdir / "evening.wav"
     one_session_recording(wav, cfg, workdir, speak)
@@ -420,6 +418,83 @@ def session_peak_rss(speak: Callable[[str], bytes]) -> dict[str, Any]:
     except (ValueError, IndexError):
         sessions = None
     return {"peak_rss_mb": round(peak / 1024, 1), "sessions": sessions}
+
+
+class TimingSpeaker:
+    """Plays nothing; notes when the first piece of a prompt was handed over."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.seconds = 0.0
+
+    def play(self, pcm: bytes, rate: int) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+        self.seconds += len(pcm) / (2 * rate)
+
+
+def spread(items: Sequence[str], n: int) -> list[str]:
+    """``n`` items spread evenly over ``items`` (all when fewer)."""
+    if len(items) <= n:
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
+
+
+def piper_figures(settings: config_mod.Settings, quick: bool = False) -> dict[str, Any]:
+    """The Piper voice: load time; for prompts not in the cache (as a read-back of the
+    couple's words always is), the time from ``speak`` to the first audio handed to the
+    speaker (streamed sentence by sentence) and to the whole prompt rendered (what playing
+    only a finished render would wait); the real-time factor with one and with two ONNX
+    threads."""
+    from statistics import median
+
+    from .piper_voice import PiperSynth, VoiceUnavailable
+    from .tts import PromptCache
+    from .voice import SpeakingVoice
+
+    t0 = time.perf_counter()
+    try:
+        synth = PiperSynth(settings.voice.piper_voice, settings.voice.rate, settings.voice.volume, threads=1)
+    except VoiceUnavailable as exc:
+        return {"error": str(exc)}
+    load_s = time.perf_counter() - t0  # with its warm-up render
+    dset = app.dialogs(settings)
+    prompts = spread(sorted(app.static_prompts(dset, ("Maya", "Sam")), key=len), 8 if quick else 30)
+    first_ms, whole_ms, audio_s = [], [], 0.0
+    cache_dir = Path(tempfile.mkdtemp(prefix="checkin-bench-piper-"))
+    for text in prompts:
+        speaker = TimingSpeaker()
+        voice = SpeakingVoice(PromptCache(synth, cache_dir, static=()), speaker)  # static=(): nothing cached
+        t0 = time.perf_counter()
+        voice.speak(text)
+        first_ms.append(((speaker.first or time.perf_counter()) - t0) * 1000)
+        t0 = time.perf_counter()
+        audio_s += len(synth.render(text)) / (2 * synth.sample_rate)
+        whole_ms.append((time.perf_counter() - t0) * 1000)
+    rtf = {1: sum(whole_ms) / 1000 / audio_s}
+    if not quick:
+        two = PiperSynth(settings.voice.piper_voice, settings.voice.rate, settings.voice.volume, threads=2)
+        t0 = time.perf_counter()
+        two_audio = sum(len(two.render(text)) for text in prompts) / (2 * two.sample_rate)
+        rtf[2] = (time.perf_counter() - t0) / two_audio
+    return {
+        "voice": synth.voice,
+        "sample_rate": synth.sample_rate,
+        "load_s": round(load_s, 2),
+        "prompts": len(prompts),
+        "audio_s": round(audio_s, 1),
+        "first_audio_ms": {
+            "median": round(median(first_ms), 1),
+            "p95": round(percentile(first_ms, 0.95), 1),
+            "max": round(max(first_ms), 1),
+        },
+        "whole_render_ms": {
+            "median": round(median(whole_ms), 1),
+            "p95": round(percentile(whole_ms, 0.95), 1),
+            "max": round(max(whole_ms), 1),
+        },
+        "rtf": {f"{n}_thread{'s' if n > 1 else ''}": round(v, 3) for n, v in rtf.items()},
+    }
 
 
 CHILD = r"""
@@ -515,6 +590,8 @@ class Report:
     session: dict[str, Any] = field(default_factory=dict)
     speech: dict[str, Any] = field(default_factory=dict)
     first_line: dict[str, Any] = field(default_factory=dict)
+    piper: dict[str, Any] = field(default_factory=dict)
+    """The Piper voice's figures (:func:`piper_figures`) and a whole check-in's peak RSS with it."""
 
 
 def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
@@ -553,12 +630,32 @@ def machine() -> str:
     )
 
 
-def run(config_path: str | None = None, quick: bool = False, progress: Callable[[str], None] | None = None) -> Report:
+def run_piper(
+    report: Report, settings: config_mod.Settings, speak: Any, quick: bool, say: Callable[[str], None]
+) -> None:
+    """The Piper section: skipped, with the reason, when piper-tts or its voice is missing."""
+    say("the Piper voice: first audio, real-time factor")
+    report.piper = piper_figures(settings, quick)
+    if "error" not in report.piper:
+        say("a whole voice check-in spoken by Piper in its own process (peak memory)")
+        report.piper["session"] = session_peak_rss(speak, engine="piper")
+
+
+def run(
+    config_path: str | None = None,
+    quick: bool = False,
+    progress: Callable[[str], None] | None = None,
+    voice_only: bool = False,
+) -> Report:
     say = progress or (lambda message: None)
     settings = config_mod.load(config_path)
-    report = Report(machine=machine(), command="checkin bench" + (" --quick" if quick else ""))
+    command = "checkin bench" + (" --quick" if quick else "") + (" --voice" if voice_only else "")
+    report = Report(machine=machine(), command=command)
     speak = Voices()
     report.voice = speak.name
+    if voice_only:
+        run_piper(report, settings, speak, quick, say)
+        return report
     sessions = 2 if quick else 6
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
@@ -603,6 +700,7 @@ def run(config_path: str | None = None, quick: bool = False, progress: Callable[
     report.first_line = waiting_line_s()
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
+    run_piper(report, settings, speak, quick, say)
     return report
 
 
@@ -634,12 +732,40 @@ def headline(report: Report) -> dict[str, Any]:
         "cold_start_s": ps.get("cold_start_s"),
         "no_microphone_line_s": report.first_line.get("no_microphone_line_s"),
         "naive_ratio": round(naive_latency / opt_latency, 2) if opt_latency and naive_latency else None,
+        "piper_first_audio_ms_median": report.piper.get("first_audio_ms", {}).get("median"),
+        "piper_first_audio_ms_max": report.piper.get("first_audio_ms", {}).get("max"),
+        "piper_rtf": report.piper.get("rtf", {}).get("1_thread"),
+        "piper_peak_rss_mb": report.piper.get("session", {}).get("peak_rss_mb"),
         "machine": report.machine,
     }
 
 
+def piper_lines(piper: Mapping[str, Any]) -> list[str]:
+    if not piper:
+        return []
+    if "error" in piper:
+        return ["", f"Piper voice: not measured ({piper['error']})"]
+    first, whole = piper["first_audio_ms"], piper["whole_render_ms"]
+    rtf = ", ".join(f"{v} with {k.replace('_', ' ')}" for k, v in piper["rtf"].items())
+    lines = [
+        "",
+        f"Piper voice ({piper['voice']}, {piper['sample_rate']} Hz; loads in {piper['load_s']:.1f} s), {piper['prompts']} prompts not in the cache ({piper['audio_s']} s of speech):",
+        f"  first audio handed to the speaker (streamed by sentence): {first['median']:.0f} ms median, {first['p95']:.0f} ms p95, {first['max']:.0f} ms max",
+        f"  the whole prompt rendered (without streaming):           {whole['median']:.0f} ms median, {whole['p95']:.0f} ms p95, {whole['max']:.0f} ms max",
+        f"  real-time factor: {rtf}",
+    ]
+    session = piper.get("session")
+    if session:
+        lines.append(
+            f"  a whole voice check-in spoken by Piper (checkin listen): peak RSS {session['peak_rss_mb']:.0f} MB (target <= 550), outcome {session['sessions']}"
+        )
+    return lines
+
+
 def table(report: Report) -> str:
     lines = [f"Machine: {report.machine}", f"Command: {report.command}", f"Answers spoken by: {report.voice}", ""]
+    if not report.summary:  # --voice: the voice's figures alone
+        return "\n".join(lines + piper_lines(report.piper)[1:])
     lines.append("Turn latency, ms (median / p95): end of speech -> first reply sample handed to the output")
     lines.append(
         f"{'config':<10} {'kind':<10} {'n':>3} {'latency':>15} {'endpoint wait':>15} {'overrun':>11} {'final decode':>14} {'engine':>12} {'render':>13} {'output':>10} {'processing':>14} {'cache':>6}"
@@ -695,4 +821,5 @@ def table(report: Report) -> str:
         lines.append(
             f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}"
         )
+    lines += piper_lines(report.piper)
     return "\n".join(lines)

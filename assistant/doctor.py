@@ -107,12 +107,22 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield from _speech_checks(settings)
 
     def voice() -> str:
-        from .tts import Pyttsx3Synth
+        from . import app
 
-        pcm = Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume).render("Hello.")
-        return f"espeak-ng renders ({len(pcm) / 32000:.1f} s for 'Hello.')"
+        synth = app.raw_synth(settings)
+        pcm = synth.render("Hello.")
+        if synth.name == "piper":
+            from .piper_voice import describe
 
-    yield _guard("voice", "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1", voice)
+            return f"Piper, {describe(settings.voice.piper_voice)}, renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
+        return f"espeak-ng renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
+
+    voice_fix = (
+        "install the Piper voice: .venv/bin/pip install -e '.[voice]', or go back to espeak: checkin setup --voice espeak"
+        if settings.voice.engine == "piper"
+        else "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1"
+    )
+    yield _guard("voice", voice_fix, voice)
 
     def word_table() -> str:
         from .paraphrase import judge
@@ -146,9 +156,10 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{free // (1024 * 1024)} MB free"
 
     for uri in settings.satellites:
+        name = settings.satellite_names.get(uri)
         yield _guard(
-            f"satellite {uri}",
-            "start wyoming-satellite there without a wake word (see the README: Home Assistant users), check its address and port, and that no firewall blocks it",
+            f"satellite {name} ({uri})" if name else f"satellite {uri}",
+            advice.text("fix_satellite"),
             _satellite_probe(uri),
         )
 

@@ -15,8 +15,9 @@ def test_speaker(settings: Settings) -> str:
     from . import app
 
     index = find_device(settings.audio.output_device, "output")
-    pcm = app.synth(settings).render(SENTENCE)
-    SoundDeviceSpeaker(settings.audio.output_device).play(pcm, 16000)
+    synth = app.synth(settings)
+    pcm = synth.render(SENTENCE)
+    SoundDeviceSpeaker(settings.audio.output_device).play(pcm, synth.sample_rate)
     return f"played a test sentence on output device {index}"
 
 

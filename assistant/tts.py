@@ -35,11 +35,11 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .audio import RATE, AudioError, pcm_from_wav_bytes, read_wav, wav_bytes
+from .audio import RATE, AudioError, pcm_and_rate_from_wav_bytes, read_wav, wav_bytes
 from .errors import Fault, one_line
 from .files import write_atomically
 
@@ -60,9 +60,22 @@ class Synth(Protocol):
     voice: str | None
     rate: int
     volume: float
+    sample_rate: int
+    """The rate of the PCM it renders (16 kHz for espeak-ng, the voice's own for Piper)."""
 
     def render(self, text: str, rate_factor: float = 1.0) -> bytes:
-        """``text`` as 16 kHz mono s16le PCM; ``rate_factor`` < 1 speaks slower."""
+        """``text`` as mono s16le PCM at ``sample_rate``; ``rate_factor`` < 1 speaks slower."""
+
+
+def stream(synth: Synth, text: str, rate_factor: float = 1.0) -> Iterator[bytes]:
+    """``text`` piece by piece when the synth can stream (Piper, a cache over it), else whole."""
+    streaming = getattr(synth, "stream", None)
+    if streaming is not None:
+        yield from streaming(text, rate_factor)
+        return
+    pcm = synth.render(text, rate_factor)
+    if pcm:
+        yield pcm
 
 
 # pyttsx3 keeps one engine per driver and espeak-ng is a process-wide singleton (its
@@ -128,6 +141,7 @@ class Pyttsx3Synth:
     """
 
     name = "pyttsx3"
+    sample_rate = RATE
 
     def __init__(self, voice: str | None = None, rate: int = 165, volume: float = 0.9) -> None:
         self.rate = int(rate)
@@ -263,16 +277,19 @@ def clear_cache(directory: Path) -> int:
 
 
 class PromptCache:
-    """Rendered static prompts on disk, one 16 kHz WAV per key, in a 0700 folder.
+    """Rendered static prompts on disk, one WAV per key (at the synth's sample rate), in a
+    0700 folder.
 
     ``static`` lists the texts that may be stored (``checkin prepare``'s); any other text is
     rendered by the synth each time and never written.  ``None`` stores every text (for
     benchmarks and tests of the cache itself).
 
-    The key is the sha256 of (text, synth name, voice, rate, rate_factor, volume).  A
-    hit reads the file and never touches the synth; a miss renders and writes the file
-    atomically (temporary file, then rename), so a crash never leaves a half file and
-    concurrent processes are safe.  A corrupt entry is re-rendered.
+    The key is the sha256 of (text, synth name, voice, rate, rate_factor, volume), and of
+    the voice file itself for a synth that names one (``cache_id``: Piper's file, size and
+    date), so a prompt rendered by one voice is never played for another.  A hit reads the
+    file and never touches the synth; a miss renders and writes the file atomically
+    (temporary file, then rename), so a crash never leaves a half file and concurrent
+    processes are safe.  A corrupt entry, or one at another sample rate, is re-rendered.
     """
 
     VERSION = 1
@@ -307,6 +324,10 @@ class PromptCache:
     def volume(self) -> float:
         return getattr(self.synth, "volume", 0.0)
 
+    @property
+    def sample_rate(self) -> int:
+        return int(getattr(self.synth, "sample_rate", RATE))
+
     def key(self, text: str, rate_factor: float = 1.0) -> str:
         fields = {
             "v": self.VERSION,
@@ -317,6 +338,9 @@ class PromptCache:
             "rate_factor": round(float(rate_factor), 6),
             "volume": round(float(self.volume), 6),
         }
+        voice_file = getattr(self.synth, "cache_id", None)
+        if voice_file is not None:  # only synths with a voice file: espeak's keys stay as they were
+            fields["voice_file"] = voice_file
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
@@ -326,37 +350,51 @@ class PromptCache:
     def __contains__(self, text: str) -> bool:
         return self.path(text).exists()
 
-    def render(self, text: str, rate_factor: float = 1.0) -> bytes:
-        """The prompt's PCM: from disk when cached, else rendered (and stored if static)."""
-        if not self.cacheable(text):
-            self.uncached += 1
-            return self.synth.render(text, rate_factor)
-        path = self.path(text, rate_factor)
+    def _cached(self, path: Path) -> bytes | None:
+        """The stored PCM, or None when absent, corrupt or at another sample rate."""
         try:
             data = path.read_bytes()
         except OSError:
-            pass
-        else:
-            try:
-                pcm = pcm_from_wav_bytes(data, str(path))
-            except AudioError:
-                pass  # corrupt entry: render again and overwrite
-            else:
-                self.hits += 1
-                return pcm
-        pcm = self.synth.render(text, rate_factor)
-        self.misses += 1
-        self._store(path, pcm)
-        return pcm
+            return None
+        try:
+            pcm, rate = pcm_and_rate_from_wav_bytes(data, str(path))
+        except AudioError:
+            return None  # corrupt entry: render again and overwrite
+        return pcm if rate == self.sample_rate else None
+
+    def render(self, text: str, rate_factor: float = 1.0) -> bytes:
+        """The prompt's PCM: from disk when cached, else rendered (and stored if static)."""
+        return b"".join(self.stream(text, rate_factor))
 
     get = render
+
+    def stream(self, text: str, rate_factor: float = 1.0) -> Iterator[bytes]:
+        """The prompt's PCM: a cached prompt whole, else piece by piece as the synth renders it
+        (stored once complete if static), so the first words can play at once."""
+        if not self.cacheable(text):
+            self.uncached += 1
+            yield from stream(self.synth, text, rate_factor)
+            return
+        path = self.path(text, rate_factor)
+        pcm = self._cached(path)
+        if pcm is not None:
+            self.hits += 1
+            if pcm:
+                yield pcm
+            return
+        parts = []
+        for part in stream(self.synth, text, rate_factor):
+            parts.append(part)
+            yield part
+        self.misses += 1
+        self._store(path, b"".join(parts))
 
     def _store(self, path: Path, pcm: bytes) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if path.parent.stat().st_mode & 0o077:
                 os.chmod(path.parent, 0o700)
-            write_atomically(path, wav_bytes(pcm, RATE, 1))
+            write_atomically(path, wav_bytes(pcm, self.sample_rate, 1))
         except OSError as exc:
             raise TTSError(f"cannot write prompt cache {self.dir}: {exc.strerror or one_line(exc)}") from None
 
@@ -379,7 +417,7 @@ class PromptCache:
             if self.static is not None:
                 self.static.add(text)  # what prepare is given is static by definition
             for factor in factors:
-                if not self.path(text, factor).exists():
+                if self._cached(self.path(text, factor)) is None:
                     self.render(text, factor)
                     rendered += 1
         return rendered
@@ -401,4 +439,5 @@ __all__ = [
     "clear_cache",
     "default_cache_dir",
     "render_base_dir",
+    "stream",
 ]

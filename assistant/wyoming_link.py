@@ -22,6 +22,7 @@ import concurrent.futures
 import ipaddress
 import json
 import queue
+import re
 import sys
 import threading
 import time
@@ -65,9 +66,23 @@ class SatelliteAddress:
         return self.uri
 
 
-def parse_address(text: str) -> SatelliteAddress:
-    """``tcp://IP:PORT`` -> address.  Only IP addresses: Check-in contacts no name server,
-    and the service's firewall allows exactly these addresses."""
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_address(text: str, names: bool = False) -> SatelliteAddress:
+    """``tcp://IP:PORT`` -> address.  Only IP addresses unless ``names``: the service contacts
+    no name server (its firewall allows exactly these addresses), so host names are looked
+    up by ``checkin setup``, which writes the address."""
     if not isinstance(text, str):
         raise SatelliteError(f"{text!r}: expected a text like tcp://192.168.1.40:10700")
     try:
@@ -77,15 +92,17 @@ def parse_address(text: str) -> SatelliteAddress:
         raise SatelliteError(f"{text!r}: {exc} (expected tcp://IP:PORT, like tcp://192.168.1.40:10700)") from None
     if parts.scheme != "tcp" or not host or port is None or parts.path not in ("", "/"):
         raise SatelliteError(f"{text!r}: expected tcp://IP:PORT, like tcp://192.168.1.40:10700")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise SatelliteError(
-            f"{text!r}: use the satellite's IP address, not a name (Check-in looks up no names)"
-        ) from None
     if port == 0:
         raise SatelliteError(f"{text!r}: port 0 is not a port")
-    return SatelliteAddress(str(ip), port)
+    if is_address(host):
+        return SatelliteAddress(str(ipaddress.ip_address(host)), port)
+    if not _HOST_NAME.match(host):
+        raise SatelliteError(f"{text!r}: {host!r} is neither an IP address nor a host name")
+    if not names:
+        raise SatelliteError(
+            f"{text!r}: {host} is a host name: run `checkin setup` to look up its address (the service looks up no names)"
+        )
+    return SatelliteAddress(host.rstrip(".").lower(), port)
 
 
 def _why(exc: OSError) -> str:
@@ -545,10 +562,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = config.load(args[1] if len(args) == 2 else None)
-    except config.ConfigError as exc:
+        sys.stdout.write(systemd_dropin(settings.satellites))
+    except (config.ConfigError, SatelliteError) as exc:
         print(f"checkin: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(systemd_dropin(settings.satellites))
     return 0
 
 

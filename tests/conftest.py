@@ -50,6 +50,12 @@ def dialogs_copy(tmp_path) -> DialogsCopy:
 
 
 @pytest.fixture(autouse=True)
+def _loopback_zeroconf(monkeypatch):
+    """Zeroconf looks for satellites on loopback only: no test sends anything to the network."""
+    monkeypatch.setenv("CHECKIN_ZEROCONF_INTERFACES", "127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
 def _private_home(tmp_path, monkeypatch):
     """No test reads or writes the real user's settings, journal, cache or logs."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

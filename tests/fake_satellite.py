@@ -24,6 +24,16 @@ CHUNK = 1024
 RATE = 16000
 
 
+def to_16k(pcm: bytes, rate: int) -> bytes:
+    if rate == RATE:
+        return pcm
+    import numpy as np
+
+    from assistant.audio import resample, to_s16
+
+    return to_s16(resample(np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2") / 32768.0, rate, RATE))
+
+
 class FakeSatellite:
     def __init__(
         self,
@@ -43,6 +53,8 @@ class FakeSatellite:
         self.lead_s, self.gap_s = lead_s, gap_s
         self.received: list[str] = []
         self.played: list[bytes] = []
+        self.rates: set[int] = set()
+        """The sample rates of the prompts played (each ``audio-start``'s)."""
         self.connections = 0
         self.last_event = time.monotonic()
         self.loop = asyncio.new_event_loop()
@@ -113,7 +125,7 @@ class FakeSatellite:
             writer.close()
 
     async def _normal(self, reader, writer, drop_after: float | None) -> None:  # noqa: ANN001
-        state = {"prompt": b"", "playback_end": 0.0, "prompts": 0, "running": False, "echo": b""}
+        state = {"prompt": b"", "playback_end": 0.0, "prompts": 0, "running": False, "echo": b"", "rate": RATE}
         listener = asyncio.ensure_future(self._listen(reader, writer, state))
         try:
             while not state["running"]:
@@ -148,14 +160,16 @@ class FakeSatellite:
                 await async_write_event(info.event(), writer)
             elif AudioStart.is_type(event.type):
                 state["prompt"] = b""
+                state["rate"] = AudioStart.from_event(event).rate
+                self.rates.add(state["rate"])
             elif AudioChunk.is_type(event.type):
                 state["prompt"] += event.payload or b""
             elif AudioStop.is_type(event.type):
                 self.played.append(state["prompt"])
-                if self.echo:
-                    state["echo"] += state["prompt"]
+                if self.echo:  # heard by its own microphone at 16 kHz, whatever rate it played at
+                    state["echo"] += to_16k(state["prompt"], state["rate"])
                 now = time.monotonic()
-                state["playback_end"] = max(state["playback_end"], now) + len(state["prompt"]) / (2 * RATE)
+                state["playback_end"] = max(state["playback_end"], now) + len(state["prompt"]) / (2 * state["rate"])
                 state["prompts"] += 1
 
     async def _stream(self, writer, state, drop_after: float | None) -> None:  # noqa: ANN001

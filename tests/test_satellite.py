@@ -43,7 +43,8 @@ ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("tcp://kitchen.local:10700", "IP address, not a name"),
+        ("tcp://kitchen.local:10700", "kitchen.local is a host name: run `checkin setup` to look up its address"),
+        ("tcp://kitchen_sat:10700", "neither an IP address nor a host name"),
         ("http://192.168.1.40:10700", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40:99999", "expected tcp://IP:PORT"),
@@ -62,7 +63,7 @@ def test_satellite_addresses_parse():
 
 def test_config_satellites_are_validated_with_file_and_line(tmp_path):
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("partners: [Maya, Sam]\nsatellites:\n  - tcp://192.168.1.40:10700\n  - tcp://kitchen:10700\n")
+    cfg.write_text("partners: [Maya, Sam]\nsatellites:\n  - tcp://192.168.1.40:10700\n  - tcp://kitchen_sat:10700\n")
     with pytest.raises(config.ConfigError) as err:
         config.load(cfg)
     assert str(err.value).startswith(f"{cfg}:4: satellites[1]:") and "\n" not in str(err.value)
@@ -71,6 +72,17 @@ def test_config_satellites_are_validated_with_file_and_line(tmp_path):
         config.load(cfg)
     cfg.write_text("satellites: [tcp://192.168.1.40:10700, 'tcp://192.168.1.41:10700']\n")
     assert config.load(cfg).satellites == ("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700")
+    # what setup writes (a name and host name from zeroconf), and a host name kept as written
+    cfg.write_text(
+        "satellites:\n  - {name: kitchen, uri: 'tcp://192.168.1.40:10700', host: kitchen-sat.local}\n  - tcp://Bedroom.local:10700\n"
+    )
+    settings = config.load(cfg)
+    assert settings.satellites == ("tcp://192.168.1.40:10700", "tcp://bedroom.local:10700")
+    assert settings.satellite_names == {"tcp://192.168.1.40:10700": "kitchen"}
+    assert settings.satellite_hosts == {"tcp://192.168.1.40:10700": "kitchen-sat.local"}
+    cfg.write_text("satellites:\n  - {name: kitchen}\n")
+    with pytest.raises(config.ConfigError, match="satellites"):
+        config.load(cfg)
 
 
 def test_run_with_a_bad_satellite_flag_is_exit_2_and_one_line(capsys):

@@ -150,3 +150,58 @@ def test_listen_runs_a_recording_like_a_room(tmp_path, capsys):
     assert logged[0]["type"] == "wake"
     end = [e for e in logged if e["type"] == "session_end"][0]["record"]
     assert comparable(end) == comparable(text)
+
+
+@needs_piper
+@pytest.mark.parametrize("voice", ["default", "piper"])
+def test_setup_then_a_spoken_check_in_with_each_voice(tmp_path, capsys, monkeypatch, voice):
+    """`checkin setup` (with `--voice piper`, or the default espeak-ng), then a whole check-in
+    by voice through `checkin listen`, the coach's replies written at the voice's own rate."""
+    import io
+
+    from assistant import app, config
+    from assistant.audio import pcm_and_rate_from_wav_bytes
+    from assistant.tts import PromptCache
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        f"tts: {{cache_dir: {tmp_path / 'cache'}}}\njournal: {{path: {tmp_path / 'j.sqlite3'}, keep: full}}\n"
+    )
+    answers = ["Maya", "", "Sam", "", "Germany", "", ""] + ([""] if voice == "piper" else [])
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(answers) + "\n"))
+    extra = ["--voice", "piper"] if voice == "piper" else []
+    assert cli.main(["setup", "--config", str(cfg), "--skip-devices", *extra]) == 0
+    capsys.readouterr()
+    settings = config.load(cfg)
+    assert settings.voice.engine == ("piper" if voice == "piper" else "espeak")
+    assert settings.partners == ("Maya", "Sam")
+
+    text = simulate(scenario(tmp_path / "text.json", [{"text": t} for t in ANSWERS]), capsys)
+    log = tmp_path / "text.jsonl"
+    assert cli.main(["simulate", str(tmp_path / "text.json"), "--log", str(log)]) == 0
+    capsys.readouterr()
+    # every prompt rendered once into the cache listen reads, so both agree on its length
+    synth = PromptCache(app.raw_synth(settings), settings.voice.cache_dir, static=None)
+    assert synth.sample_rate == (22050 if voice == "piper" else 16000)
+    prompt_seconds, pending = [], 0.0
+    for event in (json.loads(line) for line in log.read_text().splitlines()):
+        if event["type"] == "say":
+            pending += len(synth.render(event["text"], event.get("rate", 1.0))) / (2 * synth.sample_rate)
+        elif event["type"] == "listen":
+            prompt_seconds.append(pending)
+            pending = 0.0
+    silence = lambda s: b"\x00\x00" * int(16000 * s)  # noqa: E731
+    recording = silence(2.0) + piper_pcm("start check-in") + silence(0.8)
+    for seconds, answer in zip(prompt_seconds, ANSWERS):
+        recording += silence(seconds + 1.5) + piper_pcm(answer) + silence(2.5)
+    recording += silence(20.0)
+    wav, replies, events_log = tmp_path / "evening.wav", tmp_path / "replies.wav", tmp_path / "listen.jsonl"
+    write_wav(wav, recording)
+    argv = ["listen", str(wav), "--log", str(events_log), "--config", str(cfg), "--now", "2026-11-25T18:00:00"]
+    assert cli.main([*argv, "--out", str(replies)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["wakes"]) == 1 and summary["sessions"] == ["completed"]
+    end = [json.loads(line) for line in events_log.read_text().splitlines() if '"session_end"' in line][0]["record"]
+    assert comparable(end) == comparable(text)
+    pcm, rate = pcm_and_rate_from_wav_bytes(replies.read_bytes())
+    assert len(pcm) / (2 * rate) >= 0.9 * sum(prompt_seconds), "the coach's prompts were played"
