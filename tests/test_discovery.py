@@ -16,7 +16,7 @@ import pytest
 import yaml
 from fake_satellite import FakeSatellite
 
-from assistant import cli, config, discovery
+from assistant import advice, cli, config, discovery
 from assistant.discovery import DiscoveryError, Found
 from assistant.firstrun import Ports
 from assistant.setup_satellites import NONE_FOUND, pick, satellites_step
@@ -155,7 +155,7 @@ def test_run_refuses_a_host_name_in_one_line(tmp_path, capsys):
     cfg.write_text("satellites: ['tcp://kitchen-sat.local:10700']\n")
     assert cli.main(["run", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "kitchen-sat.local is a host name: run `checkin setup`" in err[0], err
+    assert len(err) == 1 and f"kitchen-sat.local is a host name: run `{advice.command('setup')}`" in err[0], err
 
 
 # --------------------------------------------------------------------------- the step, in process

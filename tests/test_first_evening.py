@@ -284,6 +284,7 @@ RUNS = {
     "validate": ("", (0,)),
     "devices": ("", (0, 1)),
     "forget --yes": ("", (0,)),
+    "setup --voice espeak": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\n", (0,)),
 }
 
 

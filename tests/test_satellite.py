@@ -24,7 +24,7 @@ import pytest
 from fake_satellite import FakeSatellite
 from synth import needs_piper, piper_pcm
 
-from assistant import app, cli, config
+from assistant import advice, app, cli, config
 from assistant.audio import DeviceLost
 from assistant.house import BUSY, House, run_house
 from assistant.wyoming_link import LinkLoop, SatelliteError, SatelliteLink, parse_address
@@ -43,7 +43,10 @@ ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("tcp://kitchen.local:10700", "kitchen.local is a host name: run `checkin setup` to look up its address"),
+        (
+            "tcp://kitchen.local:10700",
+            f"kitchen.local is a host name: run `{advice.command('setup')}` to look up its address",
+        ),
         ("tcp://kitchen_sat:10700", "neither an IP address nor a host name"),
         ("http://192.168.1.40:10700", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40", "expected tcp://IP:PORT"),
