@@ -653,6 +653,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAULT if problems else EXIT_OK
 
 
+HELPLINE_LABELS = {
+    "helpline": "To talk to someone, any time",
+    "abuse_line": "If you are not safe at home",
+    "emergency": "In an emergency",
+}
+
+
+def cmd_helplines(args: argparse.Namespace) -> int:
+    """Where help is, from config.yaml's ``safety:``, for one partner to read on their own
+    (the domestic-abuse line is shown here and never read out)."""
+    lines = _settings(args).helplines
+    for key, label in HELPLINE_LABELS.items():
+        if lines.get(key):
+            print(f"{label}: {lines[key]}")
+    if not any(lines.get(key) for key in HELPLINE_LABELS):
+        print("No help lines are set yet. In an emergency, call your local emergency number.")
+    print("How to set them, and lines by country: docs/SAFETY.md (safety: in config.yaml).")
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
@@ -757,6 +777,9 @@ def _add_speech_commands(sub: Any) -> None:
         help="check settings, microphone, speaker, models, voice, journal and disk, with a fix for each problem",
     )
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("helplines", help="show where help is (crisis, domestic abuse, emergency), never spoken aloud")
+    p.set_defaults(func=cmd_helplines)
 
     p = sub.add_parser("history", help="list your past check-ins (never another couple's)")
     p.add_argument("--json", action="store_true", help="print the session records as a JSON list")

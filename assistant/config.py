@@ -121,6 +121,7 @@ SCHEMA: dict[str, Any] = {
                 "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
                 "emergency": _nullable_str,
                 "helpline": _nullable_str,
+                "abuse_line": _nullable_str,
             },
             "additionalProperties": False,
         },
@@ -238,6 +239,9 @@ class Settings:
     """ISO 3166 alpha-2 code of the couple's country, for the help line."""
     safety_emergency: str | None = None
     safety_helpline: str | None = None
+    safety_abuse_line: str | None = None
+    """A domestic-abuse line: shown by ``checkin helplines`` and in docs/SAFETY.md, never read
+    out (a partner who may be the danger can be in the room)."""
     dialogs: Path = PROJECT_DIR / "dialogs"
     start: str = "check-in"
     satellites: tuple[str, ...] = ()
@@ -259,6 +263,11 @@ class Settings:
         """Where help is, for the line said after a safety pause (only what is set)."""
         values = {"country": self.safety_country, "emergency": self.safety_emergency, "helpline": self.safety_helpline}
         return {k: v for k, v in values.items() if v}
+
+    @property
+    def helplines(self) -> dict[str, str]:
+        """Every line set in ``safety:``, for ``checkin helplines`` (one partner, on their own)."""
+        return {**self.safety, **({"abuse_line": self.safety_abuse_line} if self.safety_abuse_line else {})}
 
     def journal_file(self) -> Path:
         return self.journal.file()
@@ -329,6 +338,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
         safety_country=(data.get("safety") or {}).get("country"),
         safety_emergency=(data.get("safety") or {}).get("emergency"),
         safety_helpline=(data.get("safety") or {}).get("helpline"),
+        safety_abuse_line=(data.get("safety") or {}).get("abuse_line"),
         dialogs=path(data["dialogs"]) or defaults.dialogs if "dialogs" in data else defaults.dialogs,
         start=data.get("start", defaults.start),
         **_satellites(data.get("satellites") or [], source, where),

@@ -185,6 +185,13 @@ def _node_types() -> Mapping[str, Any]:
 _text = {"type": "string", "minLength": 1}
 _texts = {"oneOf": [_text, {"type": "array", "items": _text, "minItems": 1}]}
 _target = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+$"}
+WHY_WORDS = 15
+_why = {"type": "string", "pattern": rf"^\s*\S+(?:\s+\S+){{0,{WHY_WORDS - 1}}}\s*$"}
+"""A dialog's ``why:``: what the exercise is for, in at most :data:`WHY_WORDS` words (said
+when someone asks, and once per exercise by the coaching)."""
+COACH_TOPICS = ("recording", "privacy", "therapist", "sides", "purpose")
+"""Questions to the coach that common.yaml's ``coach:`` answers (``purpose`` falls back to
+it where a dialog has no ``why:``)."""
 _assign = {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
 _timeouts = {
     "type": "object",
@@ -251,6 +258,8 @@ DIALOG_SCHEMA: dict[str, Any] = {
         "rounds": {"enum": ["once", "each_partner"]},
         "menu": {"type": "boolean"},
         "invitation": {"type": "boolean"},
+        "touch": {"type": "boolean"},
+        "why": _why,
         "record": {"type": "object", "properties": {"exercise": _text}, "required": ["exercise"]},
         "summary": _text,
         "summary_unconfirmed": _text,
@@ -307,6 +316,12 @@ COMMON_SCHEMA: dict[str, Any] = {
         },
         "phrases": {"type": "object", "additionalProperties": {"type": "array", "items": _text, "minItems": 1}},
         "messages": {"type": "object", "additionalProperties": _text},
+        "coach": {
+            "type": "object",
+            "properties": {topic: _text for topic in COACH_TOPICS},
+            "required": list(COACH_TOPICS),
+            "additionalProperties": False,
+        },
         "defaults": {
             "type": "object",
             "properties": {
@@ -357,7 +372,13 @@ REQUIRED_MESSAGES = (
     "give_up",
     "exercise_ended",
     "withdrawn",
+    "withdrawn_touch",
     "declined",
+    "hedge_again",
+    "content_again",
+    "contempt_again",
+    "content_move_on",
+    "content_leave",
     "nothing",
     # nodes (menu "surprise us", form read-backs) and the closing summary (engine/render.py)
     "surprise",
@@ -376,6 +397,11 @@ REQUIRED_MESSAGES = (
     "safety_offer",
     "safety_stop",
     "safety_go_on",
+    "not_tonight",
+    # grief and loss (engine/grief.py)
+    "grief",
+    "grief_ask",
+    "grief_go_on",
     # a second room while a check-in runs (house.py)
     "busy_elsewhere",
 )

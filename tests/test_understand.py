@@ -207,7 +207,9 @@ def test_end_of_input_ends_the_session_and_is_not_a_silence(engine):
 
 def test_the_help_line_comes_from_config_and_names_no_number_without_a_country(engine):
     _, said = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks"], safety=UK)
-    assert "please call 999. You can also talk to Samaritans on 116 123, any time." in " ".join(said)
+    spoken = " ".join(said)
+    assert "If either of you wants to talk to someone, Samaritans on 116 123 is there any time." in spoken
+    assert "If anyone is in danger, call 999." in spoken
     _, said = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks"])
     line = next(s for s in said if "emergency" in s)
     assert "your local emergency number" in line and not re.search(r"\d", line)

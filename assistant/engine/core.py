@@ -285,6 +285,8 @@ class Engine:
             step.update_frame(outcome=outcome)
             if outcome in endings.SET_ASIDE and dialog.id not in step.state.set_aside:
                 step.update(set_aside=step.state.set_aside + (dialog.id,))
+            if outcome in endings.REQUESTABLE and dialog.id not in step.state.requestable:
+                step.update(requestable=step.state.requestable + (dialog.id,))
         if step.state.frame.dirty:
             self.commit(step, complete=complete)
         elif outcome is not None and dialog.record and endings.recorded(dialog, outcome):

@@ -22,6 +22,8 @@ QUIET_S = 90.0
 ALWAYS_RECORDED = ("withdrawn", "paused_for_safety")
 SET_ASIDE = ("declined", "withdrawn", "paused_for_safety")
 """Ways of leaving an exercise after which the menu does not offer it again tonight."""
+REQUESTABLE = ("declined", "withdrawn")
+"""...but a partner who said no may still ask for it by name that night (not after a safety pause)."""
 
 
 def recorded(dialog: Dialog, outcome: str) -> bool:
@@ -54,4 +56,4 @@ def too_quiet(step: Turn) -> bool:
     return step.state.quiet_s >= QUIET_S
 
 
-__all__ = ["QUIET_EXITS", "QUIET_S", "give_up", "in_exercise", "recorded", "too_quiet"]
+__all__ = ["QUIET_EXITS", "QUIET_S", "REQUESTABLE", "SET_ASIDE", "give_up", "in_exercise", "recorded", "too_quiet"]

@@ -16,7 +16,8 @@ from .. import matching
 from ..events import Heard
 from ..meaning import COMMANDS, DISTRESS, Ask
 from ..meaning import interpret as read
-from . import commands, privacy, safety
+from . import coach, commands, grief, privacy, safety
+from .nodes.pause import touching
 from .state import Answer
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
         privacy.answer(engine, step, answer)
     elif step.state.held is not None:
         safety.answer(engine, step, answer)
+    elif step.state.grief_check is not None:
+        grief.answer(engine, step, answer)
     elif act == "dont_keep" and (label := _keep_question_no(engine, step)) is not None:
         # "no, don't keep it" at "shall I keep that?" answers the question: a no
         step.update(last_answer=None)
@@ -66,9 +69,15 @@ def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
             commands.run(engine, step, act)
         else:
             step.listen()
+    elif touching(step):
+        # during touch every word is the node's: anything but a clear keep-going ends it
+        step.update(last_answer=None)
+        engine.handler(step.state).on_answer(step, step.node, answer)
     elif act in COMMANDS or act == "decline":
         commands.run(engine, step, COMMAND_OF.get(act, act), answer.text)
-    else:
+    elif act == coach.ASK_COACH:
+        coach.answer(engine, step, answer)
+    elif not grief.heard(engine, step, answer):
         step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
         engine.handler(step.state).on_answer(step, step.node, answer)
 

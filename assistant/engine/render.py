@@ -116,13 +116,18 @@ def fill(template: str, variables: Mapping[str, Any]) -> str:
 
 
 def help_where(safety: Mapping[str, Any]) -> str:
-    """One calm line on where help is, from config.yaml's ``safety:`` (country, helpline,
-    emergency); without a country, only "your local emergency number"."""
+    """One calm, neutral line on where help is, addressed to both, from config.yaml's
+    ``safety:`` (country, helpline, emergency).  It never names what was said, nor abuse:
+    a domestic-abuse line (``abuse_line``) is never read out, only shown by ``checkin
+    helplines``.  Without a country, only "a helpline" and "your local emergency number"."""
     emergency, helpline = safety.get("emergency"), safety.get("helpline")
     if not safety.get("country") or not (emergency or helpline):
-        return "If anyone is in danger, please call your local emergency number."
-    line = f"If anyone is in danger, please call {emergency or 'your local emergency number'}."
-    return line + (f" You can also talk to {helpline}, any time." if helpline else "")
+        emergency, helpline = None, None
+    talk = f"{helpline} is there any time" if helpline else "a local helpline can listen"
+    return (
+        f"If either of you wants to talk to someone, {talk}. "
+        f"If anyone is in danger, call {emergency or 'your local emergency number'}."
+    )
 
 
 def ordinal(number: int) -> str:
@@ -184,9 +189,7 @@ class Renderer:
             this = self.program.dialogs[state.frame.dialog].record or {}
             out["times_done"] = sum(1 for e in state.entries if this and e.get("exercise") == this.get("exercise"))
         out["exercises"] = matching.spoken_list([d.title for d in self.program.exercises()], "and")
-        out["exercises_left"] = matching.spoken_list(
-            [d.title for d in self.program.exercises() if not state.not_offered(d.id)]
-        )
+        out["exercises_left"] = matching.spoken_list([d.title for d in self.program.exercises() if state.offers(d)])
         if state.frames:
             out["options"] = matching.spoken_list(list(options)[:6])
         out["help_where"] = help_where(session.get("safety") or {})

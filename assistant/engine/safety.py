@@ -3,23 +3,34 @@ a crisis, "I need help").
 
 The exercise stops at once; nothing of the answer is kept (the exercise's record entry says
 only ``outcome: paused_for_safety``); the partner is not asked to respond; the coach does
-not repeat or name what was said, says one calm line on where help is, and offers to stop
-for tonight.  "Go on" continues where the exercise would have returned to.
+not repeat or name what was said, says one calm, neutral line addressed to both on where
+help is (never naming abuse: the partner who may be the danger can be in the room), and
+offers to stop for tonight.  "Go on" continues where the exercise would have returned to.
+
+The question is put to both, so either may answer it and stop wins: a "stop" anywhere in the
+answer ("go on... no, stop"), a yes, or a hedge ("I'm not sure") stops for tonight; only a
+clear "go on" or "no" goes on.  After a pause nothing physical is offered or started that
+night (:meth:`~.state.State.may_start`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..dialogs import END
+from ..matching import normalise
 
 if TYPE_CHECKING:
     from .core import Engine
     from .state import Answer
     from .step import Turn
 
-STOP_ACTS = ("affirm", "stop")
+STOP_ACTS = ("affirm", "stop", "unsure", "dont_know")
+"""A yes to "stop for tonight?", or a hedge: stop (stop wins when in doubt)."""
 GO_ON_ACTS = ("deny", "resume", "skip", "decline")
+STOP_WORDS = re.compile(r"\b(?:stop|stopping|enough for tonight|we'?re done|let'?s end)\b")
+"""A stop said anywhere in the answer wins over a "go on" beside it."""
 KEEP = ("partner", "other", "turn")
 """Slots that are never an answer's words (the names and the round)."""
 
@@ -27,7 +38,7 @@ KEEP = ("partner", "other", "turn")
 def stop_or_go_on(step: Turn, answer: Answer) -> str | None:
     """The answer to "stop for tonight, or go on?": ``"stop"``, ``"go on"``, or None after
     asking again (the caller ends its wait and says its own line)."""
-    if answer.act in STOP_ACTS:
+    if answer.act in STOP_ACTS or STOP_WORDS.search(normalise(answer.text)):
         return "stop"
     if answer.act in GO_ON_ACTS:
         return "go on"
@@ -41,6 +52,7 @@ def hold(engine: Engine, step: Turn) -> None:
     state = step.state
     dialog = engine.dialog(state)
     if state.held is None:
+        step.update(safety_paused=True)
         if dialog.kind == "exercise":
             step.update(set_aside=state.set_aside + (dialog.id,))
             if dialog.record:

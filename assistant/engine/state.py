@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ..dialogs import Dialog
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,12 @@ class State:
     done: tuple[str, ...] = ()
     set_aside: tuple[str, ...] = ()
     """Exercises declined, withdrawn or paused for safety tonight: not offered again."""
+    requestable: tuple[str, ...] = ()
+    """Exercises declined or withdrawn from tonight: not offered again, but a partner may ask
+    for one by name (the choice is theirs to take back)."""
+    safety_paused: bool = False
+    """A safety pause happened tonight: nothing physical (a ``touch:`` exercise) is offered or
+    started again this session."""
     noinput: int = 0
     nomatch: int = 0
     paused: bool = False
@@ -85,6 +94,11 @@ class State:
     """After "forget tonight": the question to go back to if the couple goes on."""
     answer_words: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """Per partner: the word counts of their last few free answers (a terse partner gets brief prompts)."""
+    grief_noted: tuple[str, ...] = ()
+    """Grief heard tonight (``loss``, ``hopeless``): acknowledged once, the gentle question once."""
+    grief_check: Answer | None = None
+    """Waiting for the answer to the gentle question about thoughts of not being here: the
+    answer that raised it, handed to its question after a no (never saved)."""
     notes: Mapping[str, Any] = field(default_factory=dict)
     """What nodes' ``note:`` wrote for the record's own fields (``lines.opener``, ``offers.weekly``...)."""
 
@@ -94,12 +108,29 @@ class State:
 
     @property
     def holding(self) -> bool:
-        """Waiting for "stop, or go on?" (after a safety pause, or after "forget tonight")."""
-        return self.held is not None or self.offer is not None
+        """Waiting for "stop, or go on?" (after a safety pause, or after "forget tonight"), or
+        for the answer to the gentle question after hopelessness."""
+        return self.held is not None or self.offer is not None or self.grief_check is not None
 
     def not_offered(self, dialog: str) -> bool:
         """Done tonight, or set aside (declined, withdrawn, paused for safety): not offered again."""
         return dialog in self.done or dialog in self.set_aside
+
+    def offers(self, dialog: Dialog) -> bool:
+        """The menu may offer ``dialog`` tonight: not done or set aside, and nothing physical
+        after a safety pause."""
+        return not self.not_offered(dialog.id) and self.may_start(dialog)
+
+    def may_start(self, dialog: Dialog) -> bool:
+        """``dialog`` may run at all tonight: after a safety pause, no ``touch:`` exercise."""
+        return not (self.safety_paused and dialog.spec.get("touch"))
+
+    def may_request(self, dialog: Dialog) -> bool:
+        """A partner may still ask for ``dialog`` by name: offered, or declined or withdrawn
+        from tonight (never one paused for safety, never touch after a pause)."""
+        return self.offers(dialog) or (
+            dialog.id in self.requestable and dialog.id not in self.done and self.may_start(dialog)
+        )
 
     @property
     def frame(self) -> Frame:

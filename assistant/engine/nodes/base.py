@@ -81,6 +81,9 @@ class Step(Protocol):
     def set_prompt(self, said: Sequence[str]) -> None:
         """What "repeat" says again from now on."""
 
+    def repeat_prompt(self) -> None:
+        """Say the current question again (what "repeat" says)."""
+
     def listen(self) -> None:
         """Wait for the next answer at the current node."""
 

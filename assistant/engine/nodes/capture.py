@@ -1,5 +1,13 @@
 """``capture``: free speech into one slot; "we're stuck" gets a hint; a ``deck`` deals the
-next question (in deck order, never one this couple already had) into slot ``question``."""
+next question (in deck order, never one this couple already had) into slot ``question``.
+
+Content checks (issue 19): a capture asks for content (a summary, a validation, a wish, an
+agreement, an appreciation...), so an answer without any ("okay", a bare yes or no, "no, I
+don't agree", "um") is never kept: it gets one more ask, with the node's ``example:`` if it has
+one, then the coach moves on kindly (to the node's ``moves_on:``, else out of the exercise).
+Contempt ("you're pathetic honestly", "happy now?") is never kept, read back or praised: one
+kind re-ask, then on the same way.  A refusal is a decline and is never asked again.  A node
+whose question a short reply answers well ("How did it go?" "Fine.") says ``brief_ok: true``."""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ... import matching
 from ...meaning import Ask
 from ..state import Answer
-from ._schema import TEXT
+from ._schema import TARGET, TEXT
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
@@ -35,6 +43,17 @@ STUCK = (
 ASKS = ("text", "paraphrase", "activity")
 """What a capture may ask for (``asks:``, default text): the meaning layer checks the content."""
 STUCK_ACTS = ("dont_know", "you_pick", "question", "unsure")
+NO_CONTENT = ("content_free", "deny")
+"""Acts that say nothing to keep at a content question: the meaning layer's ``content_free``
+("okay", "same") and a bare refusal of the point ("no, I don't agree" is not an agreement)."""
+BARE = frozenset(
+    "yes yeah yep yup ya yea no nope nah ok okay k sure fine alright right um uh er erm hmm mm mhm uh-huh so well".split()
+)
+"""Words that say nothing on their own: an answer made only of them is content-free whatever
+act it reads as ("yes", "okay fine", "um"); "it does" or "of course you are" are answers."""
+CONTEMPT = "contempt"
+TRIES = 2
+"""Answers without content at one question before the coach moves on (one more ask between)."""
 
 _LEADING_FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hmm+|well|so|like|okay so|you know)\b[\s,.]*)+", re.IGNORECASE)
 
@@ -69,12 +88,18 @@ class Capture(NodeType):
             "deck": TEXT,
             "keep": {"type": "boolean"},
             "asks": {"enum": list(ASKS)},
+            "example": TEXT,
+            "brief_ok": {"type": "boolean"},
+            "moves_on": TARGET,
         },
         "required": ["slot"],
         "additionalProperties": False,
     }
     listens = True
     reprompts = "capture"
+
+    def targets(self, body: Any) -> Iterable[tuple[Path, str]]:
+        return [(["moves_on"], body["moves_on"])] if body.get("moves_on") else []
 
     def check_refs(self, body: Any, program: DialogSet, error: ErrorAt) -> None:
         if body.get("deck") and body["deck"] not in program.decks:
@@ -87,7 +112,7 @@ class Capture(NodeType):
         return out
 
     def templates(self, body: Any) -> Iterable[tuple[Path, str]]:
-        return [(["stuck"], body["stuck"])] if body.get("stuck") else []
+        return [([key], body[key]) for key in ("stuck", "example") if body.get(key)]
 
     def free_text_slots(self, body: Any) -> set[str]:
         return set() if body.get("keep") else {body["slot"]}
@@ -122,11 +147,23 @@ class Capture(NodeType):
         if answer.act == "question":
             step.command("help")  # "what do you mean?": the node's help, counted
             return
-        if not usable(answer, body.get("asks", "text")):
+        asks = body.get("asks", "text")
+        if answer.act == CONTEMPT and asks != "paraphrase":  # a mocking paraphrase: the overlap judge coaches it
+            no_content(step, node, contempt=True)
+            return
+        if (answer.act in NO_CONTENT or bare(answer.text)) and not body.get("brief_ok"):
+            no_content(step, node, contempt=False)
+            return
+        if not usable(answer, asks):
             step.fail("nomatch")  # a bare "yes" is no paraphrase; "what?" no answer to keep
             return
         step.set_slots({body["slot"]: trim_filler(answer.text)})
         step.goto(node.get("next"))
+
+
+def bare(text: str) -> bool:
+    """Only acknowledgements and filler: "yes", "okay", "sure", "fine", "um", "yes yes"."""
+    return all(word in BARE for word in matching.normalise(text).split())
 
 
 def usable(answer: Answer, asks: str) -> bool:
@@ -135,6 +172,27 @@ def usable(answer: Answer, asks: str) -> bool:
     if asks != "text":
         return answer.is_content
     return answer.act not in STUCK_ACTS
+
+
+def no_content(step: Step, node: Node, contempt: bool) -> None:
+    """An answer with nothing to keep: one more ask (with the node's example), then on kindly."""
+    tries = int(step.sub.get("empty") or 0) + 1
+    step.set_sub({**step.sub, "empty": tries})
+    if tries < TRIES:
+        if contempt:
+            step.message("contempt_again")
+            step.repeat_prompt()
+        else:
+            step.message("content_again")
+            step.say(node.body.get("example"))
+        step.listen()
+        return
+    if node.body.get("moves_on"):
+        step.message("content_move_on")
+        step.goto(node.body["moves_on"])
+    else:
+        step.message("content_leave")
+        step.leave(complete=False)
 
 
 def nothing(step: Step, node: Node) -> None:

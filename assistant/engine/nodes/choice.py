@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ... import matching
-from ...meaning import Ask
+from ...matching import spoken_list
+from ...meaning import Ask, interpret
 from ..state import Answer
 from ._schema import CHOICE_ITEM, texts
 from .base import ErrorAt, NodeType, Path, Step
@@ -146,12 +147,12 @@ class Choice(NodeType):
         return {item["label"]: step.phrases(item) for item in node.body}
 
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
-        label = pick(step, answer, self.options(step, node))
+        label = no_beats_yes(step, node, answer, pick(step, answer, self.options(step, node)))
         if label == DECLINE:
             step.command("pass")
             return
         if label is None:
-            unpicked(step, node, answer)
+            unpicked(step, node, answer, self.options(step, node))
             return
         item = next(i for i in node.body if i["label"] == label)
         step.set_slots({"choice": label, node.id: label, **item_values(step, item)})
@@ -164,9 +165,40 @@ class Choice(NodeType):
         step.goto(item.get("goto") or node.get("next"))
 
 
-def unpicked(step: Step, node: Node, answer: Answer) -> None:
-    """An answer that picks no option: a question back gets the help; anything else is a nomatch."""
+HEDGES = ("unsure", "dont_know")
+
+
+def no_label(node: Node) -> str | None:
+    """The option that means no at a yes/no question ("no", or one ``like: "no"``)."""
+    return next((i["label"] for i in node.body if i["label"] == "no" or i.get("like") == "no"), None)
+
+
+def no_beats_yes(step: Step, node: Node, answer: Answer, label: str | None) -> str | None:
+    """At a yes/no question any no beats a yes said beside it: "no, that's ok" to "shall I keep
+    those words?" keeps nothing ("ok" is one of yes's phrases).  A hedge beside a yes is no pick."""
+    tables = step.program.meaning
+    if label != "yes" or answer.meaning is None or tables is None or no_label(node) is None:
+        return label
+    closed = interpret(answer.text, Ask("yes_no"), tables)
+    if closed.act == "deny":
+        return no_label(node)
+    return None if closed.act in HEDGES else label
+
+
+def unpicked(step: Step, node: Node, answer: Answer, options: Mapping[str, list[str]]) -> None:
+    """An answer that picks no option: a question back gets the help; contempt ("yes, happy
+    now?") and a hedge ("I'm not sure") a kind re-ask once (never "Sorry, I didn't catch
+    that"); anything else is a nomatch."""
     if answer.act == "question":
         step.command("help")
+    elif answer.act == "contempt" and not step.sub.get("unkind"):
+        step.set_sub({**step.sub, "unkind": True})  # never read back or taken as a yes: kindly, once
+        step.message("contempt_again")
+        step.repeat_prompt()
+        step.listen()
+    elif answer.meaning is not None and answer.act in HEDGES and not step.sub.get("hedged"):
+        step.set_sub({**step.sub, "hedged": True})
+        step.message("hedge_again", {"options": spoken_list(list(options)[:6], "or")})
+        step.listen()
     else:
         step.fail("nomatch")

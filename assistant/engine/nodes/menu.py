@@ -38,8 +38,28 @@ by ear than "or say what else" at the end of a list."""
 
 
 def remaining(step: Step) -> list[Dialog]:
-    """The exercises still on offer tonight: not done, declined, withdrawn or paused for safety."""
-    return [d for d in step.program.exercises() if not step.state.not_offered(d.id)]
+    """The exercises still on offer tonight: not done, declined, withdrawn or paused for safety,
+    and nothing physical after a safety pause."""
+    return [d for d in step.program.exercises() if step.state.offers(d)]
+
+
+def requestable(step: Step) -> list[Dialog]:
+    """What a partner may pick by name: what is on offer, and what was declined or withdrawn
+    from tonight (never offered again, but theirs to ask for)."""
+    return [d for d in step.program.exercises() if step.state.may_request(d)]
+
+
+def not_tonight(step: Step, answer: Answer) -> bool:
+    """A touch exercise asked for after a safety pause: a kind line, and the menu again."""
+    if not step.state.safety_paused:
+        return False
+    barred = {d.title: [d.title, *d.names] for d in step.program.exercises() if not step.state.may_start(d)}
+    if not barred or best_match(answer.text, barred) is None:
+        return False
+    step.message("not_tonight")
+    step.repeat_prompt()
+    step.listen()
+    return True
 
 
 def page(step: Step) -> list[Dialog]:
@@ -98,7 +118,7 @@ class Menu(NodeType):
         return not remaining(step)
 
     def options(self, step: Step, node: Node) -> dict[str, list[str]]:
-        out = {d.title: [d.title, *d.names] for d in remaining(step)}
+        out = {d.title: [d.title, *d.names] for d in requestable(step)}
         if node.body.get("surprise"):
             out["surprise us"] = list(node.body["surprise"])
         for item in node.body.get("extra", []):
@@ -115,11 +135,13 @@ class Menu(NodeType):
         if self.what_else(step, node, answer):
             return
         label = pick(step, answer, self.options(step, node))
+        if label is None and not_tonight(step, answer):
+            return
         if label is None or label == DECLINE:
-            unpicked(step, node, answer)
+            unpicked(step, node, answer, self.options(step, node))
             return
         left = remaining(step)
-        chosen = next((d for d in left if d.title == label), None)
+        chosen = next((d for d in requestable(step) if d.title == label), None)
         if label == "surprise us":
             chosen = surprise(step, left)
             step.message("surprise", {"title": chosen.title})
