@@ -1,8 +1,8 @@
 """Check-in: an offline voice coach for couples.
 
 The heart is :mod:`assistant.engine`, a pure state machine over dialogs loaded by
-:mod:`assistant.dialogs`.  Everything that touches the outside world (microphone,
-recognisers, speech synthesis, the journal) is a port wired by :mod:`assistant.session`.
+:mod:`assistant.loader.dialogs`.  Everything that touches the outside world (microphone,
+recognisers, speech synthesis, the journal) is a port wired by :mod:`assistant.home.session`.
 """
 
 import os as _os

@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import advice
-from . import memory as memory_mod
-from .asr.roles import RoleRecogniser
 from .config import Settings
-from .dialogs import DialogSet, load_dir
 from .engine import Engine
-from .journal import Journal
-from .session import Session, Sink, TurnSource, Voice
+from .formats import advice
+from .home.session import Session, Sink, TurnSource, Voice
+from .loader.dialogs import DialogSet, load_dir
+from .speech.asr.roles import RoleRecogniser
+from .store import memory as memory_mod
+from .store.journal import Journal
 
 
 def dialogs(settings: Settings) -> DialogSet:
@@ -95,23 +95,6 @@ def session(
     )
 
 
-def run_unless_busy(checkin: CheckIn, voice: Voice | None, log: Any = None) -> dict[str, Any]:
-    """A check-in woken by voice: ``checkin.run()``, or, while another check-in holds the
-    journal (a ``checkin chat`` in a terminal), one logged line, the busy message said, and
-    ``{"outcome": "busy"}`` (nothing saved); the speaker goes back to waiting."""
-    import sys
-
-    from .journal import JournalBusy
-
-    try:
-        return checkin.run()
-    except JournalBusy as exc:
-        print(f"checkin: heard the wake phrase, but {exc}", file=log or sys.stderr, flush=True)
-        if voice is not None:
-            voice.speak(checkin.program.common["messages"]["busy_elsewhere"], 1.0)
-        return {"outcome": "busy"}
-
-
 def journal_only(settings: Settings) -> Journal:
     """The journal for reading and erasing (no dialogs needed: the export and ``forget``
     work even when a dialog file is broken)."""
@@ -120,13 +103,13 @@ def journal_only(settings: Settings) -> Journal:
 
 def raw_synth(settings: Settings):
     """The configured voice without the cache: espeak-ng through pyttsx3 (the default), or
-    Piper (``tts.engine: piper``; :class:`~assistant.piper_voice.VoiceUnavailable`, exit 2,
+    Piper (``tts.engine: piper``; :class:`~assistant.speech.piper_voice.VoiceUnavailable`, exit 2,
     when piper-tts or the voice file is missing or broken)."""
     if settings.voice.engine == "piper":
-        from .piper_voice import PiperSynth
+        from .speech.piper_voice import PiperSynth
 
         return PiperSynth(settings.voice.piper_voice, settings.voice.rate, settings.voice.volume)
-    from .tts import Pyttsx3Synth
+    from .speech.tts import Pyttsx3Synth
 
     return Pyttsx3Synth(settings.voice.voice, settings.voice.rate, settings.voice.volume)
 
@@ -134,7 +117,7 @@ def raw_synth(settings: Settings):
 def synth(settings: Settings, static: Iterable[str] = ()):
     """The configured voice behind the on-disk prompt cache, which stores only ``static``
     prompts (and what ``prepare`` is given): nothing the couple said is written to disk."""
-    from .tts import PromptCache
+    from .speech.tts import PromptCache
 
     return PromptCache(raw_synth(settings), settings.voice.cache_dir, static=static)
 
@@ -145,8 +128,8 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
     import sys
 
-    from .audio import AudioError, SoundDeviceSpeaker, find_device
-    from .voice import SpeakingVoice, respell
+    from .speech.audio import AudioError, SoundDeviceSpeaker, find_device
+    from .speech.voice import SpeakingVoice, respell
 
     if speaker is None:
         try:
@@ -166,9 +149,9 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
     answer would each wait for a model: 0.4 s and 0.26 s here).  A Vosk model that is
     missing is an error now, not at the first turn; ``check()`` loads all.
     ``common``: the loaded dialogs' common.yaml (read from the dialogs folder when not given)."""
-    from .asr import registry
-    from .asr.base import RecogniserError
-    from .asr.vosk import looks_like_vosk_model
+    from .speech.asr import registry
+    from .speech.asr.base import RecogniserError
+    from .speech.asr.vosk import looks_like_vosk_model
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
@@ -184,8 +167,8 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
 def global_commands(settings: Settings, common: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
     """The global commands of the dialogs' common.yaml: their phrases normalised as answers are."""
-    from .dialogs import load_file
-    from .matching import normalise
+    from .loader.dialogs import load_file
+    from .text.matching import normalise
 
     if common is None:
         common = load_file(settings.dialogs / "common.yaml", "common")
@@ -194,9 +177,9 @@ def global_commands(settings: Settings, common: Mapping[str, Any] | None = None)
 
 def audio_turns(settings: Settings):
     """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
-    from .audio import AudioError
-    from .listener import decode_file
-    from .session import TurnError
+    from .home.session import TurnError
+    from .speech.audio import AudioError
+    from .speech.listener import decode_file
 
     lazy = recogniser(settings)
 
@@ -213,7 +196,7 @@ def wake(settings: Settings, recogniser: RoleRecogniser | None = None):
     """The wake detector.  With ``recogniser`` and Whisper among the roles, in two stages:
     the cheap detector proposes every segment whose grammar path says the phrase; Whisper confirms (loaded at the first
     candidate when no turn has loaded it yet)."""
-    from .wake import PROPOSE, WakeDetector, whisper_confirm
+    from .speech.wake import PROPOSE, WakeDetector, whisper_confirm
 
     if recogniser is None or "whisper" not in settings.asr.roles():
         return WakeDetector(phrases=settings.wake.phrases)
@@ -225,7 +208,7 @@ def cues(settings: Settings, voice):
     """The listening cues on the voice's speaker, or None (no speaker, or ``audio.cues: false``)."""
     if voice is None or not settings.audio.cues:
         return None
-    from .cues import Cues
+    from .speech.cues import Cues
 
     return Cues(voice.speaker)
 
@@ -280,7 +263,7 @@ class Reloadable:
         print(f"checkin: {line}", file=self.log, flush=True)
 
     def reload(self) -> bool:
-        from .errors import CheckinError
+        from .formats.errors import CheckinError
 
         try:
             settings = self._config_mod.load(self.config_path, notice=self._notice)

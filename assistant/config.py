@@ -20,11 +20,11 @@ from typing import Any, Callable
 
 import yaml
 
-from . import safeyaml
-from .asr.registry import AsrOptions, names
-from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
-from .files import write_atomically
-from .places import PROJECT_DIR, user_file
+from .formats import safeyaml
+from .formats.places import PROJECT_DIR, user_file
+from .loader.dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .speech.asr.registry import AsrOptions, names
+from .store.files import write_atomically
 
 DEFAULTS_FILE = PROJECT_DIR / "config.yaml"
 """The documented defaults: read by nobody at run time but :func:`adopt_repository_config`."""
@@ -172,12 +172,12 @@ class JournalSettings:
 
 @dataclass(frozen=True)
 class AsrSettings:
-    """Which recogniser has which role (names from :mod:`assistant.asr.registry`)."""
+    """Which recogniser has which role (names from :mod:`assistant.speech.asr.registry`)."""
 
     choices: str = "pocketsphinx"
     """Choices: a grammar fast path (or any recogniser)."""
     fallback: str | None = "whisper"
-    """Hears every choice too and decides (:class:`~assistant.asr.roles.FallbackUtterance`);
+    """Hears every choice too and decides (:class:`~assistant.speech.asr.roles.FallbackUtterance`);
     None: the fast path's answer stands."""
     free: str = "whisper"
     """Free answers (reasons, statements, paraphrases)."""
@@ -351,7 +351,7 @@ def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, An
     """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
         return {}
-    from .wyoming_link import SatelliteError, parse_address
+    from .home.satellites import SatelliteError, parse_address
 
     uris: list[str] = []
     names: dict[str, str] = {}

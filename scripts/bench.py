@@ -6,6 +6,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.cli import main  # noqa: E402
+from assistant.cli.main import main  # noqa: E402
 
 sys.exit(main(["bench", *sys.argv[1:]]))

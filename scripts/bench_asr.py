@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.asr import RecogniserError, read_wav_pcm, transcribe  # noqa: E402
+from assistant.speech.asr import RecogniserError, read_wav_pcm, transcribe  # noqa: E402
 
 GRAMMAR = [
     "yes",
@@ -70,13 +70,13 @@ def load_clips(shared: Path, folder: str, per_label: int | None = None) -> list[
 def engines(vosk_model: str | None) -> list[tuple[str, object, bool]]:
     """(label, recogniser, English?) for every engine that loads."""
     out: list[tuple[str, object, bool]] = []
-    from assistant.asr.pocketsphinx import PocketsphinxRecogniser
+    from assistant.speech.asr.pocketsphinx import PocketsphinxRecogniser
 
     out.append(("pocketsphinx", PocketsphinxRecogniser(), True))
     if importlib.util.find_spec("vosk") is None:
         print("vosk: not installed, skipped", file=sys.stderr)
         return out
-    from assistant.asr.vosk import VoskRecogniser, looks_like_vosk_model
+    from assistant.speech.asr.vosk import VoskRecogniser, looks_like_vosk_model
 
     english = Path(vosk_model) if vosk_model else ROOT / "models" / "vosk-model-small-en-us-0.15"
     if looks_like_vosk_model(english) or vosk_model:

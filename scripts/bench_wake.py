@@ -2,7 +2,7 @@
 """Benchmark the wake-phrase detector against the keyphrase-spotting baseline, in one run.
 
 For each detector (the baseline: pocketsphinx keyphrase search fed the whole stream;
-and :class:`assistant.wake.WakeDetector`):
+and :class:`assistant.speech.wake.WakeDetector`):
 
 * hit rate on "start check-in" by the Piper "joe" voice and by espeak-ng (several
   voices, speeds, pitches), each mixed with real background noise at 10-20 dB SNR and
@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_wake_clips as mw  # noqa: E402
 
-from assistant.audio import chunks, write_wav  # noqa: E402
-from assistant.events import AudioChunk  # noqa: E402
-from assistant.wake import WakeDetector  # noqa: E402
+from assistant.formats.events import AudioChunk  # noqa: E402
+from assistant.speech.audio import chunks, write_wav  # noqa: E402
+from assistant.speech.wake import WakeDetector  # noqa: E402
 
 RATE = 16000
 HIT_BEFORE_S = 0.5
@@ -232,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     if args.confirm:
-        from assistant.asr.registry import AsrOptions, load
-        from assistant.wake import PROPOSE, whisper_confirm
+        from assistant.speech.asr.registry import AsrOptions, load
+        from assistant.speech.wake import PROPOSE, whisper_confirm
 
         whisper = load("whisper", AsrOptions())
     detectors: list = [] if args.no_baseline else [KeyphraseBaseline(threshold=args.baseline_threshold)]

@@ -32,7 +32,7 @@ Exit codes:
 Every failure is reported as a single line on stderr, without a traceback.
 
 Only the standard library (urllib) is used for HTTP, plus ``tqdm`` for the
-progress bar; the checksum helpers are Check-in's own (``assistant.asr.whisper``), so the
+progress bar; the checksum helpers are Check-in's own (``assistant.speech.asr.whisper``), so the
 script runs from the project's environment.  The functions below (``download``, ``verify``, ``unpack``,
 ``main``) are importable so tests can call them directly.
 """
@@ -60,9 +60,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, 
 try:
     from tqdm import tqdm
 
-    from assistant.asr.whisper import read_sums, sha256_of  # one home for the model checksums
-    from assistant.errors import one_line
-    from assistant.places import user_file
+    from assistant.formats.errors import one_line
+    from assistant.formats.places import user_file
+    from assistant.speech.asr.whisper import read_sums, sha256_of  # one home for the model checksums
 except ImportError as missing:  # run by a Python without the project's packages (Debian's python3)
     venv = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
     print(

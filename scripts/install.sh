@@ -46,7 +46,7 @@ did+=("linked /usr/local/bin/checkin to $DIR/.venv/bin/checkin (type: checkin)")
 if [ "$DRY" = 1 ]; then
   CONFIG="~$RUN_USER/.config/checkin/config.yaml"
 else
-  CONFIG="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -c 'from assistant.places import user_file; print(user_file())')"
+  CONFIG="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -c 'from assistant.formats.places import user_file; print(user_file())')"
 fi
 CONFIG_HOME="$(dirname "$(dirname "$CONFIG")")"
 
@@ -77,9 +77,9 @@ if [ "$SERVICE" = 1 ]; then
   # The unit denies all IP traffic; the satellites in the user's settings (and nothing else) are allowed.
   dropin_dir=/etc/systemd/system/checkin.service.d
   if [ "$DRY" = 1 ]; then
-    allow="$(PYTHONPATH="$DIR" python3 -m assistant.wyoming_link --systemd 2>/dev/null || true)"
+    allow="$(PYTHONPATH="$DIR" python3 -m assistant.home.satellites --systemd 2>/dev/null || true)"
   else
-    allow="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -m assistant.wyoming_link --systemd)"
+    allow="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -m assistant.home.satellites --systemd)"
   fi
   if [ -n "$allow" ]; then
     if [ "$DRY" = 1 ]; then

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.audio import read_wav, write_wav  # noqa: E402
-from assistant.synthetic import espeak_pcm, piper_pcm, piper_problem  # noqa: E402
+from assistant.speech.audio import read_wav, write_wav  # noqa: E402
+from assistant.speech.synthetic import espeak_pcm, piper_pcm, piper_problem  # noqa: E402
 
 RATE = 16000
 SHARED = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))

@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.audio import read_wav  # noqa: E402
-from assistant.bench import ANSWERS, NOW, SHARED_SPEECH, Voices, prompt_seconds, vm_kb  # noqa: E402
+from assistant.cli.bench import ANSWERS, NOW, SHARED_SPEECH, Voices, prompt_seconds, vm_kb  # noqa: E402
+from assistant.speech.audio import read_wav  # noqa: E402
 
 RATE = 16000
 

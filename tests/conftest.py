@@ -13,7 +13,7 @@ SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shar
 
 @pytest.fixture(scope="session")
 def dialog_set():
-    from assistant.dialogs import load_dir
+    from assistant.loader.dialogs import load_dir
 
     return load_dir(DIALOGS)
 

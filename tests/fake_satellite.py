@@ -29,7 +29,7 @@ def to_16k(pcm: bytes, rate: int) -> bytes:
         return pcm
     import numpy as np
 
-    from assistant.audio import resample, to_s16
+    from assistant.speech.audio import resample, to_s16
 
     return to_s16(resample(np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2") / 32768.0, rate, RATE))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio import write_wav
-from assistant.synthetic import espeak_pcm, have_espeak, piper_pcm, piper_problem
+from assistant.speech.audio import write_wav
+from assistant.speech.synthetic import espeak_pcm, have_espeak, piper_pcm, piper_problem
 
 __all__ = ["espeak", "needs_espeak", "needs_piper", "piper", "piper_pcm"]
 

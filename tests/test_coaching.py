@@ -9,7 +9,7 @@ import pytest
 
 from assistant.engine import Context
 from assistant.engine.records import add_notes, notes_fields
-from assistant.events import Heard, Listen, Say, Silence
+from assistant.formats.events import Heard, Listen, Say, Silence
 
 
 def _run(engine, turns, start="paraphrase-back", memory=None):
@@ -86,7 +86,7 @@ def test_a_long_share_is_split_gently(engine):
 
 
 def test_history_reports_exactly_and_counts_only_check_ins_with_an_exercise(dialog_set, engine):
-    from assistant.cli import history_lines
+    from assistant.cli.main import history_lines
 
     def rec(rid, day, outcome, *entries):
         return {
@@ -140,7 +140,7 @@ def _kept_record(**extra):
 
 
 def test_a_yes_keeps_that_item_even_in_a_summary_journal(tmp_path, dialog_set):
-    from assistant.journal import Journal
+    from assistant.store.journal import Journal
 
     journal = Journal(tmp_path / "j.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
     journal.save(_kept_record(kept="appreciation"))
@@ -151,7 +151,7 @@ def test_a_yes_keeps_that_item_even_in_a_summary_journal(tmp_path, dialog_set):
 
 
 def test_the_safety_rule_wins_over_a_yes_and_none_keeps_nothing(tmp_path, dialog_set):
-    from assistant.journal import Journal
+    from assistant.store.journal import Journal
 
     journal = Journal(tmp_path / "j.sqlite3", keep="summary", free_text=dialog_set.free_text_fields())
     journal.save({**_kept_record(kept="appreciation"), "safety": "crisis"})
@@ -163,7 +163,7 @@ def test_the_safety_rule_wins_over_a_yes_and_none_keeps_nothing(tmp_path, dialog
 
 
 def test_kept_kind_words_come_back_on_a_hard_night(dialog_set, engine):
-    from assistant import memory
+    from assistant.store import memory
 
     remembered = memory.compute([_kept_record(kept="appreciation")], dialog_set, datetime(2026, 11, 25, 19))
     assert remembered["kind_words"] == {"partner": "Maya", "to": "Sam", "appreciation": "the soup when I was ill"}
@@ -194,7 +194,7 @@ def test_each_partner_has_their_own_energy(engine, answers, energies, short):
 
 
 def test_the_quieter_partner_last_time_is_invited_first(dialog_set, engine):
-    from assistant import memory
+    from assistant.store import memory
 
     last = {
         "id": "q",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
-from assistant.dialogs import DialogError, from_yaml, load_dir, validate_dir
+from assistant.cli import main as cli
+from assistant.loader.dialogs import DialogError, from_yaml, load_dir, validate_dir
 
 GOOD = """\
 id: tiny
@@ -155,7 +155,7 @@ def test_turn_timing_is_required_in_common_yaml_defaults():
     """One home for turn timing: common.yaml must give every listen mode its timeouts."""
     import yaml as _yaml
 
-    from assistant.dialogs import DialogError, common_from_dict
+    from assistant.loader.dialogs import DialogError, common_from_dict
 
     path = Path(__file__).resolve().parent.parent / "dialogs" / "common.yaml"
     data = _yaml.safe_load(path.read_text())
@@ -173,7 +173,7 @@ def _messages_the_code_speaks() -> set[str]:
     its first argument), ``messages["x"]``, ``messages.get("x")``, and house.py's ``BUSY``."""
     import ast
 
-    from assistant import house
+    from assistant.home import house
 
     names = {house.BUSY}
     for path in (Path(__file__).resolve().parent.parent / "assistant").rglob("*.py"):
@@ -199,7 +199,7 @@ def _messages_the_code_speaks() -> set[str]:
 
 def test_every_message_the_code_speaks_is_required_at_load():
     """One place declares the common.yaml messages Python uses (REQUIRED_MESSAGES); the code uses no other."""
-    from assistant.dialogs import REQUIRED_MESSAGES
+    from assistant.loader.dialogs import REQUIRED_MESSAGES
 
     used = _messages_the_code_speaks()
     assert {"busy_elsewhere", "forgotten", "not_kept_again", "safety_go_on", "surprise", "skipped"} <= used, used
@@ -208,7 +208,8 @@ def test_every_message_the_code_speaks_is_required_at_load():
 
 @pytest.mark.parametrize("name", ["busy_elsewhere", "forgotten_offer", "not_kept_again", "safety_offer"])
 def test_a_missing_message_is_one_line_at_validate_and_doctor(tmp_path, dialogs_copy, capsys, name):
-    from assistant import config, doctor
+    from assistant import config
+    from assistant.cli import doctor
 
     root = dialogs_copy.root
     common = root / "common.yaml"

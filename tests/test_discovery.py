@@ -16,10 +16,13 @@ import pytest
 import yaml
 from fake_satellite import FakeSatellite
 
-from assistant import advice, cli, config, discovery
-from assistant.discovery import DiscoveryError, Found
-from assistant.firstrun import Ports
-from assistant.setup_satellites import NONE_FOUND, pick, satellites_step
+from assistant import config
+from assistant.cli import main as cli
+from assistant.cli.firstrun import Ports
+from assistant.cli.setup_satellites import NONE_FOUND, pick, satellites_step
+from assistant.formats import advice
+from assistant.home import discovery
+from assistant.home.discovery import DiscoveryError, Found
 
 LOOPBACK = ["127.0.0.1"]
 
@@ -124,7 +127,7 @@ def test_setup_finds_satellites_and_the_couple_picks_them_by_name(satellite, tmp
     assert "install.sh again" in result.stdout
     # the service's firewall: exactly this address
     dropin = subprocess.run(
-        [sys.executable, "-m", "assistant.wyoming_link", "--systemd", str(cfg)],
+        [sys.executable, "-m", "assistant.home.satellites", "--systemd", str(cfg)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -407,7 +407,7 @@ def test_whisper_model_installs_verified_with_its_checksums(server, tmp_path):
     target = dest / "faster-whisper-base.en"
     assert {p.name for p in target.iterdir()} == {*WHISPER_FILES, "SHA256SUMS"}
     assert (target / "model.bin").read_bytes() == WHISPER_FILES["model.bin"]
-    from assistant.asr.whisper import read_sums
+    from assistant.speech.asr.whisper import read_sums
 
     assert read_sums(target / "SHA256SUMS") == {name: sha(data) for name, data in WHISPER_FILES.items()}
     assert not list(dest.glob(".*part*"))
@@ -443,6 +443,6 @@ def test_whisper_base_without_checksums_is_refused_before_downloading(server, tm
 
 
 def test_whisper_tiny_checksums_are_the_embedded_models():
-    from assistant.asr.whisper import EMBEDDED_SHA256
+    from assistant.speech.asr.whisper import EMBEDDED_SHA256
 
     assert dm.WHISPER_MODELS["tiny.en"][1] == dict(EMBEDDED_SHA256)

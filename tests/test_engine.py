@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from assistant.engine import Context
-from assistant.events import End, Heard, Listen, Save, Say, Silence
+from assistant.formats.events import End, Heard, Listen, Save, Say, Silence
 
 NOW = datetime(2026, 11, 25, 18, 0)
 

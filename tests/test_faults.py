@@ -16,11 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import app, cli, config
-from assistant.audio import AudioError
-from assistant.dialogs import DialogError, from_yaml
-from assistant.session import ScriptedTurns, Session
-from assistant.voice import SpeakingVoice
+from assistant import app, config
+from assistant.cli import main as cli
+from assistant.home.session import ScriptedTurns, Session
+from assistant.loader.dialogs import DialogError, from_yaml
+from assistant.speech.audio import AudioError
+from assistant.speech.voice import SpeakingVoice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +74,7 @@ class BrokenSpeaker:
 
 class BrokenSynth:
     def render(self, text, rate_factor=1.0):
-        from assistant.tts import TTSError
+        from assistant.speech.tts import TTSError
 
         raise TTSError("espeak-ng failed")
 
@@ -109,7 +110,7 @@ def test_a_failing_voice_falls_back_to_the_log(engine, synth_broken, tmp_path):
 def test_no_sound_card_falls_back_to_the_log(engine):
     """Here there is no sound card at all: the real sounddevice speaker fails and the session goes on."""
     pytest.importorskip("sounddevice")
-    from assistant.audio import SoundDeviceSpeaker, list_devices
+    from assistant.speech.audio import SoundDeviceSpeaker, list_devices
 
     if list_devices():
         pytest.skip("this machine has audio devices")

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant import advice, config, memory
+from assistant import config
+from assistant.formats import advice
+from assistant.store import memory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,7 +221,7 @@ def test_run_without_a_microphone_says_so_at_once_with_the_time_left(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("audio: {input_device: no-such-microphone-here, device_wait_s: 2}\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.start", "--config", str(cfg), "run"],
+        [sys.executable, "-m", "assistant.cli.start", "--config", str(cfg), "run"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -238,12 +240,12 @@ def test_run_without_a_microphone_says_so_at_once_with_the_time_left(tmp_path):
 
 def test_the_installed_command_starts_at_the_light_entry_point():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'checkin = "assistant.start:main"' in text
+    assert 'checkin = "assistant.cli.start:main"' in text
     heavy = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys, assistant.start; print(sorted(m for m in ('numpy', 'yaml', 'jsonschema', 'sounddevice', 'assistant.cli') if m in sys.modules))",
+            "import sys, assistant.cli.start; print(sorted(m for m in ('numpy', 'yaml', 'jsonschema', 'sounddevice', 'assistant.cli.main') if m in sys.modules))",
         ],
         capture_output=True,
         text=True,
@@ -324,7 +326,7 @@ def test_no_message_outside_the_table_advises_a_bare_command():
                 bad in code for bad in ("run python ", "pip install ", "with: checkin ", "run `checkin ")
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
-    assert offenders == [], "advice goes through assistant/advice.py"
+    assert offenders == [], "advice goes through assistant/formats/advice.py"
 
 
 def test_a_typo_gets_did_you_mean_and_each_help_says_what_the_command_does():
@@ -332,7 +334,7 @@ def test_a_typo_gets_did_you_mean_and_each_help_says_what_the_command_does():
     assert typo.returncode == 2 and "did you mean 'history'?" in typo.stderr and typo.stderr.count("\n") == 1
     option = checkin(["chat", "--partnres", "A,B"])
     assert option.returncode == 2 and "did you mean --partners?" in option.stderr
-    from assistant.cli import build_parser
+    from assistant.cli.main import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
@@ -374,8 +376,9 @@ def _guide_rows(heading: str) -> list[list[str]]:
 def _to_menu(engine, say):
     from datetime import datetime
 
-    from assistant.engine import Context
     from assistant.events import Heard, Listen
+
+    from assistant.engine import Context
 
     state, actions = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18, 0), "g", {}), "check-in")
     for _ in range(8):

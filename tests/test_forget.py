@@ -8,10 +8,10 @@ import json
 from datetime import datetime
 
 from assistant.engine import Context
-from assistant.events import End, Forget, Heard, Save, Say
-from assistant.journal import Journal
-from assistant.memory import compute
-from assistant.session import JsonlSink, ScriptedTurns, Session
+from assistant.formats.events import End, Forget, Heard, Save, Say
+from assistant.home.session import JsonlSink, ScriptedTurns, Session
+from assistant.store.journal import Journal
+from assistant.store.memory import compute
 
 NOW = datetime(2026, 11, 25, 18, 0)
 REASON = "my boss shouted at me in front of everyone"
@@ -263,7 +263,7 @@ def test_a_forgotten_session_cut_short_saves_nothing(engine, tmp_path):
 def test_after_forget_tonight_the_coach_listens_for_stop_or_go_on_and_waits_through_silence(engine):
     """At a choice (the menu) the wait is the stop / go-on listen, as after a safety pause:
     "go on" is in its grammar, and a silence asks nothing new."""
-    from assistant.events import Listen, Silence
+    from assistant.formats.events import Listen, Silence
 
     state, log = play(engine, ["high", "forget tonight"])
     listen = [a for a in log if isinstance(a, Listen)][-1]

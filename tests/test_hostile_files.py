@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import safeyaml
-from assistant.dialogs import DialogError, parse_yaml, read_source
+from assistant.formats import safeyaml
+from assistant.loader.dialogs import DialogError, parse_yaml, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,7 +120,7 @@ def test_a_folder_over_its_limit_is_refused(tmp_path):
     shutil.copytree(ROOT / "dialogs", root)
     for i in range(9):
         (root / "decks" / f"filler{i}.yaml").write_bytes(b"# " + b"x" * 990_000 + b"\n")
-    from assistant.dialogs import load_dir, validate_dir
+    from assistant.loader.dialogs import load_dir, validate_dir
 
     errors = validate_dir(root)
     assert len(errors) == 1 and "holds more than the 8 MB limit of YAML" in str(errors[0])
@@ -129,7 +129,7 @@ def test_a_folder_over_its_limit_is_refused(tmp_path):
 
 
 def test_a_folder_of_too_many_files_is_refused(tmp_path):
-    from assistant.dialogs import validate_dir
+    from assistant.loader.dialogs import validate_dir
 
     root = tmp_path / "dialogs"
     shutil.copytree(ROOT / "dialogs", root)
@@ -182,7 +182,7 @@ def test_validate_chat_and_simulate_refuse_each_in_one_line(corpus, tmp_path, en
 RELOADER = """
 import sys
 from assistant import app
-from assistant.session import ScriptedTurns, Session
+from assistant.home.session import ScriptedTurns, Session
 live = app.Reloadable(sys.argv[1])
 live.reload_on_sighup()
 print("ready", flush=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.journal import Journal, JournalError
+from assistant.store.journal import Journal, JournalError
 
 
 def record(rid="s1", outcome="in_progress", **entry):
@@ -105,7 +105,7 @@ def _old_journal(tmp_path):
 
 
 def test_a_journal_written_by_0_1_0_opens_with_every_record(tmp_path):
-    from assistant.journal import SCHEMA_VERSION
+    from assistant.store.journal import SCHEMA_VERSION
 
     expected = json.loads((FIXTURES / "journal-v0.1.0.json").read_text())["records"]
     path = _old_journal(tmp_path)
@@ -126,7 +126,7 @@ def test_a_journal_written_by_0_1_0_opens_with_every_record(tmp_path):
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
-    from assistant import journal as journal_mod
+    from assistant.store import journal as journal_mod
 
     path = _old_journal(tmp_path)
 
@@ -150,7 +150,7 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_a_record_step_rewrites_every_record(tmp_path, monkeypatch):
-    from assistant import journal as journal_mod
+    from assistant.store import journal as journal_mod
 
     path = _old_journal(tmp_path)
     Journal(path).records()

@@ -6,11 +6,11 @@ import io
 
 import numpy as np
 
-from assistant.asr.base import Transcript
-from assistant.audio import AudioError, ReopeningSource, chunks
-from assistant.events import Heard, Listen, Silence
-from assistant.listener import AudioTurns
-from assistant.session import Session
+from assistant.formats.events import Heard, Listen, Silence
+from assistant.home.session import Session
+from assistant.speech.asr.base import Transcript
+from assistant.speech.audio import AudioError, ReopeningSource, chunks
+from assistant.speech.listener import AudioTurns
 
 RATE = 16000
 
@@ -196,8 +196,8 @@ def test_a_complete_grammar_phrase_ends_the_turn_early():
 
 
 def test_listening_cues_are_short_soft_sounds_played_before_each_turn():
-    from assistant.audio import NullSpeaker
-    from assistant.cues import Cues, tone
+    from assistant.speech.audio import NullSpeaker
+    from assistant.speech.cues import Cues, tone
 
     for kind in ("wake", "listen"):
         pcm = np.frombuffer(tone(kind), dtype=np.int16)

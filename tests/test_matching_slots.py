@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from assistant import matching, slots
+from assistant.text import matching, slots
 
 YES_NO = {"yes": ["yes", "yeah", "sure", "that's right"], "not quite": ["no", "not quite", "not really"]}
 

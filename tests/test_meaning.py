@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.dialogs import DialogError, load_dir
-from assistant.meaning import (
+from assistant.loader.dialogs import DialogError, load_dir
+from assistant.text.meaning import (
     ACTS,
     COMMANDS,
     PRECEDENCE,
@@ -370,7 +370,7 @@ def test_a_missing_table_is_one_clear_line(tmp_path: Path) -> None:
 def test_checkin_validate_checks_the_meaning_tables(tmp_path: Path) -> None:
     import shutil
 
-    from assistant.dialogs import validate_dir
+    from assistant.loader.dialogs import validate_dir
 
     shutil.copytree(DIALOGS, tmp_path / "d")
     assert validate_dir(tmp_path / "d") == []

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dialogs import DialogSet, from_yaml
 from assistant.engine import Context, Engine
 from assistant.engine.nodes import REGISTRY, NodeType
-from assistant.events import Heard, Listen, Say
+from assistant.formats.events import Heard, Listen, Say
+from assistant.loader.dialogs import DialogSet, from_yaml
 
 ROOT = Path(__file__).resolve().parent.parent / "assistant"
 
@@ -69,7 +69,7 @@ def test_a_new_node_type_is_one_class_and_one_registry_line(monkeypatch, dialog_
 
 
 def test_an_unregistered_node_type_is_an_unknown_field():
-    from assistant.dialogs import DialogError
+    from assistant.loader.dialogs import DialogError
 
     with pytest.raises(DialogError, match="nodes.ask.count: unknown field"):
         from_yaml(TINY, "dialogs/tiny.yaml")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant import matching
-from assistant.paraphrase import CATEGORIES, FAITHFUL_AT, PARTIAL_AT, Judge, coaching_category, judge
-from assistant.wordtable import WordTable, WordTableError
+from assistant.text import matching
+from assistant.text.paraphrase import CATEGORIES, FAITHFUL_AT, PARTIAL_AT, Judge, coaching_category, judge
+from assistant.text.wordtable import WordTable, WordTableError
 
 DATA = Path(__file__).parent / "data"
 TUNING = yaml.safe_load((DATA / "paraphrase_tuning.yaml").read_text())["pairs"]
@@ -166,7 +166,7 @@ def test_word_table_is_sorted_so_binary_search_finds_every_key():
 
 
 def test_a_missing_word_table_costs_synonyms_not_the_session(monkeypatch, capsys):
-    from assistant import paraphrase
+    from assistant.text import paraphrase
 
     def broken(*_args, **_kwargs):
         raise WordTableError("cannot read the word table /nowhere/wordnet_table.tsv: FileNotFoundError")

@@ -16,11 +16,12 @@ import pytest
 import yaml
 from synth import needs_piper
 
-from assistant import app, cli, config
-from assistant.audio import NullSpeaker
-from assistant.piper_voice import PiperSynth, VoiceUnavailable, pieces, voice_files
-from assistant.tts import PromptCache
-from assistant.voice import SpeakingVoice, read_ahead
+from assistant import app, config
+from assistant.cli import main as cli
+from assistant.speech.audio import NullSpeaker
+from assistant.speech.piper_voice import PiperSynth, VoiceUnavailable, pieces, voice_files
+from assistant.speech.tts import PromptCache
+from assistant.speech.voice import SpeakingVoice, read_ahead
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,7 +123,7 @@ def test_a_failure_while_streaming_reaches_the_speaker_side_and_the_log():
     class Failing(StreamingSynth):
         def stream(self, text, rate_factor=1.0):
             yield b"\0\0" * 2205
-            from assistant.tts import TTSError
+            from assistant.speech.tts import TTSError
 
             raise TTSError("Piper could not say it")
 
@@ -159,7 +160,7 @@ def test_piper_renders_at_its_own_rate_and_streams_by_piece(piper_synth):
 
 @needs_piper
 def test_the_prompt_cache_keys_on_the_voice(tmp_path, piper_synth):
-    from assistant.tts import Pyttsx3Synth
+    from assistant.speech.tts import Pyttsx3Synth
 
     text = "This one is about closeness."
     piper_cache = PromptCache(piper_synth, tmp_path, static=[text])
@@ -305,7 +306,7 @@ def test_a_satellite_takes_piper_prompts_at_their_rate(piper_synth):
     sys.path.insert(0, str(Path(__file__).parent))
     from fake_satellite import FakeSatellite
 
-    from assistant.wyoming_link import LinkLoop, SatelliteLink, SatelliteSpeaker, parse_address
+    from assistant.home.satellites import LinkLoop, SatelliteLink, SatelliteSpeaker, parse_address
 
     satellite = FakeSatellite([])
     loop = LinkLoop()

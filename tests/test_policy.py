@@ -10,10 +10,10 @@ from datetime import datetime
 
 import pytest
 
-from assistant import cli
+from assistant.cli import main as cli
 from assistant.engine import Context
 from assistant.engine.step import Turn
-from assistant.events import Heard, Listen, Say
+from assistant.formats.events import Heard, Listen, Say
 
 NOW = datetime(2026, 11, 25, 18, 0)
 UK = {"country": "GB", "helpline": "Samaritans on 116 123", "emergency": "999"}
@@ -335,7 +335,7 @@ def test_every_exercise_says_why_it_helps_in_at_most_fifteen_words(dialog_set):
 
 
 def test_a_why_over_fifteen_words_is_one_validation_line(dialogs_copy):
-    from assistant.dialogs import validate_dir
+    from assistant.loader.dialogs import validate_dir
 
     line = dialogs_copy.edit(
         "affection.yaml",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from synth import needs_piper
 
-from assistant.synthetic import piper_pcm
+from assistant.speech.synthetic import piper_pcm
 
 pytestmark = pytest.mark.speech
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def files_under(folder: Path) -> set[str]:
 
 @needs_piper
 def test_a_spoken_session_leaves_only_static_prompts_and_forget_empties_everything(tmp_path):
-    from assistant.bench import NOW, one_session_recording
+    from assistant.cli.bench import NOW, one_session_recording
 
     home, temp, work, run = tmp_path / "home", tmp_path / "tmp", tmp_path / "work", tmp_path / "run"
     for folder in (home, temp, work, run):

@@ -1,4 +1,4 @@
-"""The JSON-lines protocol (assistant/protocol.py): strict input, bounded lines, valid UTF-8
+"""The JSON-lines protocol (assistant/formats/protocol.py): strict input, bounded lines, valid UTF-8
 out, its schema as docs/PROTOCOL.md documents it, and a closed pipe that ends quietly."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import protocol
-from assistant.events import Heard, Silence
-from assistant.protocol import AudioTurn, TurnError
+from assistant.formats import protocol
+from assistant.formats.events import Heard, Silence
+from assistant.formats.protocol import AudioTurn, TurnError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -75,7 +75,7 @@ def test_the_readme_at_home_in_order_on_a_fresh_copy(tmp_path):
     - `sudo apt-get install ...` is not run (this machine has the packages; the test above
       checks the list is CI's);
     - the venv line is not run: the current venv's packages serve, and `checkin` is the
-      installed entry point's own function (`python -m assistant.start`, what
+      installed entry point's own function (`python -m assistant.cli.start`, what
       `.venv/bin/checkin` calls) on the copy's code (PYTHONPATH), so there is no network;
     - `sudo ln -sf ...` is not run (it writes /usr/local/bin): it must link the venv's checkin;
     - `checkin setup` is answered on stdin; `checkin run` finds no microphone here (the
@@ -102,7 +102,7 @@ def test_the_readme_at_home_in_order_on_a_fresh_copy(tmp_path):
 
     def checkin(args: list[str], stdin: str = "") -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "assistant.start", *args],
+            [sys.executable, "-m", "assistant.cli.start", *args],
             input=stdin,
             capture_output=True,
             text=True,

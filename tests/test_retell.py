@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retell import mocks, retell
+from assistant.text.retell import mocks, retell
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,12 @@ import pytest
 from fake_satellite import FakeSatellite
 from synth import needs_piper, piper_pcm
 
-from assistant import advice, app, cli, config
-from assistant.audio import DeviceLost
-from assistant.house import BUSY, House, run_house
-from assistant.wyoming_link import LinkLoop, SatelliteError, SatelliteLink, parse_address
+from assistant import app, config
+from assistant.cli import main as cli
+from assistant.formats import advice
+from assistant.home.house import BUSY, House, run_house
+from assistant.home.satellites import LinkLoop, SatelliteError, SatelliteLink, parse_address
+from assistant.speech.audio import DeviceLost
 
 ROOT = Path(__file__).resolve().parent.parent
 MIC = Path(__file__).resolve().parent / "satellite_mic.py"
@@ -428,7 +430,7 @@ def test_doctor_checks_each_configured_satellite(tmp_path, capsys):
 
 
 def test_the_service_may_reach_exactly_the_configured_satellites(tmp_path):
-    from assistant.wyoming_link import main, systemd_dropin
+    from assistant.home.satellites import main, systemd_dropin
 
     assert systemd_dropin(()) == ""
     text = systemd_dropin(("tcp://192.168.1.40:10700", "tcp://192.168.1.41:10700", "tcp://192.168.1.40:10701"))
@@ -494,7 +496,7 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
     from wyoming.audio import AudioChunk as WyomingChunk
     from wyoming.audio import AudioStart, AudioStop
 
-    from assistant.wyoming_link import SatelliteSpeaker
+    from assistant.home.satellites import SatelliteSpeaker
 
     prompt = piper_pcm("start check-in")  # the worst prompt to overhear
     fake = FakeSatellite([], echo=True, lead_s=1000)
@@ -533,7 +535,7 @@ def test_the_coach_never_hears_itself_on_a_satellite_that_streams_while_it_plays
 def _read_all(data: bytes) -> list:
     import asyncio
 
-    from assistant.wyoming_link import MAX_LINE, read_event
+    from assistant.home.satellites import MAX_LINE, read_event
 
     async def go() -> list:
         reader = asyncio.StreamReader(limit=MAX_LINE)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.cli import main as cli
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
@@ -33,7 +33,7 @@ def test_the_menu_offers_every_exercise_by_its_natural_name(engine, dialog_set):
     from datetime import datetime
 
     from assistant.engine import Context
-    from assistant.events import Heard
+    from assistant.formats.events import Heard
 
     for dialog in dialog_set.exercises():
         for name in (dialog.title, *dialog.names):

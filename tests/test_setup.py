@@ -11,8 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from assistant import config, firstrun
-from assistant.voice import SpeakingVoice, respell
+from assistant import config
+from assistant.cli import firstrun
+from assistant.speech.voice import SpeakingVoice, respell
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from synth import espeak, needs_espeak, needs_piper, piper, piper_pcm
 
-from assistant import cli
-from assistant.audio import write_wav
+from assistant.cli import main as cli
+from assistant.speech.audio import write_wav
 
 pytestmark = pytest.mark.speech
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,7 @@ def test_jsonl_audio_turns_report_what_was_heard(tmp_path):
     mono = piper_pcm("medium")
     import numpy as np
 
-    from assistant.audio import resample
+    from assistant.speech.audio import resample
 
     x = resample(np.frombuffer(mono, dtype=np.int16).astype(np.float64), 16000, 44100).astype(np.int16)
     write_wav(stereo_44k, np.repeat(x, 2).tobytes(), rate=44100, channels=2)
@@ -160,8 +160,8 @@ def test_setup_then_a_spoken_check_in_with_each_voice(tmp_path, capsys, monkeypa
     import io
 
     from assistant import app, config
-    from assistant.audio import pcm_and_rate_from_wav_bytes
-    from assistant.tts import PromptCache
+    from assistant.speech.audio import pcm_and_rate_from_wav_bytes
+    from assistant.speech.tts import PromptCache
 
     cfg = tmp_path / "config.yaml"
     cfg.write_text(

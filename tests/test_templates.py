@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.cli import main as cli
 from assistant.engine import Context
 from assistant.engine.render import Vars, fields, fill, format_template
 from assistant.engine.templates import GAP, dialog_vars, spoken
-from assistant.events import Heard, Say
-from assistant.memory import variables as memory_variables
+from assistant.formats.events import Heard, Say
+from assistant.store.memory import variables as memory_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import numpy as np
 import platformdirs
 import pytest
 
-from assistant.tts import PromptCache, Pyttsx3Synth, TTSError, default_cache_dir, render_base_dir
-from assistant.vad import segments
+from assistant.speech.tts import PromptCache, Pyttsx3Synth, TTSError, default_cache_dir, render_base_dir
+from assistant.speech.vad import segments
 
 pytestmark = pytest.mark.speech
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import meaning
-from assistant.dialogs import DialogError, load_dir
 from assistant.engine import Context, Engine
-from assistant.events import EndOfInput, Heard, Listen, Say, Silence
+from assistant.formats.events import EndOfInput, Heard, Listen, Say, Silence
+from assistant.loader.dialogs import DialogError, load_dir
+from assistant.text import meaning
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 18, 0)
@@ -191,7 +191,7 @@ def test_end_of_input_ends_the_session_and_is_not_a_silence(engine):
     state, actions = engine.handle(state, EndOfInput())
     assert state.outcome == "stopped" and actions[-1].record["outcome"] == "stopped"
 
-    from assistant.session import ConsoleTurns, JsonlTurns
+    from assistant.home.session import ConsoleTurns, JsonlTurns
 
     listen = Listen("x", "capture")
     assert JsonlTurns(io.StringIO("")).next_turn(listen, 0.0) == EndOfInput(8.0)
@@ -216,7 +216,7 @@ def test_the_help_line_comes_from_config_and_names_no_number_without_a_country(e
 
 
 def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
-    from assistant.session import JsonlSink, ScriptedTurns, Session
+    from assistant.home.session import JsonlSink, ScriptedTurns, Session
 
     saved = []
 
@@ -240,7 +240,7 @@ def test_nothing_of_a_screened_answer_is_shown_logged_or_kept(engine, tmp_path):
 
 
 def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
-    from assistant.cli import history_lines
+    from assistant.cli.main import history_lines
 
     state, _ = play(engine, ["high", "name a feeling", "scared", "he hits me when he drinks", "go on", "wrap up"])
     rec = {**engine.record(state), "started_at": "2026-11-25T18:00:00"}
@@ -250,7 +250,8 @@ def test_history_says_only_that_an_exercise_paused(engine, dialog_set):
 
 
 def test_safety_config_and_doctor(tmp_path):
-    from assistant import config, doctor
+    from assistant import config
+    from assistant.cli import doctor
 
     settings = config.from_yaml("safety: {country: GB, helpline: Samaritans on 116 123, emergency: '999'}\n", "c.yaml")
     assert settings.safety == UK
@@ -293,8 +294,8 @@ def test_typed_chat_keeps_the_time_of_a_timed_moment():
     seconds (nothing typed), or earlier when something is typed."""
     import io
 
-    from assistant.events import Heard, Listen, Silence
-    from assistant.session import ConsoleTurns
+    from assistant.formats.events import Heard, Listen, Silence
+    from assistant.home.session import ConsoleTurns
 
     hug = Listen("affection/count_start", "capture", no_input_s=10.0, expect_silence=True)
     waited: list[float] = []

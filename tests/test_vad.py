@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import yaml
 
-from assistant.audio import chunks, read_wav
-from assistant.events import AudioChunk, Listen
-from assistant.vad import (
+from assistant.formats.events import AudioChunk, Listen
+from assistant.speech.audio import chunks, read_wav
+from assistant.speech.vad import (
     Endpointer,
     EnergyVAD,
     MaxLength,
@@ -46,7 +46,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 @cache
 def espeak(text: str) -> np.ndarray:
     """``text`` spoken by espeak-ng, as 16 kHz int16 samples."""
-    from assistant.synthetic import espeak_pcm
+    from assistant.speech.synthetic import espeak_pcm
 
     return np.frombuffer(espeak_pcm(text, voice="en", speed=175), dtype="<i2").copy()
 

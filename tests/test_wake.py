@@ -18,10 +18,10 @@ import pytest
 
 pytest.importorskip("pocketsphinx")
 
-from assistant.audio import chunks, read_wav  # noqa: E402
-from assistant.events import AudioChunk  # noqa: E402
-from assistant.synthetic import espeak_pcm  # noqa: E402
-from assistant.wake import WakeDetector, WakeError, phrase_variants  # noqa: E402
+from assistant.formats.events import AudioChunk  # noqa: E402
+from assistant.speech.audio import chunks, read_wav  # noqa: E402
+from assistant.speech.synthetic import espeak_pcm  # noqa: E402
+from assistant.speech.wake import WakeDetector, WakeError, phrase_variants  # noqa: E402
 
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parents[2] / "shared" / "speech"))
 
@@ -190,7 +190,7 @@ def test_real_speech_does_not_wake():
 
 
 def test_the_second_stage_accepts_the_phrase_as_whisper_writes_it():
-    from assistant.wake import phrase_confirm
+    from assistant.speech.wake import phrase_confirm
 
     said = {}
     confirm = phrase_confirm(["start check-in"], lambda pcm: said["text"])
@@ -209,7 +209,7 @@ def test_the_second_stage_accepts_the_phrase_as_whisper_writes_it():
 
 
 def test_the_first_stage_proposes_any_whole_phrase_path_when_whisper_confirms():
-    from assistant.wake import PROPOSE, WakeScore
+    from assistant.speech.wake import PROPOSE, WakeScore
 
     assert PROPOSE.proposes(WakeScore(start=0, end=1, complete=True, coverage=0.5, word_score=-3.9))
     assert not PROPOSE.proposes(WakeScore(start=0, end=1, complete=False, coverage=0.9, word_score=-1.0))

@@ -18,12 +18,12 @@ import pytest
 import yaml
 from synth import needs_piper, piper_pcm
 
-from assistant import cli
-from assistant.asr import RecogniserError, read_wav_pcm, transcribe
-from assistant.asr.registry import AsrOptions, load
-from assistant.asr.wer import word_error_rate
-from assistant.asr.whisper import EMBEDDED_SHA256, SUMS_FILE, embedded_model_dir, verify_model
-from assistant.audio import write_wav
+from assistant.cli import main as cli
+from assistant.speech.asr import RecogniserError, read_wav_pcm, transcribe
+from assistant.speech.asr.registry import AsrOptions, load
+from assistant.speech.asr.wer import word_error_rate
+from assistant.speech.asr.whisper import EMBEDDED_SHA256, SUMS_FILE, embedded_model_dir, verify_model
+from assistant.speech.audio import write_wav
 
 pytestmark = pytest.mark.speech
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,7 +157,7 @@ def test_a_whole_check_in_spoken_with_free_answers_matches_it_typed(tmp_path, ca
 @needs_piper
 def test_an_answer_outside_the_grammar_is_understood_not_forced_onto_help(tmp_path):
     from assistant import app, config
-    from assistant.events import Listen
+    from assistant.formats.events import Listen
 
     settings = config.load(ROOT / "config.yaml")
     decode = app.audio_turns(settings)
@@ -177,7 +177,7 @@ CHOICE_GRAMMAR = ("high", "medium", "low", "repeat", "pause", "stop", "help", "w
 
 def _turns(settings_path: Path = ROOT / "config.yaml"):
     from assistant import app, config
-    from assistant.events import Listen
+    from assistant.formats.events import Listen
 
     decode = app.audio_turns(config.load(settings_path))
     choice = Listen(
@@ -218,7 +218,8 @@ def test_real_spoken_stop_is_heard_in_choice_and_free_turns():
 
 
 def test_doctor_checks_each_configured_recogniser(corrupt_model, tmp_path):
-    from assistant import config, doctor
+    from assistant import config
+    from assistant.cli import doctor
 
     cfg = tmp_path / "config.yaml"
     cfg.write_text(
@@ -241,7 +242,7 @@ def test_doctor_checks_each_configured_recogniser(corrupt_model, tmp_path):
 
 
 def test_whisper_text_is_normalised_like_typed_answers():
-    from assistant.asr.whisper import NoiseGate, normalise_text
+    from assistant.speech.asr.whisper import NoiseGate, normalise_text
 
     assert normalise_text("Yes, we're good.") == "yes we're good"
     assert (
@@ -267,7 +268,7 @@ def test_an_unknown_recogniser_in_config_is_one_line(tmp_path):
 
 
 def test_a_repeated_answer_is_the_same_answer():
-    from assistant.asr.base import once
+    from assistant.speech.asr.base import once
 
     assert once("no no no") == "no" and once("stop stop") == "stop" and once("go back go back") == "go back"
     assert once("start check in start check in start check") == "start check in start check"
@@ -282,7 +283,7 @@ def test_real_commands_through_the_choice_path_of_the_config():
     ``checkin bench`` reports it); int8 arithmetic may round a clip differently on another
     CPU, so this asserts 95%."""
     from assistant import app, config
-    from assistant.bench_speech import command_figures, command_label, manifest, speaker
+    from assistant.cli.bench_speech import command_figures, command_label, manifest, speaker
 
     rows = manifest(SHARED_SPEECH, "commands")
     assert len(rows) == 160 and len({path for _, path in rows}) == 160

@@ -5,9 +5,9 @@
     state, actions = engine.handle(state, Heard("yes"))
 
 ``start`` and ``handle`` never read a clock, touch audio or files, or mutate their input:
-they return a new :class:`State` and a list of actions (:class:`~assistant.events.Say`,
-:class:`~assistant.events.Listen`, :class:`~assistant.events.Save`, :class:`~assistant.events.End`).
-The session loop (:mod:`assistant.session`) carries the actions out.
+they return a new :class:`State` and a list of actions (:class:`~assistant.formats.events.Say`,
+:class:`~assistant.formats.events.Listen`, :class:`~assistant.formats.events.Save`, :class:`~assistant.formats.events.End`).
+The session loop (:mod:`assistant.home.session`) carries the actions out.
 
 Inside: :mod:`.core` (start, handle, entering and leaving nodes, VoiceXML noinput/nomatch
 counting, records), :mod:`.commands` (global commands), :mod:`.render` (templates and

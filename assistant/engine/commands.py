@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import matching
+from ..text import matching
 from . import endings
 
 if TYPE_CHECKING:

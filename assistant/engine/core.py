@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import matching
-from ..dialogs import END, Dialog, DialogSet, Node
-from ..events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
+from ..formats.events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
+from ..loader.dialogs import END, Dialog, DialogSet, Node
+from ..text import matching
 from . import endings, hearing, listening, privacy, records
 from .nodes import NodeType, handler_for
 from .render import TERSE_ANSWERS, Renderer, Vars, fill
@@ -106,7 +106,7 @@ class Engine:
     def screen(self, text: str) -> str | None:
         """The safety category of an answer (None: nothing found), before anything shows,
         logs or keeps its words; None without meaning tables."""
-        from ..meaning import screen
+        from ..text.meaning import screen
 
         return screen(text, self.tables) if self.tables is not None else None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..dialogs import Dialog
+    from ..loader.dialogs import Dialog
     from .core import Engine
     from .step import Turn
 

@@ -1,6 +1,6 @@
 """A heard answer, read by the meaning layer in the context of the question, then acted on.
 
-The order (docs/MEANING.md, "The meaning layer"; :data:`assistant.meaning.PRECEDENCE`): the safety
+The order (docs/MEANING.md, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
 screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
 the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
 Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .. import matching
-from ..events import Heard
-from ..meaning import COMMANDS, DISTRESS, Ask
-from ..meaning import interpret as read
+from ..formats.events import Heard
+from ..text import matching
+from ..text.meaning import COMMANDS, DISTRESS, Ask
+from ..text.meaning import interpret as read
 from . import coach, commands, grief, privacy, safety
 from .nodes.pause import touching
 from .state import Answer

@@ -1,4 +1,4 @@
-"""What the engine listens for at a node: the :class:`~assistant.events.Listen` action.
+"""What the engine listens for at a node: the :class:`~assistant.formats.events.Listen` action.
 
 The listen mode and phrases come from the node's type; the timeouts from common.yaml's
 ``defaults.timeouts`` for that mode, overridden by the node's own ``timeouts:``; the node
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .. import matching
-from ..events import Listen
+from ..formats.events import Listen
+from ..text import matching
 from .nodes import handler_for
 from .state import State
 from .step import Turn

@@ -6,7 +6,7 @@ which fields were ``not_kept``; the record is saved again without them.  The coa
 in one line and goes on; only when the question in hand builds on the dropped answer (or it
 was this question's own) is it asked again, with "or say skip".
 
-``forget_tonight`` empties the session's entries and returns a :class:`~assistant.events.Forget`
+``forget_tonight`` empties the session's entries and returns a :class:`~assistant.formats.events.Forget`
 action: the session loop erases the record from the journal and writes nothing more of the
 session, to the journal or a ``--log`` file.  The coach says so and offers to stop or go on
 (off the record).  Neither request is ever kept as content: :mod:`.hearing` sends them here
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..events import Forget
+from ..formats.events import Forget
 from . import records
 from .safety import KEEP, stop_or_go_on
 

@@ -4,7 +4,7 @@ Templates are Python format strings over named variables: ``"{partner}, what's o
 feeling you had today?"``.  A variable that may be empty when the prompt is spoken carries
 a fallback after a bar: ``"Some people say {examples|happy or worried}."`` says the
 fallback whenever ``examples`` is empty or unset.  An unknown name is an error when the
-dialogs load (:func:`assistant.dialogs.check_references`).
+dialogs load (:func:`assistant.loader.dialogs.check_references`).
 
 Variables: ``a``/``b`` (the partners), the current frame's slots (``partner``, ``other``,
 ``turn``...), what memory holds (``last_plan`` becomes ``last_plan_activity``...), the
@@ -24,12 +24,12 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import matching
-from ..retell import shorten
+from ..text import matching
+from ..text.retell import shorten
 from .state import State
 
 if TYPE_CHECKING:
-    from ..dialogs import DialogSet, Node
+    from ..loader.dialogs import DialogSet, Node
 
 BUILTINS: dict[str, bool] = {
     "a": False,
@@ -90,7 +90,7 @@ class Vars(dict):
 
 WORDS_SPEC = re.compile(r"w(\d{1,2})")
 """A variable's format spec ``{topic:w8}``: the couple's words said back, at most 8 of them
-(cut at a clause, never left hanging: :func:`assistant.retell.shorten`)."""
+(cut at a clause, never left hanging: :func:`assistant.text.retell.shorten`)."""
 
 
 class _Formatter(string.Formatter):

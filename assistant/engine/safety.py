@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..dialogs import END
-from ..matching import normalise
+from ..loader.dialogs import END
+from ..text.matching import normalise
 
 if TYPE_CHECKING:
     from .core import Engine

@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..events import Action, Say
+from ..formats.events import Action, Say
 from . import commands, privacy
 from .state import State
 
 if TYPE_CHECKING:
-    from ..dialogs import DialogSet, Node
+    from ..loader.dialogs import DialogSet, Node
     from .core import Engine
 
 

@@ -3,7 +3,7 @@ the template can have, and one that may be empty when spoken needs a fallback
 (``{topic|that}``) unless leaving it out reads well ("on Saturday{time_at}.").
 
 Where a variable comes from, and whether it may be empty, is declared by its source: the
-engine's built-ins (:data:`.render.BUILTINS`), memory (:func:`assistant.memory.variables`),
+engine's built-ins (:data:`.render.BUILTINS`), memory (:func:`assistant.store.memory.variables`),
 and each node type (``slots`` and ``template_vars`` of :class:`.nodes.NodeType`).
 """
 
@@ -20,7 +20,7 @@ from .nodes import handler_for
 from .render import BUILTINS, PROMPT_VARS, WORDS_SPEC, Vars, fields, format_template
 
 if TYPE_CHECKING:
-    from ..dialogs import Dialog, DialogError, DialogSet
+    from ..loader.dialogs import Dialog, DialogError, DialogSet
 
 GAP = re.compile(r"^[\s.,?!;:]|\s[.,?!;:]|[,:;][.?!,]|\"\"|''|\s\s|\s$|^$")
 """What an empty variable leaves behind: "say .", ", what", "to: ?", '""', "planned  for"."""
@@ -130,8 +130,8 @@ def common_vars(program: DialogSet) -> dict[str, bool]:
 
 def problems(program: DialogSet) -> Iterator[DialogError]:
     """Every template problem of a loaded directory, as one-line errors."""
-    from .. import memory
-    from ..dialogs import DialogError, _Located, _path_text
+    from ..loader.dialogs import DialogError, _Located, _path_text
+    from ..store import memory
 
     remembered = memory.variables(program)
     for dialog in program.dialogs.values():

@@ -36,7 +36,7 @@ REGISTRY: dict[str, NodeType] = {
         Retell(),
     )
 }
-"""YAML key -> node type, in the order :func:`assistant.dialogs.node_from_dict` reports clashes."""
+"""YAML key -> node type, in the order :func:`assistant.loader.dialogs.node_from_dict` reports clashes."""
 
 PLAIN = NodeType()
 """A node with none of the keys above: it speaks and goes on to ``next``."""

@@ -15,13 +15,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
-from ...dialogs import END
-from ...events import Listen
-from ...meaning.model import Ask
+from ...formats.events import Listen
+from ...loader.dialogs import END
+from ...text.meaning.model import Ask
 from ..state import Answer, State
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Node
+    from ...loader.dialogs import DialogSet, Node
 
 Path = list[Any]
 ErrorAt = Callable[[Path, str], None]
@@ -219,7 +219,7 @@ class NodeType:
 
 
 def with_grammar(listen: Listen, phrases: Sequence[str]) -> Listen:
-    from ...matching import normalise
+    from ...text.matching import normalise
 
     return replace(listen, grammar=tuple(dict.fromkeys(normalise(p) for p in phrases)))
 

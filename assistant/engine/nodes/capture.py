@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
-from ...meaning import Ask
+from ...text import matching
+from ...text.meaning import Ask
 from ..state import Answer
 from ._schema import TARGET, TEXT
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Node
+    from ...loader.dialogs import DialogSet, Node
 
 STUCK = (
     "i don't know",

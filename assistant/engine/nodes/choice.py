@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
-from ...matching import spoken_list
-from ...meaning import Ask, interpret
+from ...text import matching
+from ...text.matching import spoken_list
+from ...text.meaning import Ask, interpret
 from ..state import Answer
 from ._schema import CHOICE_ITEM, texts
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Node
+    from ...loader.dialogs import DialogSet, Node
 
 
 def check_likes(items: list[Mapping[str, Any]], base: Path, program: DialogSet, error: ErrorAt) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...meaning import Ask
+from ...text.meaning import Ask
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 ASK = "{name}, is that okay for you?"
 NOT_A_YES = ("deny", "unsure", "dont_know", "you_pick", "nothing")

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ... import matching, slots
-from ...events import Listen
-from ...meaning import Ask, interpret
+from ...formats.events import Listen
+from ...text import matching, slots
+from ...text.meaning import Ask, interpret
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step, with_grammar
@@ -17,7 +17,7 @@ from .capture import is_stuck
 from .choice import yes_no_acts
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 CORRECTION_LEADS = (
     "no",

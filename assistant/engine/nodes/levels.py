@@ -14,15 +14,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
-from ...meaning import Ask
+from ...text import matching
+from ...text.meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
 from .base import ErrorAt, NodeType, Path, Step
 from .choice import check_likes, item_values
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Node
+    from ...loader.dialogs import DialogSet, Node
 
 _CLAUSES = re.compile(r"\b(?:and|but|while|whereas)\b|[,;]")
 

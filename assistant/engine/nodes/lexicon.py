@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ... import matching
-from ...meaning import Ask
+from ...text import matching
+from ...text.meaning import Ask
 from ..state import Answer
 from ._schema import TEXT
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import DialogSet, Lexicon, Node
+    from ...loader.dialogs import DialogSet, Lexicon, Node
 
 COACH = "'{vague}' can mean a lot of things. Was it closer to {options}?"
 UNKNOWN = '"{word}", thank you. Can you tell me a little more? Is it closer to {examples}, or something else?'

@@ -9,15 +9,15 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...matching import best_match, spoken_list
-from ...meaning import Ask
+from ...text.matching import best_match, spoken_list
+from ...text.meaning import Ask
 from ..state import Answer
 from ._schema import CHOICE_ITEM, TEXT, texts
 from .base import ErrorAt, NodeType, Path, Step
 from .choice import DECLINE, check_likes, pick, unpicked
 
 if TYPE_CHECKING:
-    from ...dialogs import Dialog, DialogSet, Node
+    from ...loader.dialogs import Dialog, DialogSet, Node
 
 
 PAGE = 3

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ... import matching
+from ...text import matching
 from ._schema import TEXT
 from .base import NodeType, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 class Overlap(NodeType):

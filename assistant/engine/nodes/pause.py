@@ -12,15 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ...events import Listen
-from ...matching import normalise
-from ...meaning import KINDS, Ask
+from ...formats.events import Listen
+from ...text.matching import normalise
+from ...text.meaning import KINDS, Ask
 from ..state import Answer
 from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 WITHDRAWING = ("deny", "unsure", "decline")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...retell import MAX_WORDS, retell
+from ...text.retell import MAX_WORDS, retell
 from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 class Retell(NodeType):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ...matching import asks_question
+from ...text.matching import asks_question
 from ._schema import TEXT
 from .base import NodeType, Step
 
 if TYPE_CHECKING:
-    from ...dialogs import Node
+    from ...loader.dialogs import Node
 
 
 class WordCount(NodeType):

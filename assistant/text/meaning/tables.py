@@ -1,0 +1,276 @@
+"""The meaning layer's word lists and patterns (dialogs/meaning/*.yaml), read and checked.
+
+Reading files happens here, at the edge; :func:`tables_from_data` builds :class:`Tables` from
+parsed data and is pure.  Every problem is one :class:`~assistant.loader.dialogs.DialogError` line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...loader.dialogs import DialogError, Lexicon, _Located, check_schema, load_file, parse_yaml, read_source
+from .model import ACTS, COMMANDS, PRIVACY, WEAK_ACTS
+from .text import Phrase, phrase
+
+SAFETY_CATEGORIES = ("suicide", "self_harm", "violence", "abuse", "crisis", "help")
+
+_WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_SPAN = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 23}, "minItems": 2, "maxItems": 2}
+_PHRASES = {"type": "object", "additionalProperties": False, "properties": {"anywhere": _WORDS, "whole": _WORDS}}
+ACTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "acts", "commands", "strong"],
+    "properties": {
+        "id": {"const": "acts"},
+        "commands": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["acts"],
+            "properties": {
+                "acts": {"type": "object", "additionalProperties": {"type": "string"}},
+                "extra": {"type": "object", "additionalProperties": _WORDS},
+                "not_commands": _WORDS,
+                "polite": _WORDS,
+            },
+        },
+        "strong": _WORDS,
+        "leads": _WORDS,
+        "acts": {
+            "type": "object",
+            "propertyNames": {"enum": list(PRIVACY) + ["decline", *WEAK_ACTS]},
+            "additionalProperties": _PHRASES,
+        },
+    },
+}
+SCALES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "scales", "negators"],
+    "properties": {
+        "id": {"const": "scales"},
+        "negators": _WORDS,
+        "softeners": _WORDS,
+        "strengtheners": _WORDS,
+        "scales": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["levels", "words"],
+                "properties": {
+                    "levels": {**_WORDS, "minItems": 2},
+                    "words": {"type": "object", "additionalProperties": _WORDS},
+                },
+            },
+        },
+    },
+}
+SAFETY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "categories"],
+    "properties": {
+        "id": {"const": "safety"},
+        "people": {"type": "string"},
+        "false_alarms": _WORDS,
+        "categories": {
+            "type": "object",
+            "propertyNames": {"enum": list(SAFETY_CATEGORIES)},
+            "additionalProperties": {**_WORDS, "minItems": 1},
+        },
+    },
+}
+TIMES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "default", "dayparts"],
+    "properties": {
+        "id": {"const": "times"},
+        "default": _SPAN,
+        "dayparts": {"type": "object", "additionalProperties": _SPAN},
+        "activities": {"type": "object", "additionalProperties": _SPAN},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Phrases:
+    anywhere: tuple[Phrase, ...] = ()
+    whole: tuple[Phrase, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scale:
+    levels: tuple[str, ...]
+    """Lowest first."""
+    words: Mapping[Phrase, str]
+    """phrase -> level."""
+
+
+@dataclass(frozen=True)
+class Tables:
+    acts: Mapping[str, Phrases]
+    strong: frozenset[str]
+    commands: Mapping[str, tuple[Phrase, ...]]
+    """act (stop, go_back, decline, ...) -> whole-answer phrases."""
+    polite: frozenset[str]
+    leads: re.Pattern[str]
+    """Openings dropped before an answer is kept ("um, let's ...")."""
+    scales: Mapping[str, Scale]
+    negators: frozenset[str]
+    softeners: frozenset[str]
+    strengtheners: tuple[Phrase, ...]
+    false_alarms: tuple[re.Pattern[str], ...]
+    safety: tuple[tuple[str, re.Pattern[str]], ...]
+    dayparts: Mapping[str, tuple[int, int]]
+    activities: Mapping[str, tuple[int, int]]
+    default_hours: tuple[int, int]
+    feelings: Lexicon | None = field(default=None)
+
+
+def _check(data: Any, schema: Mapping[str, Any], source: str, where: _Located | None) -> None:
+    if data is None:
+        raise DialogError(source, 1, "", "the file is empty")
+    check_schema(data, schema, source, where or _Located(None))
+
+
+def _commands(acts: Mapping[str, Any], common: Mapping[str, Any], source: str) -> dict[str, tuple[Phrase, ...]]:
+    spec = acts["commands"]
+    rename = {name: spec["acts"].get(name, name) for name in common}
+    for name, act in rename.items():
+        if act not in COMMANDS and act != "decline":
+            raise DialogError(
+                source,
+                None,
+                f"commands.acts.{name}",
+                f"'{act}' is not a command or act (expected one of: {', '.join(COMMANDS)}, decline)",
+            )
+    dropped = {phrase(p) for p in spec.get("not_commands", [])}
+    out: dict[str, list[Phrase]] = {}
+    for name, phrases in common.items():
+        out.setdefault(rename[name], []).extend(p for p in map(phrase, phrases) if p not in dropped)
+    for name, phrases in (spec.get("extra") or {}).items():
+        act = rename.get(name, name)
+        if act not in out:
+            raise DialogError(source, None, f"commands.extra.{name}", "is not a command in common.yaml")
+        out[act].extend(map(phrase, phrases))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _compile(patterns: list[str], people: str, source: str, path: str) -> list[re.Pattern[str]]:
+    out = []
+    for i, text in enumerate(patterns):
+        try:
+            out.append(re.compile(text.replace("{people}", people)))
+        except re.error as exc:
+            raise DialogError(source, None, f"{path}[{i}]", f"not a valid pattern: {exc}") from None
+    return out
+
+
+def _leads(leads: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(
+        r"\s+".join(re.escape(w).replace("'", "'?") for w in lead.lower().split())
+        for lead in sorted(leads, key=len, reverse=True)
+    )
+    return re.compile(rf"^(?:(?:{alternatives})\b[\s,.!?]*)+" if alternatives else r"^\b\B", re.IGNORECASE)
+
+
+def _scales(data: Mapping[str, Any], source: str) -> dict[str, Scale]:
+    out = {}
+    for name, spec in data["scales"].items():
+        words: dict[Phrase, str] = {}
+        for level, items in spec["words"].items():
+            if level not in spec["levels"]:
+                raise DialogError(
+                    source,
+                    None,
+                    f"scales.{name}.words.{level}",
+                    f"is not one of the levels: {', '.join(spec['levels'])}",
+                )
+            for item in items:
+                key = phrase(item)
+                if key in words and words[key] != level:
+                    raise DialogError(
+                        source, None, f"scales.{name}.words.{level}", f"'{item}' is already a word for '{words[key]}'"
+                    )
+                words[key] = level
+        out[name] = Scale(tuple(spec["levels"]), words)
+    return out
+
+
+def tables_from_data(
+    acts: Any,
+    scales: Any,
+    safety: Any,
+    times: Any,
+    common: Mapping[str, Any],
+    feelings: Lexicon | None = None,
+    where: Mapping[str, tuple[str, _Located | None]] | None = None,
+) -> Tables:
+    """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them."""
+    where = where or {}
+    src = {name: where.get(name, (f"{name}.yaml", None)) for name in ("acts", "scales", "safety", "times")}
+    for name, data, schema in (
+        ("acts", acts, ACTS_SCHEMA),
+        ("scales", scales, SCALES_SCHEMA),
+        ("safety", safety, SAFETY_SCHEMA),
+        ("times", times, TIMES_SCHEMA),
+    ):
+        _check(data, schema, *src[name])
+    for act in acts["strong"]:
+        if act not in ACTS:
+            raise DialogError(src["acts"][0], None, "strong", f"'{act}' is not an act")
+    people = safety.get("people", "(?:he|she|they)")
+    categories = [
+        (cat, p)
+        for cat, items in safety["categories"].items()
+        for p in _compile(items, people, src["safety"][0], f"categories.{cat}")
+    ]
+    for name, span in {**times["dayparts"], **(times.get("activities") or {}), "default": times["default"]}.items():
+        if span[0] > span[1]:
+            raise DialogError(src["times"][0], None, name, "the first hour must not be after the last")
+    return Tables(
+        acts={
+            name: Phrases(tuple(map(phrase, spec.get("anywhere", []))), tuple(map(phrase, spec.get("whole", []))))
+            for name, spec in acts["acts"].items()
+        },
+        strong=frozenset(acts["strong"]),
+        commands=_commands(acts, common.get("commands") or {}, src["acts"][0]),
+        leads=_leads(acts.get("leads", [])),
+        polite=frozenset(w for p in acts["commands"].get("polite", []) for w in phrase(p)),
+        scales=_scales(scales, src["scales"][0]),
+        negators=frozenset(scales["negators"]),
+        softeners=frozenset(w for p in scales.get("softeners", []) for w in phrase(p)),
+        strengtheners=tuple(map(phrase, scales.get("strengtheners", []))),
+        false_alarms=tuple(_compile(safety.get("false_alarms", []), people, src["safety"][0], "false_alarms")),
+        safety=tuple(categories),
+        dayparts={k: (v[0], v[1]) for k, v in times["dayparts"].items()},
+        activities={k: (v[0], v[1]) for k, v in (times.get("activities") or {}).items()},
+        default_hours=(times["default"][0], times["default"][1]),
+        feelings=feelings,
+    )
+
+
+def load_tables(
+    dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None
+) -> Tables:
+    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
+    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
+    root = Path(dialogs_dir)
+    parsed: dict[str, Any] = {}
+    where: dict[str, tuple[str, _Located | None]] = {}
+    for name in ("acts", "scales", "safety", "times"):
+        path = root / "meaning" / f"{name}.yaml"
+        data, located = parse_yaml(read_source(path, "meaning table"), str(path))
+        parsed[name], where[name] = data, (str(path), located)
+    if common is None:
+        common = load_file(root / "common.yaml", "common")
+    lex_path = root / "lexicons" / f"{feelings}.yaml"
+    if lexicon is None and lex_path.exists():
+        lexicon = load_file(lex_path, "lexicon")
+    return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
