@@ -111,7 +111,7 @@ def announced() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     announce_waiting(given)
-    from .cli import main as cli_main  # the command line, after the first line is out
+    from .main import main as cli_main  # the command line, after the first line is out
 
     return cli_main(given)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from platformdirs import user_config_path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 """The checkout this package runs from (``dialogs/``, ``models/``, ``scripts/`` and the
 documented default ``config.yaml`` live here)."""
 
