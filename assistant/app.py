@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Settings
-from .engine import Engine
+from .engine import Context, Engine
+from .engine.step import Turn
 from .formats import advice
+from .formats.errors import UsageError
 from .home.session import Session, Sink, TurnSource, Voice
 from .loader.dialogs import DialogSet, load_dir
 from .speech.asr.roles import RoleRecogniser
 from .store import memory as memory_mod
 from .store.journal import Journal
+from .text.meaning import KINDS, Ask
 
 
 def dialogs(settings: Settings) -> DialogSet:
@@ -25,6 +28,31 @@ def dialogs(settings: Settings) -> DialogSet:
 
 def engine(dset: DialogSet) -> Engine:
     return Engine(dset)
+
+
+def ask_at(dset: DialogSet, at: str | None, now: datetime) -> Ask:
+    """The question an answer is read at, for ``checkin understand --at``: a kind of question
+    (``yes_no``, ``touch``...) or ``DIALOG:NODE`` (the dialog is started there with placeholder
+    names and the node asked as the engine would).  A bad name is a :class:`UsageError`."""
+    if at is None:
+        return Ask("text", now=now)
+    if ":" not in at:
+        if at not in KINDS:
+            raise UsageError(f"--at: {at!r} is not a kind of question ({', '.join(KINDS)}) nor DIALOG:NODE")
+        return Ask(at, now=now, scale="energy" if at == "scale" else None)
+    dialog, node = at.split(":", 1)
+    if dialog not in dset.dialogs:
+        raise UsageError(f"--at: no dialog named {dialog!r} ({', '.join(sorted(dset.dialogs))})")
+    if node not in dset.dialogs[dialog].nodes:
+        raise UsageError(f"--at: no node {node!r} in {dialog} ({', '.join(dset.dialogs[dialog].nodes)})")
+    eng = Engine(dset)
+    state, _ = eng.start(Context(("Alex", "Sam"), now, "understand"), dialog)
+    step = Turn(eng, state)
+    try:
+        eng.enter(step, node)
+    except (KeyError, ValueError) as exc:  # a template that needs what was said before
+        raise UsageError(f"--at: {at} cannot be entered on its own ({exc}); give a kind of question instead") from None
+    return eng.handler(step.state).ask(step, step.node)
 
 
 def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Journal:

@@ -329,11 +329,13 @@ def _raw(name: str) -> Any:
 
 
 def _build(**changes: Any):
-    parts = {name: _raw(name) for name in ("acts", "scales", "safety", "times")}
+    parts = {name: _raw(name) for name in ("acts", "scales", "safety", "times", "understanding")}
     for name, change in changes.items():
         change(parts[name])
     common = yaml.safe_load((DIALOGS / "common.yaml").read_text(encoding="utf-8"))
-    return tables_from_data(parts["acts"], parts["scales"], parts["safety"], parts["times"], common)
+    return tables_from_data(
+        parts["acts"], parts["scales"], parts["safety"], parts["times"], common, understanding=parts["understanding"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -657,6 +657,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAULT if problems else EXIT_OK
 
 
+def cmd_understand(args: argparse.Namespace) -> int:
+    """What the meaning layer reads in TEXT: the act, the content, each reader's score and which
+    rule decided (for dialog authors and tests)."""
+    from ..text.meaning import explain
+
+    settings = config_mod.load(args.config)
+    dset = app.dialogs(settings)
+    if dset.meaning is None:
+        return _fail(f"{settings.dialogs}: no meaning/ tables to read with", EXIT_INVALID)
+    ask = app.ask_at(dset, args.at, _parse_now(args.now) or datetime.now())
+    meaning = explain.read(args.text, ask, dset.meaning)
+    if args.json:
+        print(json.dumps(explain.as_dict(meaning, ask)))
+    else:
+        print("\n".join(explain.lines(meaning, ask)))
+    return EXIT_OK
+
+
 HELPLINE_LABELS = {
     "helpline": "To talk to someone, any time",
     "abuse_line": "If you are not safe at home",
@@ -845,6 +863,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser(
+        "understand", help="show how an answer is read: the act, the content, each reader's score, the rule"
+    )
+    p.add_argument("text", help="the answer, as said")
+    p.add_argument(
+        "--at",
+        metavar="NODE",
+        help="where it is said: a kind of question (yes_no, choice, scale, feeling, activity, paraphrase, text, "
+        "when, touch) or a dialog node as DIALOG:NODE (default: text)",
+    )
+    p.add_argument("--now", help="fix the clock (ISO date-time) for days and times")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_understand)
 
     p = sub.add_parser(
         "validate", help="check every dialog file after editing one: exit 0 valid, 2 invalid (one line per error)"

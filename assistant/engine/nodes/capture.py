@@ -169,6 +169,8 @@ def bare(text: str) -> bool:
 def usable(answer: Answer, asks: str) -> bool:
     """An answer to keep: a paraphrase or an activity must say something (the meaning layer
     checks); a plain text answer is anything said but a question back or "I don't know"."""
+    if asks == "paraphrase" and answer.act == "contempt":
+        return True  # mockery goes to the paraphrase judge's kind coaching line (until the engine answers contempt)
     if asks != "text":
         return answer.is_content
     return answer.act not in STUCK_ACTS

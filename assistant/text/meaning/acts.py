@@ -13,11 +13,14 @@ from .text import HESITATIONS, Hit, find, outermost, uncovered, whole
 def act_hits(words: Sequence[str], tables: Tables) -> list[Hit]:
     """Every act phrase in the answer, the outermost only ("not sure" hides "sure")."""
     hits: list[Hit] = []
+    wholes: list[Hit] = []
     for act, phrases in tables.acts.items():
         hits += find(words, act, phrases.anywhere)
         hit = whole(words, act, phrases.whole + tuple(p for p in phrases.anywhere if len(p) == 1))  # "yeas" is yes
         if hit is not None:
-            hits.append(hit)
+            wholes.append(hit)
+    spans = {(h.start, h.end) for h in hits}
+    hits += [h for h in wholes if (h.start, h.end) not in spans]  # "uh huh" said exactly is not "huh"
     return outermost(hits)
 
 

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from ..matching import best_match, content_words, find_terms, normalise
 from ..slots import resolve_when
 from .acts import act_hits, command, first_act
-from .model import ANSWER, CLOSED, DISTRESS, PRIVACY, UNCLEAR, Ask, Meaning
+from .cues import coach_topic, content_free, grief, keeps_going, tone
+from .model import (
+    ANSWER,
+    ASK_COACH,
+    CLOSED,
+    CONTEMPT,
+    CONTENT_FREE,
+    DISTRESS,
+    OPEN,
+    PRIVACY,
+    UNCLEAR,
+    WITHDRAW,
+    Ask,
+    Meaning,
+)
 from .safety import screen
 from .tables import Tables
 from .text import HESITATIONS, Hit, find, outermost, tokens, whole
@@ -23,23 +38,52 @@ _REPORTING = frozenset("said say says told tell telling feels feel thinks mean m
 def interpret(text: str, ask: Ask, tables: Tables) -> Meaning:
     """Read one answer in the context of what was asked.
 
-    Order (docs/MEANING.md, "The meaning layer"): the safety screen; privacy requests; a whole-answer
-    command; a decline; then by the kind of question: for a choice or scale the acts question,
-    you_pick, nothing, dont_know, then the content, then unsure, deny, affirm; for an open
-    question the content, with weak acts only when nothing else is said.
+    Order (docs/MEANING.md, "The meaning layer"): the safety screen; during touch a clear keep-going or
+    else withdraw; privacy requests; a whole-answer command; a question to the coach; contempt;
+    a decline; then by the kind of question: for a choice or scale the acts question, you_pick,
+    nothing, dont_know, then the content, then unsure, deny, affirm; for an open question the
+    content, with weak acts only when nothing else is said and ``content_free`` for an answer
+    of acknowledgements and filler.  ``tone`` and ``grief`` are noted on every act but distress.
+    With a reader by meaning on the tables, its reading is combined with the rules'
+    (:func:`assistant.meaning.reader.combine`).
     """
+    rules = read_by_rules(text, ask, tables)
+    if tables.reader is None:
+        return rules
+    return tables.reader.combine(text, ask, rules)
+
+
+def read_by_rules(text: str, ask: Ask, tables: Tables) -> Meaning:
+    """The rules' reading alone (word lists and patterns), ``decided_by="rules"``."""
+    found = _rules(text, ask, tables)
+    if found.act != DISTRESS:
+        found = replace(found, tone=tone(text, tables), grief=grief(text, tables))
+    return replace(found, decided_by="rules", scores={f"rules:{found.act}": found.confidence})
+
+
+def _rules(text: str, ask: Ask, tables: Tables) -> Meaning:
     words = tokens(text)
+    if ask.kind == "touch" and words:
+        category = screen(text, tables)
+        if category is not None:
+            return Meaning(DISTRESS, safety=category)
+        return Meaning("affirm") if keeps_going(words, tables) else Meaning(WITHDRAW)
     if not words or (ask.kind not in CLOSED and all(w in HESITATIONS for w in words)):
         return Meaning(UNCLEAR, confidence=0.0)
     category = screen(text, tables)
     if category is not None:
         return Meaning(DISTRESS, safety=category)
     hits = act_hits(words, tables)
-    found = (
-        first_act(hits, PRIVACY)
-        or command(words, ask, tables)
-        or first_act(hits, ("decline", "nothing") if ask.kind not in CLOSED else ("decline",))
-    )
+    found = first_act(hits, PRIVACY) or command(words, ask, tables)
+    if found is None:
+        topic = coach_topic(text, tables)
+        if topic is not None:
+            return Meaning(ASK_COACH, topic=topic)
+        if tone(text, tables) in ("contempt", "sarcasm"):
+            return Meaning(CONTEMPT)
+    found = found or first_act(hits, ("decline", "nothing") if ask.kind not in CLOSED else ("decline",))
+    if found is None and ask.kind in OPEN and ask.kind != "feeling" and content_free(words, hits, tables):
+        return Meaning(CONTENT_FREE, confidence=0.9)
     found = found or _READERS[ask.kind](text, words, hits, ask, tables)
     if found.act in ask.acts and found.content is None:
         return Meaning(found.act, content=ask.acts[found.act], confidence=found.confidence)
@@ -82,6 +126,7 @@ def _choice(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tabl
         found = [
             h for label, phrases in ask.options.items() for h in find(words, label, [tuple(tokens(p)) for p in phrases])
         ]
+        found = [h for h in found if not any(a.covers(h) for a in hits)]  # "no, that's ok" hides "ok"
         kept = [h for h in outermost(found) if not _negated(words, h.start, tables)]
         if kept:
             return Meaning(ANSWER, content=max(kept, key=lambda h: (h.size, h.start)).label)
@@ -170,6 +215,8 @@ def _feeling(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: Tab
             return Meaning(ANSWER, issue="vague", word=vague[0])
         if found:
             return Meaning(ANSWER, issue="negated", word=found[0][1])
+    if content_free(words, hits, tables):
+        return Meaning(CONTENT_FREE, confidence=0.9)
     act = _open_act(words, hits, tables)
     if act is not None:
         return act
@@ -201,7 +248,7 @@ def _paraphrase(text: str, words: list[str], hits: list[Hit], ask: Ask, tables: 
     if all(w in HESITATIONS for w in words):
         return Meaning(UNCLEAR, confidence=0.0)
     if len(words) < 2 or not [w for w in content_words(text) if w not in _REPORTING]:
-        return Meaning(ANSWER, issue="says_nothing", confidence=0.5)
+        return Meaning(CONTENT_FREE, issue="says_nothing", confidence=0.5)
     return Meaning(ANSWER, content=kept_text(text, tables), confidence=0.8)
 
 

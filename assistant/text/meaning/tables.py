@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ...loader.dialogs import DialogError, Lexicon, _Located, check_schema, load_file, parse_yaml, read_source
-from .model import ACTS, COMMANDS, PRIVACY, WEAK_ACTS
+from .model import ACTS, COMMANDS, GRIEFS, PRIVACY, TONES, TOPICS, WEAK_ACTS
 from .text import Phrase, phrase
 
-SAFETY_CATEGORIES = ("suicide", "self_harm", "violence", "abuse", "crisis", "help")
+SAFETY_CATEGORIES = ("suicide", "self_harm", "violence", "abuse", "others", "crisis", "help")
+"""Safety categories, for tests and logs only: the engine pauses alike for every one.  ``others``
+is danger to children or other people."""
 
 _WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _SPAN = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 23}, "minItems": 2, "maxItems": 2}
@@ -77,11 +79,38 @@ SAFETY_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"const": "safety"},
         "people": {"type": "string"},
+        "you": {"type": "string"},
+        "hurt": {"type": "string"},
+        "kids": {"type": "string"},
         "false_alarms": _WORDS,
         "categories": {
             "type": "object",
             "propertyNames": {"enum": list(SAFETY_CATEGORIES)},
             "additionalProperties": {**_WORDS, "minItems": 1},
+        },
+    },
+}
+_PATTERNS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+UNDERSTANDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "coach", "tones", "grief", "content_free", "touch"],
+    "properties": {
+        "id": {"const": "understanding"},
+        "coach": {"type": "object", "propertyNames": {"enum": list(TOPICS)}, "additionalProperties": _PATTERNS},
+        "tones": {"type": "object", "propertyNames": {"enum": list(TONES)}, "additionalProperties": _PATTERNS},
+        "grief": {"type": "object", "propertyNames": {"enum": list(GRIEFS)}, "additionalProperties": _PATTERNS},
+        "content_free": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["phrases"],
+            "properties": {"phrases": {**_WORDS, "minItems": 1}},
+        },
+        "touch": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["keep_going"],
+            "properties": {"keep_going": {**_WORDS, "minItems": 1}},
         },
     },
 }
@@ -131,6 +160,16 @@ class Tables:
     activities: Mapping[str, tuple[int, int]]
     default_hours: tuple[int, int]
     feelings: Lexicon | None = field(default=None)
+    coach: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    """topic -> patterns of a question to the coach (dialogs/meaning/understanding.yaml)."""
+    tones: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    grief: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    content_free: tuple[Phrase, ...] = ()
+    """Phrases that say nothing at an open question ("same", "what she said")."""
+    keep_going: tuple[Phrase, ...] = ()
+    """Phrases that are a clear keep-going during touch ("this is nice")."""
+    reader: Any = field(default=None, compare=False)
+    """The reader by meaning (:class:`assistant.meaning.reader.Reader`), or None: rules only."""
 
 
 def _check(data: Any, schema: Mapping[str, Any], source: str, where: _Located | None) -> None:
@@ -162,11 +201,18 @@ def _commands(acts: Mapping[str, Any], common: Mapping[str, Any], source: str) -
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _compile(patterns: list[str], people: str, source: str, path: str) -> list[re.Pattern[str]]:
+TABLE_NAMES = ("acts", "scales", "safety", "times")
+"""The tables every dialogs/meaning/ has; understanding.yaml is read when it is there."""
+
+
+def _compile(patterns: list[str], names: Mapping[str, str], source: str, path: str) -> list[re.Pattern[str]]:
+    """Patterns with ``{people}``-like names filled in (safety.yaml's ``people``, ``you``...)."""
     out = []
     for i, text in enumerate(patterns):
+        for key, value in names.items():
+            text = text.replace("{" + key + "}", value)
         try:
-            out.append(re.compile(text.replace("{people}", people)))
+            out.append(re.compile(text))
         except re.error as exc:
             raise DialogError(source, None, f"{path}[{i}]", f"not a valid pattern: {exc}") from None
     return out
@@ -211,26 +257,39 @@ def tables_from_data(
     common: Mapping[str, Any],
     feelings: Lexicon | None = None,
     where: Mapping[str, tuple[str, _Located | None]] | None = None,
+    understanding: Any = None,
+    reader: Any = None,
 ) -> Tables:
-    """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them."""
+    """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them.
+    Without ``understanding`` (dialogs/meaning/understanding.yaml) no question to the coach,
+    tone, grief, content-free answer or keep-going is read; without ``reader``, rules only."""
     where = where or {}
-    src = {name: where.get(name, (f"{name}.yaml", None)) for name in ("acts", "scales", "safety", "times")}
+    src = {name: where.get(name, (f"{name}.yaml", None)) for name in (*TABLE_NAMES, "understanding")}
     for name, data, schema in (
         ("acts", acts, ACTS_SCHEMA),
         ("scales", scales, SCALES_SCHEMA),
         ("safety", safety, SAFETY_SCHEMA),
         ("times", times, TIMES_SCHEMA),
+        *((("understanding", understanding, UNDERSTANDING_SCHEMA),) if understanding is not None else ()),
     ):
         _check(data, schema, *src[name])
     for act in acts["strong"]:
         if act not in ACTS:
             raise DialogError(src["acts"][0], None, "strong", f"'{act}' is not an act")
-    people = safety.get("people", "(?:he|she|they)")
+    names = {key: safety[key] for key in ("you", "hurt", "kids") if key in safety}
+    names["people"] = safety.get("people", "(?:he|she|they)")
     categories = [
         (cat, p)
         for cat, items in safety["categories"].items()
-        for p in _compile(items, people, src["safety"][0], f"categories.{cat}")
+        for p in _compile(items, names, src["safety"][0], f"categories.{cat}")
     ]
+    u = understanding or {}
+    usrc = src["understanding"][0]
+
+    def labelled(section: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        items = (u.get(section) or {}).items()
+        return tuple((k, p) for k, ps in items for p in _compile(ps, {}, usrc, f"{section}.{k}"))
+
     for name, span in {**times["dayparts"], **(times.get("activities") or {}), "default": times["default"]}.items():
         if span[0] > span[1]:
             raise DialogError(src["times"][0], None, name, "the first hour must not be after the last")
@@ -247,24 +306,37 @@ def tables_from_data(
         negators=frozenset(scales["negators"]),
         softeners=frozenset(w for p in scales.get("softeners", []) for w in phrase(p)),
         strengtheners=tuple(map(phrase, scales.get("strengtheners", []))),
-        false_alarms=tuple(_compile(safety.get("false_alarms", []), people, src["safety"][0], "false_alarms")),
+        false_alarms=tuple(_compile(safety.get("false_alarms", []), names, src["safety"][0], "false_alarms")),
         safety=tuple(categories),
         dayparts={k: (v[0], v[1]) for k, v in times["dayparts"].items()},
         activities={k: (v[0], v[1]) for k, v in (times.get("activities") or {}).items()},
         default_hours=(times["default"][0], times["default"][1]),
         feelings=feelings,
+        coach=labelled("coach"),
+        tones=labelled("tones"),
+        grief=labelled("grief"),
+        content_free=tuple(map(phrase, (u.get("content_free") or {}).get("phrases", []))),
+        keep_going=tuple(map(phrase, (u.get("touch") or {}).get("keep_going", []))),
+        reader=reader,
     )
 
 
 def load_tables(
-    dialogs_dir: str | Path, feelings: str = "feelings", *, common: Mapping[str, Any] | None = None, lexicon: Any = None
+    dialogs_dir: str | Path,
+    feelings: str = "feelings",
+    *,
+    common: Mapping[str, Any] | None = None,
+    lexicon: Any = None,
+    reader: Any = None,
 ) -> Tables:
     """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
-    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them)."""
+    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them).
+    ``reader``: the reader by meaning, loaded by the caller (:func:`assistant.meaning.reader.load`)."""
     root = Path(dialogs_dir)
     parsed: dict[str, Any] = {}
     where: dict[str, tuple[str, _Located | None]] = {}
-    for name in ("acts", "scales", "safety", "times"):
+    names = [*TABLE_NAMES, *(["understanding"] if (root / "meaning" / "understanding.yaml").exists() else [])]
+    for name in names:
         path = root / "meaning" / f"{name}.yaml"
         data, located = parse_yaml(read_source(path, "meaning table"), str(path))
         parsed[name], where[name] = data, (str(path), located)
@@ -273,4 +345,14 @@ def load_tables(
     lex_path = root / "lexicons" / f"{feelings}.yaml"
     if lexicon is None and lex_path.exists():
         lexicon = load_file(lex_path, "lexicon")
-    return tables_from_data(parsed["acts"], parsed["scales"], parsed["safety"], parsed["times"], common, lexicon, where)
+    return tables_from_data(
+        parsed["acts"],
+        parsed["scales"],
+        parsed["safety"],
+        parsed["times"],
+        common,
+        lexicon,
+        where,
+        understanding=parsed.get("understanding"),
+        reader=reader,
+    )
