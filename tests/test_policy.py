@@ -17,7 +17,18 @@ from assistant.formats.events import Heard, Listen, Say
 
 NOW = datetime(2026, 11, 25, 18, 0)
 UK = {"country": "GB", "helpline": "Samaritans on 116 123", "emergency": "999"}
-DISCLOSURES = ["he hits me when he drinks", "Sometimes I think about killing myself"]
+DISCLOSURES = [
+    "he hits me when he drinks",
+    "Sometimes I think about killing myself",
+    # issue 19's own examples, each at every question
+    "you pushed me into the door last week",
+    "you slapped me in front of the kids",
+    "i don't feel safe at home anymore",
+    "i just want to go to sleep and not wake up",
+    "i wrote a goodbye letter",
+    "i have to hide the car keys so he can't follow me",
+    "sometimes i'm scared of how he gets when he drinks",
+]
 NAMES_DANGER = re.compile(r"abus|violen|hit|hurt|kill|suicid|harm|drink|partner", re.IGNORECASE)
 
 
@@ -208,7 +219,7 @@ def test_stop_mid_hug_lets_go_gently_then_stops_the_evening(engine):
     assert engine.record(state)["exercises"][-1]["outcome"] == "withdrawn"
 
 
-@pytest.mark.parametrize("said", ["keep going", "yes", "go on"])
+@pytest.mark.parametrize("said", ["keep going", "yes", "go on", "this is nice"])
 def test_a_clear_keep_going_keeps_the_hug(engine, said):
     state, _ = start(engine)
     for text in ("high", "a long hug", "hold hands", "yes", "yes"):
@@ -343,7 +354,9 @@ def test_a_why_over_fifteen_words_is_one_validation_line(dialogs_copy):
         'why: "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " # ',
     )
     errors = validate_dir(dialogs_copy.root)
-    assert len(errors) == 1 and f"affection.yaml:{line}: why:" in str(errors[0])
+    assert len(
+        errors
+    ) == 1 and f"affection.yaml:{line}: why: 16 words: what an exercise is for is said in at most 15" in str(errors[0])
 
 
 def test_a_loss_is_met_warmly_first_and_not_asked_what_brought_it_on(engine, forced):
@@ -405,3 +418,12 @@ def test_contempt_at_a_confirmation_is_never_a_yes(engine, forced):
     state, said = run(engine, [*turns, "saturday in, sunday out", "oh yes, wonderful, whatever you say"])
     assert said[-2] == "Let's keep it kind, even when it's hard." and said[-1].endswith("is that a yes from you?")
     assert state.frame.slots.get("confirmed_a") is False
+
+
+def test_a_disclosure_while_the_gentle_question_waits_pauses_and_nothing_waits_after(engine, forced):
+    text = "i just want to be with him again. nothing matters much"
+    forced[text] = Forced("answer", content=text, grief="hopeless")
+    state, said = run(engine, ["high", "name a feeling", "numb", text, "Sometimes I think about killing myself"])
+    assert said[-2].startswith("Let's pause here.") and state.grief_check is None
+    state, actions = engine.handle(state, Heard("go on"))
+    assert state.grief_check is None and state.held is None and "We'll go gently." in says(actions)[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.cli import main as cli
 from assistant.text.meaning import Ask, interpret, load_tables
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -52,7 +52,7 @@ def hold(engine: Engine, step: Turn) -> None:
     state = step.state
     dialog = engine.dialog(state)
     if state.held is None:
-        step.update(safety_paused=True)
+        step.update(safety_paused=True, grief_check=None)  # the gentle question is answered by the pause
         if dialog.kind == "exercise":
             step.update(set_aside=state.set_aside + (dialog.id,))
             if dialog.record:

@@ -507,6 +507,8 @@ def check_schema(data: Any, schema: Mapping[str, Any], source: str, where: _Loca
         message = best.message.replace("is a required property", "is missing")
     elif best.validator == "oneOf":
         message = "must be a text or a list of texts"
+    elif best.validator == "pattern" and path[-1:] == ["why"] and isinstance(best.instance, str):
+        message = f"{len(best.instance.split())} words: what an exercise is for is said in at most {WHY_WORDS}"
     if isinstance(best.instance, bool) and best.validator in ("type", "minLength", "oneOf"):
         message += ' (YAML reads bare yes/no/on/off as true/false: put them in quotes, like "yes")'
 
