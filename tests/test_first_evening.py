@@ -283,12 +283,12 @@ def _fake_model_folder(folder: Path) -> Path:
 RUNS = {
     "chat": ("stop\n", (0,)),
     "run": ("", (4,)),
-    "setup": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\n", (0,)),
+    "setup": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\nnone\n", (0,)),  # none: satellites other tests announce
     "doctor": ("", (0, 1)),
     "validate": ("", (0,)),
     "devices": ("", (0, 1)),
     "forget --yes": ("", (0,)),
-    "setup --voice espeak": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\n", (0,)),
+    "setup --voice espeak": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\nnone\n", (0,)),
 }
 
 
@@ -382,9 +382,8 @@ def _guide_rows(heading: str) -> list[list[str]]:
 def _to_menu(engine, say):
     from datetime import datetime
 
-    from assistant.formats.events import Heard, Listen
-
     from assistant.engine import Context
+    from assistant.formats.events import Heard, Listen
 
     state, actions = engine.start(Context(("Maya", "Sam"), datetime(2026, 11, 25, 18, 0), "g", {}), "check-in")
     for _ in range(8):
