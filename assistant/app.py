@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,13 +12,14 @@ from typing import Any, Callable
 
 from .config import Settings
 from .engine import Context, Engine
+from .engine import memory as memory_mod
+from .engine.model import DialogSet
 from .engine.step import Turn
 from .formats import advice
 from .formats.errors import UsageError
 from .home.session import Session, Sink, TurnSource, Voice
-from .loader.dialogs import DialogSet, load_dir
+from .loader.dialogs import load_dir
 from .speech.asr.roles import RoleRecogniser
-from .store import memory as memory_mod
 from .store.journal import Journal
 from .text.meaning import KINDS, Ask
 
@@ -154,7 +156,6 @@ def voice(settings: Settings, speaker=None, log=None, static: Iterable[str] = ()
     """The prompts spoken through the configured output device (or ``speaker``).  Without
     a usable output device: one line saying so, and None (the prompts are shown only).
     ``static``: the prompts the cache may keep (:func:`static_prompts`)."""
-    import sys
 
     from .speech.audio import AudioError, SoundDeviceSpeaker, find_device
     from .speech.voice import SpeakingVoice, respell
@@ -276,7 +277,6 @@ class Reloadable:
     config or dialog file keeps the old, working version running and logs one line."""
 
     def __init__(self, config_path, log=None):
-        import sys
 
         from . import config as config_mod
 

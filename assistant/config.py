@@ -22,7 +22,8 @@ import yaml
 
 from .formats import safeyaml
 from .formats.places import PROJECT_DIR, user_file
-from .loader.dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from .formats.yamlfile import DialogError, check_schema, parse_yaml, read_source
+from .formats.yamlfile import Located as Located
 from .speech.asr.registry import AsrOptions, names
 from .store.files import write_atomically
 
@@ -307,8 +308,8 @@ def _sections(data: Mapping[str, Any], path: Callable[[str | None], Path | None]
     }
 
 
-def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings:
-    where = where or _Located(None)
+def from_dict(data: Any, source: str, where: Located | None = None) -> Settings:
+    where = where or Located(None)
     if data is None:
         data = {}
     try:
@@ -347,7 +348,7 @@ def from_dict(data: Any, source: str, where: _Located | None = None) -> Settings
     )
 
 
-def _satellites(values: list[Any], source: str, where: _Located) -> dict[str, Any]:
+def _satellites(values: list[Any], source: str, where: Located) -> dict[str, Any]:
     """``satellites``, ``satellite_names`` and ``satellite_hosts`` of the settings."""
     if not values:
         return {}

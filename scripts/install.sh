@@ -77,9 +77,9 @@ if [ "$SERVICE" = 1 ]; then
   # The unit denies all IP traffic; the satellites in the user's settings (and nothing else) are allowed.
   dropin_dir=/etc/systemd/system/checkin.service.d
   if [ "$DRY" = 1 ]; then
-    allow="$(PYTHONPATH="$DIR" python3 -m assistant.home.satellites --systemd 2>/dev/null || true)"
+    allow="$(PYTHONPATH="$DIR" python3 -m assistant.cli.firewall --systemd 2>/dev/null || true)"
   else
-    allow="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -m assistant.home.satellites --systemd)"
+    allow="$(sudo -u "$RUN_USER" -H "$DIR/.venv/bin/python" -m assistant.cli.firewall --systemd)"
   fi
   if [ -n "$allow" ]; then
     if [ "$DRY" = 1 ]; then

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Callable
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import async_read_event, async_write_event
@@ -43,12 +44,20 @@ class FakeSatellite:
         gap_s: float = 0.8,
         at: list[float] | None = None,
         echo: bool = False,
+        when: list[Callable[[], bool]] | None = None,
+        hold: list[Callable[[], bool] | None] | None = None,
     ):
         self.clips = list(clips)
         self.echo = echo
         """The microphone hears what the satellite plays (its speaker is in the same room)."""
         self.at = at
         """Say clip i at ``at[i]`` seconds into the connection instead of after the prompts."""
+        self.when = when
+        """Say clip i as soon as ``when[i]()`` holds (an event elsewhere), instead of on a timer."""
+        self.hold = hold
+        """Clip i waits, besides its usual moment, until ``hold[i]()`` holds (None: no wait)."""
+        self.said = 0
+        """Clips started so far."""
         self.behaviours = list(behaviours)
         self.lead_s, self.gap_s = lead_s, gap_s
         self.received: list[str] = []
@@ -180,12 +189,17 @@ class FakeSatellite:
         say_at: float | None = start + self.lead_s
         while drop_after is None or time.monotonic() - start < drop_after:
             now = time.monotonic()
+            index = len(self.clips) - len(clips)
             if self.at is not None:
-                say_at = start + self.at[len(self.clips) - len(clips)] if clips else None
+                say_at = start + self.at[index] if clips else None
+            elif self.when is not None:
+                say_at = now if clips and self.when[index]() else None
             elif say_at is None and not speaking and state["prompts"] and now >= state["playback_end"] + self.gap_s:
                 say_at = now
-            if not speaking and clips and say_at is not None and now >= say_at:
+            held = self.hold is not None and clips and self.hold[index] is not None and not self.hold[index]()
+            if not speaking and clips and say_at is not None and now >= say_at and not held:
                 speaking, clips = clips[0], clips[1:]
+                self.said += 1
                 say_at, state["prompts"] = None, 0
             if speaking:
                 block, speaking = speaking[: 2 * CHUNK], speaking[2 * CHUNK :]

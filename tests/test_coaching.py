@@ -163,7 +163,7 @@ def test_the_safety_rule_wins_over_a_yes_and_none_keeps_nothing(tmp_path, dialog
 
 
 def test_kept_kind_words_come_back_on_a_hard_night(dialog_set, engine):
-    from assistant.store import memory
+    from assistant.engine import memory
 
     remembered = memory.compute([_kept_record(kept="appreciation")], dialog_set, datetime(2026, 11, 25, 19))
     assert remembered["kind_words"] == {"partner": "Maya", "to": "Sam", "appreciation": "the soup when I was ill"}
@@ -194,7 +194,7 @@ def test_each_partner_has_their_own_energy(engine, answers, energies, short):
 
 
 def test_the_quieter_partner_last_time_is_invited_first(dialog_set, engine):
-    from assistant.store import memory
+    from assistant.engine import memory
 
     last = {
         "id": "q",

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from assistant import config
+from assistant.engine import memory
 from assistant.formats import advice
-from assistant.store import memory
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ import json
 from datetime import datetime
 
 from assistant.engine import Context
+from assistant.engine.memory import compute
 from assistant.formats.events import End, Forget, Heard, Save, Say
 from assistant.home.session import JsonlSink, ScriptedTurns, Session
 from assistant.store.journal import Journal
-from assistant.store.memory import compute
 
 NOW = datetime(2026, 11, 25, 18, 0)
 REASON = "my boss shouted at me in front of everyone"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.loader.dialogs import DialogError, load_dir
+from assistant.loader.dialogs import DialogError, load_dir, load_tables
 from assistant.text.meaning import (
     ACTS,
     COMMANDS,
@@ -20,7 +20,6 @@ from assistant.text.meaning import (
     Meaning,
     choose,
     interpret,
-    load_tables,
     resolve_when,
     screen,
     tables_from_data,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
+from assistant.engine import memory
 from assistant.loader.dialogs import DialogError, from_yaml
-from assistant.store import memory
 from assistant.store.journal import Journal
 
 
@@ -96,7 +96,7 @@ def test_memory_code_names_no_exercise():
     import assistant
 
     root = Path(assistant.__file__).parent
-    for path in (root / "store" / "memory.py", root / "store" / "journal.py"):
+    for path in (root / "engine" / "memory.py", root / "store" / "journal.py"):
         text = path.read_text()
         for name in ("plan-a-date", "date-followup", "weekly-check-in", "curious-about-hobby"):
             assert name not in text.split('"""', 2)[-1], f"{path.name} names {name}"

@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assistant.engine import Context, Engine
+from assistant.engine import Context, Engine, memory
 from assistant.formats.events import End, Heard, Say, Silence
-from assistant.store import memory
 from assistant.store.journal import Journal
 
 FIRST = datetime(2026, 11, 20, 19, 0)  # a Friday

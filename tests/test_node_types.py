@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.engine import Context, Engine
+from assistant.engine.model import DialogSet
 from assistant.engine.nodes import REGISTRY, NodeType
 from assistant.formats.events import Heard, Listen, Say
-from assistant.loader.dialogs import DialogSet, from_yaml
+from assistant.loader.dialogs import from_yaml
 
 ROOT = Path(__file__).resolve().parent.parent / "assistant"
 

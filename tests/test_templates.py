@@ -11,10 +11,10 @@ import pytest
 
 from assistant.cli import main as cli
 from assistant.engine import Context
+from assistant.engine.memory import variables as memory_variables
 from assistant.engine.render import Vars, fields, fill, format_template
 from assistant.engine.templates import GAP, dialog_vars, spoken
 from assistant.formats.events import Heard, Say
-from assistant.store.memory import variables as memory_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 

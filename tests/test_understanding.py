@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main as cli
-from assistant.text.meaning import Ask, interpret, load_tables
+from assistant.loader.dialogs import load_tables
+from assistant.text.meaning import Ask, interpret
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = load_tables(ROOT / "dialogs")

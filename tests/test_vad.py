@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SHARED_SPEECH
 
 from assistant.formats.events import AudioChunk, Listen
 from assistant.speech.audio import chunks, read_wav
@@ -34,11 +35,7 @@ RATE = 16000
 START_TOL = 0.1
 END_TOL = 0.15
 
-NOISE_DIRS = [
-    Path(__file__).resolve().parents[2] / "shared" / "speech" / "noise",
-    Path("/work/shared/speech/noise"),
-]
-NOISE_DIR = next((d for d in NOISE_DIRS if d.is_dir()), None)
+NOISE_DIR = SHARED_SPEECH / "noise" if (SHARED_SPEECH / "noise").is_dir() else None
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 

@@ -1,4 +1,4 @@
-"""Multi-night variety rules (assistant/store/variety.py) on hand-made journal records."""
+"""Multi-night variety rules (assistant/engine/variety.py) on hand-made journal records."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from assistant.store import variety
+from assistant.engine import variety
 
 OPENERS = ["warm", "glad", "evening", "welcome"]
 CLOSERS = ["thanks", "sleep-well", "proud"]

@@ -703,11 +703,11 @@ def run(
 
 
 def headline(report: Report) -> dict[str, Any]:
-    opt = report.summary["optimised"].get("choice", {})
-    nav = report.summary["naive"].get("choice", {})
+    opt = report.summary.get("optimised", {}).get("choice", {})
+    nav = report.summary.get("naive", {}).get("choice", {})
     ps = next((p for p in report.processes if p.get("engine") == "roles"), {})
-    oog = report.summary["optimised"].get("choice-fallback", {})
-    capture = report.summary["optimised"].get("capture", {})
+    oog = report.summary.get("optimised", {}).get("choice-fallback", {})
+    capture = report.summary.get("optimised", {}).get("capture", {})
     speech = report.speech or {}
     wer = speech.get("wer", {})
     cmds = speech.get("choices", {})

@@ -106,35 +106,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 
     yield from _speech_checks(settings)
 
-    def voice() -> str:
-        from .. import app
-
-        synth = app.raw_synth(settings)
-        pcm = synth.render("Hello.")
-        if synth.name == "piper":
-            from ..speech.piper_voice import describe
-
-            return f"Piper, {describe(settings.voice.piper_voice)}, renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
-        return f"espeak-ng renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
-
-    voice_fix = (
-        advice.text("fix_piper_or_espeak")
-        if settings.voice.engine == "piper"
-        else "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1"
-    )
-    yield _guard("voice", voice_fix, voice)
-
-    def word_table() -> str:
-        from ..text.paraphrase import judge
-        from ..text.wordtable import WordTable
-
-        table = WordTable()
-        verdict = judge("I'm worn out in the evenings", "you're exhausted at night")
-        return f"{table.path.name} readable; paraphrase judge works ({verdict.category})"
-
-    yield _guard(
-        "word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table
-    )
+    yield from _voice_and_words(settings)
     yield safety_check(settings)
 
     def journal() -> str:
@@ -164,6 +136,40 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         )
 
     yield _guard("disk", "free some space on the SD card (journal and prompt cache need a few MB)", disk)
+
+
+def _voice_and_words(settings: Settings) -> Iterator[Check]:
+    """The voice renders; the WordNet table and the paraphrase judge work."""
+
+    def voice() -> str:
+        from .. import app
+
+        synth = app.raw_synth(settings)
+        pcm = synth.render("Hello.")
+        if synth.name == "piper":
+            from ..speech.piper_voice import describe
+
+            return f"Piper, {describe(settings.voice.piper_voice)}, renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
+        return f"espeak-ng renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
+
+    voice_fix = (
+        advice.text("fix_piper_or_espeak")
+        if settings.voice.engine == "piper"
+        else "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1"
+    )
+    yield _guard("voice", voice_fix, voice)
+
+    def word_table() -> str:
+        from ..text.paraphrase import judge
+        from ..text.wordtable import WordTable
+
+        table = WordTable()
+        verdict = judge("I'm worn out in the evenings", "you're exhausted at night")
+        return f"{table.path.name} readable; paraphrase judge works ({verdict.category})"
+
+    yield _guard(
+        "word table", "reinstall checkin: assistant/data/wordnet_table.tsv is missing or unreadable", word_table
+    )
 
 
 def _speech_checks(settings: Settings) -> Iterator[Check]:

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, Callable
 
 from .. import app
 from .. import config as config_mod
+from ..engine.model import DialogSet
 from ..formats import advice
 from ..formats.errors import (
     EXIT_FAULT,
@@ -33,8 +35,9 @@ from ..formats.errors import (
     CheckinError,
     UsageError,
 )
+from ..formats.yamlfile import DialogError
 from ..home.session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
-from ..loader.dialogs import DialogError, DialogSet, validate_dir
+from ..loader.dialogs import validate_dir
 from . import start
 
 __all__ = [
@@ -234,7 +237,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     """The couple's check-ins (``--partners``, else the configured names): never another
     couple's; ``--json --all`` exports every stored record."""
-    from ..store import memory as memory_mod
+    from ..engine import memory as memory_mod
 
     settings = _settings(args)
     partners = _partners(args.partners, settings)
@@ -262,8 +265,8 @@ def history_lines(records: Sequence[Mapping[str, Any]], dset: DialogSet, engine:
     it ran last ran, then one line per session: its summary (a paraphrase "said back" only when
     confirmed, see ``summary_unconfirmed``), with the asides of dialogs that declare a
     ``history`` line and the exercises left unfinished."""
+    from ..engine import memory as memory_mod
     from ..engine.render import fill
-    from ..store import memory as memory_mod
 
     remembered = memory_mod.compute(records, dset, now)
     head = f"{remembered['sessions_total']} check-in(s), {remembered['sessions_this_month']} this month"
@@ -315,9 +318,9 @@ def _voice_parts(settings: config_mod.Settings, speaker=None):
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """A long recording through the same pipeline as the microphone, on the audio clock."""
-    from ..home.runner import Runner
+    # The audio stack (numpy, the recognisers) loads only for the audio commands: `checkin chat` starts fast.
+    from ..home.runner import Runner, turn_loop
     from ..speech.audio import NullSpeaker, WavSource, WavWriterSpeaker
-    from ..speech.listener import AudioTurns
 
     settings = _settings(args)
     source = WavSource(args.recording)
@@ -334,16 +337,13 @@ def cmd_listen(args: argparse.Namespace) -> int:
     speaker = WavWriterSpeaker(args.out) if args.out else NullSpeaker()
     dset, engine, journal, voice = _voice_parts(settings, speaker=speaker)
     cue = app.cues(settings, voice)
-    runner = Runner(
+    runner = turn_loop(
         source.chunks(),
         wake,
-        cue=cue,
-        turns=lambda stream: AudioTurns(stream, recogniser, cue=cue),
-        session=lambda turns: app.session(
-            settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock
-        ),
-        run_session=lambda checkin: checkin.run(),
+        recogniser,
+        lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         sinks=sinks,
+        cue=cue,
     )
     runner.run()
     print(
@@ -361,11 +361,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The microphone, forever: wait for the wake phrase, run a check-in, wait again.
     SIGHUP reloads config and dialogs between sessions (a broken file keeps the old ones)."""
-    import time
 
-    from ..home.runner import Runner, run_unless_busy
-    from ..speech.audio import AudioError, MicSource, NoMicrophone, ReopeningSource, refresh_devices
-    from ..speech.listener import AudioTurns
+    # The audio stack (numpy, the recognisers, wyoming) loads only for the audio commands.
+    from .. import rooms
+    from ..speech.audio import NoMicrophone
 
     live = app.Reloadable(args.config)
     since = start.STARTED
@@ -394,10 +393,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     if satellites:  # each room builds its own wake detector
-        from ..home.house import run_house
-
-        run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
+        rooms.run_house(live, satellites, recogniser, sinks, voice, max_sessions=args.max_sessions)
         return EXIT_OK
+    return _run_on_microphone(live, recogniser, journal, voice, sinks)
+
+
+def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sinks: list[Any]) -> int:
+    """The board's microphone, reopened when it vanishes, through the one turn loop."""
+    import time
+
+    from ..home.runner import run_unless_busy, turn_loop  # the audio stack loads only for the audio commands
+    from ..speech.audio import AudioError, MicSource, ReopeningSource, refresh_devices
+
+    settings = live.settings
     wake = app.wake(settings, recogniser)
     current: dict[str, MicSource] = {}
 
@@ -407,18 +415,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     while True:
         source = ReopeningSource(open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices)
-        runner = Runner(
+        runner = turn_loop(
             source.chunks(),
             wake,
-            cue=app.cues(live.settings, voice),
-            turns=lambda stream: AudioTurns(
-                stream, recogniser, live=True, flush=lambda: current["mic"].flush(), cue=app.cues(live.settings, voice)
-            ),
-            session=lambda turns: app.session(
+            recogniser,
+            lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
             ),
             run_session=lambda checkin: run_unless_busy(checkin, voice),
             sinks=sinks,
+            cue=app.cues(live.settings, voice),
+            live=True,
+            flush=lambda: current["mic"].flush(),
         )
         try:
             runner.run()
@@ -578,6 +586,26 @@ def _setup_voice(settings: config_mod.Settings, speak: bool):
         return app.voice(dataclasses.replace(settings, voice=dataclasses.replace(settings.voice, engine="espeak")))
 
 
+def _check_voice(tts: Mapping[str, Any], existing: Any, path: Path, voice: Any) -> str:
+    """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
+    import time
+
+    from ..speech.piper_voice import describe
+    from ..speech.voice import SpeakingVoice
+    from . import setup_devices
+
+    trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
+    synth = app.raw_synth(trial)
+    began = time.perf_counter()
+    pcm = synth.render(setup_devices.SENTENCE)
+    took = time.perf_counter() - began
+    if voice is not None:
+        SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
+    seconds = len(pcm) / (2 * synth.sample_rate)
+    name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
+    return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """The first run: names, how to say them, the country for the help line, a speaker and
     microphone test, the voice, the satellites (:data:`assistant.cli.firstrun.STEPS` and two
@@ -604,22 +632,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             voice.speak(line)
 
     def check_voice(tts: Mapping[str, Any]) -> str:
-        """Load the voice ``tts`` names and say a sentence with it (on the speaker with --speak)."""
-        import time
-
-        from ..speech.piper_voice import describe
-        from ..speech.voice import SpeakingVoice
-
-        trial = config_mod.from_dict({**(existing or {}), "tts": dict(tts)}, str(path))
-        synth = app.raw_synth(trial)
-        began = time.perf_counter()
-        pcm = synth.render(setup_devices.SENTENCE)
-        took = time.perf_counter() - began
-        if voice is not None:
-            SpeakingVoice(synth, voice.speaker).speak(setup_devices.SENTENCE)
-        seconds = len(pcm) / (2 * synth.sample_rate)
-        name = f"Piper, {describe(trial.voice.piper_voice)}" if synth.name == "piper" else "espeak-ng"
-        return f"{name} ({seconds:.1f} s of speech rendered in {took:.1f} s)"
+        return _check_voice(tts, existing, path, voice)
 
     ports = firstrun.Ports(
         ask=_asker("setup"),
@@ -768,6 +781,11 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--no-satellites", action="store_true", help="only the audio devices (no look on the network)")
     p.set_defaults(func=cmd_devices)
 
+    _add_home_commands(sub)
+
+
+def _add_home_commands(sub: Any) -> None:
+    """Preparing, forgetting, setting up and checking the device, and the history."""
     p = sub.add_parser(
         "prepare", help="render every prompt known in advance into the prompt cache, so the coach answers at once"
     )
@@ -810,6 +828,28 @@ def _add_speech_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_history)
 
 
+def _add_chat(sub: Any) -> None:
+    """``checkin chat``: a check-in in the terminal."""
+    p = sub.add_parser(
+        "chat",
+        help="a check-in in the terminal, without a speaker: type each answer (an empty line is a silence; Ctrl-D or stop ends)",
+    )
+    p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
+    p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
+    p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
+    p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
+    p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
+    p.add_argument(
+        "--log",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
+    )
+    p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_chat)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkin",
@@ -830,25 +870,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
-    p = sub.add_parser(
-        "chat",
-        help="a check-in in the terminal, without a speaker: type each answer (an empty line is a silence; Ctrl-D or stop ends)",
-    )
-    p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
-    p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
-    p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
-    p.add_argument("--start", help="dialog to run (default: check-in; or one exercise id)")
-    p.add_argument("--speak", action="store_true", help="also speak the prompts aloud")
-    p.add_argument(
-        "--log",
-        nargs="?",
-        const="",
-        metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
-    )
-    p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_chat)
-
+    _add_chat(sub)
     p = sub.add_parser(
         "simulate",
         help="run a scripted scenario (tests/scenarios/), print the session record and check its expectations",

@@ -1,4 +1,5 @@
-"""The conversation engine: a pure state machine over dialogs.
+"""The conversation engine: a pure state machine over dialogs, its node types, the dialogs' model and
+memory across nights; may import formats and text only (no I/O).
 
     engine = Engine(load_dir("dialogs"))
     state, actions = engine.start(Context(partners=("Maya", "Sam"), now=..., session_id="..."))

@@ -11,28 +11,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .flow import Flow
     from .state import Answer
-    from .step import Turn
 
 ASK_COACH = "ask_coach"
 PURPOSE = "purpose"
 
 
-def reply(engine: Engine, step: Turn, topic: str | None) -> str | None:
+def reply(step: Flow, topic: str | None) -> str | None:
     """The answer to a question on ``topic``, or None when the table has none."""
-    table = engine.dialogs.common.get("coach") or {}
+    table = step.program.common.get("coach") or {}
     if topic == PURPOSE and step.state.frames:
-        why = engine.dialog(step.state).spec.get("why")
+        why = step.dialog.spec.get("why")
         if why:
             return str(why)
     answer = table.get(topic) if topic else None
     return str(answer) if answer else None
 
 
-def answer(engine: Engine, step: Turn, heard: Answer) -> None:
+def answer(step: Flow, heard: Answer) -> None:
     """Answer the question briefly, then ask the open question again (its last line)."""
-    text = reply(engine, step, getattr(heard.meaning, "topic", None))
+    text = reply(step, getattr(heard.meaning, "topic", None))
     if text is None:
         step.command("help")  # a question we hold no answer for: the node's help
         return

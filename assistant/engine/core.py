@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..formats.events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
-from ..loader.dialogs import END, Dialog, DialogSet, Node
 from ..text import matching
+from ..text.meaning import screen
 from . import endings, hearing, listening, privacy, records
+from .flow import Flow
+from .model import END, Dialog, DialogSet, Node
 from .nodes import NodeType, handler_for
 from .render import TERSE_ANSWERS, Renderer, Vars, fill
 from .state import Context, Frame, Interpreter, State, plain_answer
@@ -67,10 +69,10 @@ class Engine:
         if isinstance(event, EndOfInput):
             self.end(step, "stopped")
         elif isinstance(event, Heard) and matching.normalise(event.text):
-            self._count_speaking(step, event)
+            count_speaking(step, event)
             step.update(quiet_s=0.0)
-            self._count_words(step, event)
-            hearing.on_heard(self, step, hearing.interpret(self, step, event))
+            count_words(step, event)
+            hearing.on_heard(step, hearing.interpret(step, event, self.tables, self.interpret))
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
@@ -106,8 +108,6 @@ class Engine:
     def screen(self, text: str) -> str | None:
         """The safety category of an answer (None: nothing found), before anything shows,
         logs or keeps its words; None without meaning tables."""
-        from ..text.meaning import screen
-
         return screen(text, self.tables) if self.tables is not None else None
 
     def listen_action(self, state: State) -> Listen:
@@ -125,13 +125,13 @@ class Engine:
     def handler(self, state: State) -> NodeType:
         return handler_for(self.node(state).kind)
 
-    def mode(self, step: Turn) -> str:
+    def mode(self, step: Flow) -> str:
         """``choice`` or ``capture`` for where the step stands (cheap: no grammar built)."""
         if step.state.paused:
             return "choice"
         return self.handler(step.state).mode(step, step.node)
 
-    def options(self, step: Turn) -> dict[str, list[str]]:
+    def options(self, step: Flow) -> dict[str, list[str]]:
         return self.handler(step.state).options(step, step.node)
 
     def variables(self, state: State, extra: Mapping[str, Any] | None = None) -> Vars:
@@ -158,31 +158,9 @@ class Engine:
     def ref(state: State) -> str:
         return f"{state.frame.dialog}/{state.frame.node}" if state.frames else "session"
 
-    def _count_speaking(self, step: Turn, event: Heard) -> None:
-        if not event.seconds or not step.state.frames:
-            return
-        who = step.node.get("who", "partner")
-        names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
-        speaking = dict(step.state.speaking)
-        for name in names:
-            if name:
-                speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
-        step.update(speaking=speaking)
-
-    def _count_words(self, step: Turn, event: Heard) -> None:
-        """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
-        who = step.node.get("who", "partner") if step.state.frames else "both"
-        if who == "both" or step.state.paused or self.mode(step) != "capture":
-            return
-        name = step.slots.get(who)
-        if name:
-            counts = dict(step.state.answer_words)
-            counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
-            step.update(answer_words=counts)
-
     # ------------------------------------------------------------------ entering and leaving
 
-    def enter(self, step: Turn, node_id: str | None) -> None:
+    def enter(self, step: Flow, node_id: str | None) -> None:
         """Go to ``node_id`` in the current frame and run until a node listens or the session ends."""
         for _ in range(MAX_HOPS):
             if node_id == END or node_id is None:
@@ -202,14 +180,14 @@ class Engine:
                 self._prompt(step, node, handler)
                 return
             step.say(self.render.node_say(step.state, node))
-            self._mark_once(step, node)
+            mark_once(step, node)
             node_id = handler.run(step, node)
         raise RuntimeError(f"dialog loops without listening near {self.ref(step.state)}")
 
-    def _prompt(self, step: Turn, node: Node, handler: NodeType) -> None:
+    def _prompt(self, step: Flow, node: Node, handler: NodeType) -> None:
         """Say a listening node's prompt (and its handler's first question), then listen."""
         said = step.say(self.render.node_say(step.state, node))
-        self._mark_once(step, node)
+        mark_once(step, node)
         said += handler.prompt(step, node)
         step.set_prompt(said)
         history = step.state.frame.history
@@ -217,7 +195,7 @@ class Engine:
         step.update(noinput=0, nomatch=0, helps=0)
         step.listen()
 
-    def _effects(self, step: Turn, node: Node) -> None:
+    def _effects(self, step: Flow, node: Node) -> None:
         """A node's ``swap``, ``set``, ``add`` and ``commit``, on entering it."""
         if node.get("swap"):
             step.set_slots({"partner": step.slots.get("other"), "other": step.slots.get("partner")}, answer=False)
@@ -233,13 +211,7 @@ class Engine:
         if node.get("commit"):
             self.commit(step)
 
-    @staticmethod
-    def _mark_once(step: Turn, node: Node) -> None:
-        key = node.get("once")
-        if key and key not in step.state.once:
-            step.update(once=step.state.once + (key,))
-
-    def push(self, step: Turn, dialog_id: str, return_to: str | None) -> str:
+    def push(self, step: Flow, dialog_id: str, return_to: str | None) -> str:
         a, b = step.state.session["partners"]
         dialog = self.dialogs.dialogs[dialog_id]
         frame = Frame(
@@ -248,7 +220,7 @@ class Engine:
         step.update(frames=step.state.frames + (frame,))
         return dialog.start
 
-    def _finish_dialog(self, step: Turn) -> str | None:
+    def _finish_dialog(self, step: Flow) -> str | None:
         """The current dialog reached its end: next round, return to the caller, or end the session."""
         dialog = self.dialog(step.state)
         frame = step.state.frame
@@ -265,7 +237,7 @@ class Engine:
             return dialog.start
         return self.pop(step, completed=True)
 
-    def pop(self, step: Turn, completed: bool) -> str | None:
+    def pop(self, step: Flow, completed: bool) -> str | None:
         frame = step.state.frame
         privacy.popped(step)
         if completed:
@@ -277,7 +249,7 @@ class Engine:
             return None
         return frame.return_to or END
 
-    def leave(self, step: Turn, complete: bool, outcome: str | None = None) -> None:
+    def leave(self, step: Flow, complete: bool, outcome: str | None = None) -> None:
         """Out of the current dialog early: answers so far kept (as ``complete`` or not);
         an ``outcome`` (declined, withdrawn...) is recorded, with an entry of its own if need be."""
         dialog = self.dialog(step.state)
@@ -298,7 +270,7 @@ class Engine:
         if nxt is not None:
             self.enter(step, nxt)
 
-    def commit(self, step: Turn, complete: bool = True) -> None:
+    def commit(self, step: Flow, complete: bool = True) -> None:
         dialog = self.dialog(step.state)
         if not dialog.record:
             return
@@ -310,20 +282,20 @@ class Engine:
         privacy.committed(step)
         step.answered()
 
-    def end(self, step: Turn, outcome: str) -> None:
+    def end(self, step: Flow, outcome: str) -> None:
         step.update(outcome=outcome)
         step.actions.append(End(outcome, self.record(step.state)))  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ turns
 
-    def _on_silence(self, step: Turn, seconds: float) -> None:
+    def _on_silence(self, step: Flow, seconds: float) -> None:
         if step.state.paused or step.state.holding:
             step.listen()
         elif not self.handler(step.state).on_silence(step, step.node):
             step.update(quiet_s=step.state.quiet_s + seconds)  # a timed pause's silence is not "nobody spoke"
             self.fail(step, "noinput")
 
-    def fail(self, step: Turn, kind: str, extra: Mapping[str, Any] | None = None) -> None:
+    def fail(self, step: Flow, kind: str, extra: Mapping[str, Any] | None = None) -> None:
         """A noinput or nomatch: the count-indexed re-prompt, or the polite end after too many."""
         state = step.state
         node = step.node
@@ -332,7 +304,7 @@ class Engine:
         if step.state.noinput + step.state.nomatch > node.get("tries", self.defaults.get("tries", 3)) or (
             kind == "noinput" and endings.too_quiet(step)
         ):
-            endings.give_up(self, step, kind)
+            endings.give_up(step, kind)
             return
         defaults = self.handler(state).reprompts
         handlers = (
@@ -347,6 +319,39 @@ class Engine:
         if said:
             step.emit(said)
         step.listen()
+
+
+# ---------------------------------------------------------------------- counted per turn
+
+
+def count_speaking(step: Flow, event: Heard) -> None:
+    if not event.seconds or not step.state.frames:
+        return
+    who = step.node.get("who", "partner")
+    names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
+    speaking = dict(step.state.speaking)
+    for name in names:
+        if name:
+            speaking[name] = round(speaking.get(name, 0.0) + event.seconds / len(names), 2)
+    step.update(speaking=speaking)
+
+
+def count_words(step: Flow, event: Heard) -> None:
+    """A free answer's length, for the partner who was asked (:data:`render.TERSE_ANSWERS`)."""
+    who = step.node.get("who", "partner") if step.state.frames else "both"
+    if who == "both" or step.state.paused or step.mode() != "capture":
+        return
+    name = step.slots.get(who)
+    if name:
+        counts = dict(step.state.answer_words)
+        counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]
+        step.update(answer_words=counts)
+
+
+def mark_once(step: Flow, node: Node) -> None:
+    key = node.get("once")
+    if key and key not in step.state.once:
+        step.update(once=step.state.once + (key,))
 
 
 __all__ = ["Engine"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import Dialog
-    from .core import Engine
-    from .step import Turn
+    from .flow import Flow
+    from .model import Dialog
 
 QUIET_EXITS = 2
 """Exercises in a row ended by silence that end the check-in."""
@@ -33,26 +32,26 @@ def recorded(dialog: Dialog, outcome: str) -> bool:
     return outcome in ALWAYS_RECORDED or (outcome == "declined" and bool(dialog.spec.get("invitation")))
 
 
-def in_exercise(engine: Engine, step: Turn) -> bool:
+def in_exercise(step: Flow) -> bool:
     """The current dialog is an exercise the check-in called (so there is somewhere to go back to)."""
-    return len(step.state.frames) > 1 and engine.dialog(step.state).kind == "exercise"
+    return len(step.state.frames) > 1 and step.dialog.kind == "exercise"
 
 
-def give_up(engine: Engine, step: Turn, kind: str) -> None:
+def give_up(step: Flow, kind: str) -> None:
     """Too many ``noinput``/``nomatch`` at one question: end the exercise, or the evening."""
     state = step.state
     quiet = kind == "noinput"
     exits = state.quiet_exits + 1 if quiet else 0
-    if in_exercise(engine, step) and not (quiet and (exits >= QUIET_EXITS or state.quiet_s >= QUIET_S)):
+    if in_exercise(step) and not (quiet and (exits >= QUIET_EXITS or state.quiet_s >= QUIET_S)):
         step.update(quiet_exits=exits)
         step.message("exercise_ended")
-        engine.leave(step, complete=False, outcome="silence" if quiet else "not_understood")
+        step.leave(complete=False, outcome="silence" if quiet else "not_understood")
         return
     step.message("give_up")
-    engine.end(step, "abandoned")
+    step.end("abandoned")
 
 
-def too_quiet(step: Turn) -> bool:
+def too_quiet(step: Flow) -> bool:
     return step.state.quiet_s >= QUIET_S
 
 

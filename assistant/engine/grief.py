@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from . import safety
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .flow import Flow
     from .state import Answer
-    from .step import Turn
 
 LOSS = "loss"
 HOPELESS = "hopeless"
@@ -29,7 +28,7 @@ def kind(answer: Answer) -> str | None:
     return found if found in (LOSS, HOPELESS) else None
 
 
-def heard(engine: Engine, step: Turn, answer: Answer) -> bool:
+def heard(step: Flow, answer: Answer) -> bool:
     """Acknowledge a loss (and ask about hopelessness) before the node hears the answer;
     True when the turn is taken (the gentle question is waiting for its answer)."""
     found = kind(answer)
@@ -41,7 +40,7 @@ def heard(engine: Engine, step: Turn, answer: Answer) -> bool:
     step.set_slots({"grief": found}, answer=False)
     if found == HOPELESS and HOPELESS not in step.state.grief_noted:
         step.update(grief_noted=(*step.state.grief_noted, HOPELESS), grief_check=answer)
-        said = step.say(engine.messages["grief_ask"])
+        said = step.say(step.messages["grief_ask"])
         step.set_prompt(said)
         step.listen()
         return True
@@ -50,16 +49,16 @@ def heard(engine: Engine, step: Turn, answer: Answer) -> bool:
     return False
 
 
-def answer(engine: Engine, step: Turn, reply: Answer) -> None:
+def answer(step: Flow, reply: Answer) -> None:
     """The answer to the gentle question: a no goes on gently with what was said before; any
     other answer ("yes", "sometimes", "I don't know") is a safety pause."""
     given = step.state.grief_check
     step.update(grief_check=None)
     if reply.act not in GO_ON or given is None:
-        safety.hold(engine, step)
+        safety.hold(step)
         return
     step.message("grief_go_on")
-    engine.handler(step.state).on_answer(step, step.node, given)
+    step.handler.on_answer(step, step.node, given)
 
 
 __all__ = ["HOPELESS", "LOSS", "answer", "heard", "kind"]

@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 
 from ..formats.events import Heard
 from ..text import matching
-from ..text.meaning import COMMANDS, DISTRESS, Ask
+from ..text.meaning import COMMANDS, DISTRESS, Ask, Tables
 from ..text.meaning import interpret as read
 from . import coach, commands, grief, privacy, safety
 from .nodes.pause import touching
-from .state import Answer
+from .state import Answer, Interpreter
 
 if TYPE_CHECKING:
-    from .core import Engine
-    from .step import Turn
+    from .flow import Flow
 
 COMMAND_OF = {"go_back": "back", "decline": "pass"}
 """Meaning-layer acts -> the global commands of common.yaml that carry them out."""
@@ -30,91 +29,91 @@ HOLDING = Ask("yes_no")
 """Paused, or after a safety pause: only stop, go on (resume), yes or no count."""
 
 
-def interpret(engine: Engine, step: Turn, event: Heard) -> Answer:
-    """What the person did, read in the context of the question where the step stands."""
-    tables = engine.tables
+def interpret(step: Flow, event: Heard, tables: Tables | None, plain: Interpreter) -> Answer:
+    """What the person did, read in the context of the question where the step stands (by
+    ``plain`` when there are no meaning ``tables``)."""
     if tables is None:
-        return engine.interpret(event.text, event.confidence)
+        return plain(event.text, event.confidence)
     if step.state.paused or step.state.holding:
         ask = HOLDING
     else:
-        ask = engine.handler(step.state).ask(step, step.node)
+        ask = step.handler.ask(step, step.node)
     meaning = read(event.text, ask, tables)
     return Answer(meaning.act, event.text, meaning.content or "", event.confidence, meaning)
 
 
-def on_heard(engine: Engine, step: Turn, answer: Answer) -> None:
+def on_heard(step: Flow, answer: Answer) -> None:
     if answer.meaning is None:
-        _plain(engine, step, answer)
+        _plain(step, answer)
         return
     act = answer.act
     if act == DISTRESS:
-        safety.hold(engine, step)
+        safety.hold(step)
     elif act == "forget_tonight":
-        privacy.forget_tonight(engine, step)
+        privacy.forget_tonight(step)
     elif step.state.offer is not None:
-        privacy.answer(engine, step, answer)
+        privacy.answer(step, answer)
     elif step.state.held is not None:
-        safety.answer(engine, step, answer)
+        safety.answer(step, answer)
     elif step.state.grief_check is not None:
-        grief.answer(engine, step, answer)
-    elif act == "dont_keep" and (label := _keep_question_no(engine, step)) is not None:
+        grief.answer(step, answer)
+    elif act == "dont_keep" and (label := _keep_question_no(step)) is not None:
         # "no, don't keep it" at "shall I keep that?" answers the question: a no
         step.update(last_answer=None)
-        engine.handler(step.state).on_answer(step, step.node, replace(answer, act="deny", content=label))
+        step.handler.on_answer(step, step.node, replace(answer, act="deny", content=label))
     elif act == "dont_keep":
-        privacy.dont_keep(engine, step)
+        privacy.dont_keep(step)
     elif step.state.paused:
         if act in ("resume", "stop"):
-            commands.run(engine, step, act)
+            commands.run(step, act)
         else:
             step.listen()
     elif touching(step):
         # during touch every word is the node's: anything but a clear keep-going ends it
         step.update(last_answer=None)
-        engine.handler(step.state).on_answer(step, step.node, answer)
+        step.handler.on_answer(step, step.node, answer)
     elif act in COMMANDS or act == "decline":
-        commands.run(engine, step, COMMAND_OF.get(act, act), answer.text)
+        commands.run(step, COMMAND_OF.get(act, act), answer.text)
     elif act == coach.ASK_COACH:
-        coach.answer(engine, step, answer)
-    elif not grief.heard(engine, step, answer):
+        coach.answer(step, answer)
+    elif not grief.heard(step, answer):
         step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
-        engine.handler(step.state).on_answer(step, step.node, answer)
+        step.handler.on_answer(step, step.node, answer)
 
 
-def _keep_question_no(engine: Engine, step: Turn) -> str | None:
+def _keep_question_no(step: Flow) -> str | None:
     """At a question about keeping something ("shall I keep that agreement?"), the option
     that says not to keep it (its phrases say "don't keep ..."), else None."""
-    if not step.state.frames or engine.mode(step) != "choice":
+    if not step.state.frames or step.mode() != "choice":
         return None
-    for label, phrases in engine.options(step).items():
+    for label, phrases in step.options().items():
         if any(matching.normalise(p).startswith(("don't keep", "do not keep", "dont keep")) for p in phrases):
             return label
     return None
 
 
-def _plain(engine: Engine, step: Turn, answer: Answer) -> None:
+def _plain(step: Flow, answer: Answer) -> None:
     """Without a meaning layer: commands matched on the words, options competing."""
     if step.state.paused:
-        command = matching.best_match(answer.text, {k: engine.commands[k] for k in ("resume", "stop")})
+        command = matching.best_match(answer.text, {k: step.commands[k] for k in ("resume", "stop")})
         if command is None:
             step.listen()
         else:
-            commands.run(engine, step, command.label)
+            commands.run(step, command.label)
         return
-    if engine.mode(step) == "choice":
-        options = engine.options(step)
+    if step.mode() == "choice":
+        options = step.options()
         best_option = matching.best_match(answer.text, options) if options else None
-        found = matching.best_match(answer.text, engine.commands)
+        found = matching.best_match(answer.text, step.commands)
         if found and (best_option is None or found.score > best_option.score):
-            commands.run(engine, step, found.label, answer.text)
+            commands.run(step, found.label, answer.text)
             return
     else:
-        found = matching.whole_utterance_match(answer.text, engine.commands)
+        found = matching.whole_utterance_match(answer.text, step.commands)
         if found:
-            commands.run(engine, step, found.label, answer.text)
+            commands.run(step, found.label, answer.text)
             return
-    engine.handler(step.state).on_answer(step, step.node, answer)
+    step.handler.on_answer(step, step.node, answer)
 
 
 __all__ = ["COMMAND_OF", "interpret", "on_heard"]

@@ -16,14 +16,14 @@ from .state import State
 from .step import Turn
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .flow import Core
 
 GRAMMAR_COMMAND_PHRASES = 3
 """Recognisers get each command's first phrases only: a smaller grammar confuses less."""
 PAUSED = Listen("", "choice", ("resume", "stop"), (), no_input_s=600.0, end_silence_s=0.6, max_s=5.0)
 
 
-def listen_action(engine: Engine, state: State) -> Listen:
+def listen_action(engine: Core, state: State) -> Listen:
     """The :class:`Listen` for where ``state`` stands."""
     ref = engine.ref(state)
     command_phrases = [p for phrases in engine.commands.values() for p in phrases[:GRAMMAR_COMMAND_PHRASES]]

@@ -25,15 +25,14 @@ from . import records
 from .safety import KEEP, stop_or_go_on
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .flow import Flow
     from .state import Answer, State
-    from .step import Turn
 
 MIN_COPY = 4
 """A dropped value this long or longer is also dropped where another slot copied it."""
 
 
-def note(step: Turn, keys: Mapping[str, Any]) -> None:
+def note(step: Flow, keys: Mapping[str, Any]) -> None:
     """An answer set ``keys`` in the current frame: remember them for "don't keep that"."""
     state = step.state
     depth, frame = len(state.frames) - 1, state.frame
@@ -54,7 +53,7 @@ def note(step: Turn, keys: Mapping[str, Any]) -> None:
     )
 
 
-def committed(step: Turn) -> None:
+def committed(step: Flow) -> None:
     """The current frame's entry was just appended: the last answer now lives there."""
     state = step.state
     last = state.last_answer
@@ -67,20 +66,20 @@ def committed(step: Turn) -> None:
         step.update(last_answer={**last, "entry": len(state.entries) - 1})
 
 
-def popped(step: Turn) -> None:
+def popped(step: Flow) -> None:
     """A frame is about to go: an answer left only in its slots goes with it."""
     last = step.state.last_answer
     if last and last.get("entry") is None and last["depth"] >= len(step.state.frames) - 1:
         step.update(last_answer=None)
 
 
-def dont_keep(engine: Engine, step: Turn) -> None:
+def dont_keep(step: Flow) -> None:
     """Drop the last answer wherever it is kept; confirm; go on, or ask again if needed."""
     last = step.state.last_answer
     step.update(last_answer=None)
     dropped: list[str] = []
     if last and last.get("entry") is not None:
-        dropped = _drop_entry(engine, step, last)
+        dropped = _drop_entry(step, last)
     elif last and _still_running(step.state, last):
         dropped = _drop_slots(step, last)
     if dropped or last:
@@ -108,7 +107,7 @@ def dont_keep(engine: Engine, step: Turn) -> None:
         history = step.state.frame.history
         if last["node"] in history:
             step.update_frame(history=history[: history.index(last["node"])])
-        engine.enter(step, last["node"])
+        step.goto(last["node"])
         return
     step.message("not_kept")
     step.repeat_prompt()
@@ -125,7 +124,7 @@ def _still_running(state: State, last: Mapping[str, Any]) -> bool:
     )
 
 
-def _drop_slots(step: Turn, last: Mapping[str, Any]) -> list[str]:
+def _drop_slots(step: Flow, last: Mapping[str, Any]) -> list[str]:
     frames = step.state.frames
     frame = frames[last["depth"]]
     keys = [k for k in last["keys"] if k not in KEEP]
@@ -145,13 +144,13 @@ def _drop_slots(step: Turn, last: Mapping[str, Any]) -> list[str]:
     return words
 
 
-def _drop_entry(engine: Engine, step: Turn, last: Mapping[str, Any]) -> list[str]:
+def _drop_entry(step: Flow, last: Mapping[str, Any]) -> list[str]:
     entries = list(step.state.entries)
     index = last["entry"]
     if index >= len(entries):
         return []
     entry = dict(entries[index])
-    fields = records.fields_reading(engine.dialogs.dialogs[last["dialog"]], last["keys"])
+    fields = records.fields_reading(step.program.dialogs[last["dialog"]], last["keys"])
     words = [str(entry[f]) for f in fields if isinstance(entry.get(f), str) and entry.get(f)]
     gone = [f for f in fields if f in entry]
     for name in gone:
@@ -163,7 +162,7 @@ def _drop_entry(engine: Engine, step: Turn, last: Mapping[str, Any]) -> list[str
     return words
 
 
-def forget_tonight(engine: Engine, step: Turn) -> None:
+def forget_tonight(step: Flow) -> None:
     """Erase tonight (a :class:`Forget` action), then offer to stop or go on."""
     state = step.state
     if not state.forgotten:
@@ -172,12 +171,12 @@ def forget_tonight(engine: Engine, step: Turn) -> None:
         step.actions.append(Forget("tonight", str(state.session["id"])))
     if step.state.offer is None:
         step.update(offer=step.state.last_said)
-    said = step.say([engine.messages["forgotten"], engine.messages["forgotten_offer"]])
+    said = step.say([step.messages["forgotten"], step.messages["forgotten_offer"]])
     step.set_prompt(said[-1:])
     step.listen()
 
 
-def answer(engine: Engine, step: Turn, answer: Answer) -> None:
+def answer(step: Flow, answer: Answer) -> None:
     """After "forget tonight": stop here, or go on where we were (off the record)."""
     back = step.state.offer or ()
     choice = stop_or_go_on(step, answer)
@@ -186,7 +185,7 @@ def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     step.update(offer=None)
     if choice == "stop":
         step.message("forgotten_stop")
-        engine.end(step, "stopped")
+        step.end("stopped")
         return
     step.message("forgotten_go_on")
     step.set_prompt(back)

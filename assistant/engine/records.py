@@ -10,7 +10,7 @@ from .render import fill
 from .state import Frame, State
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import Dialog
+    from .model import Dialog
 
 
 def _reads(spec: Any) -> set[str]:

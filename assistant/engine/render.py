@@ -29,7 +29,7 @@ from ..text.retell import shorten
 from .state import State
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import DialogSet, Node
+    from .model import DialogSet, Node
 
 BUILTINS: dict[str, bool] = {
     "a": False,

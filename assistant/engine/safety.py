@@ -18,13 +18,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..loader.dialogs import END
 from ..text.matching import normalise
+from .model import END
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .flow import Flow
     from .state import Answer
-    from .step import Turn
 
 STOP_ACTS = ("affirm", "stop", "unsure", "dont_know")
 """A yes to "stop for tonight?", or a hedge: stop (stop wins when in doubt)."""
@@ -35,7 +34,7 @@ KEEP = ("partner", "other", "turn")
 """Slots that are never an answer's words (the names and the round)."""
 
 
-def stop_or_go_on(step: Turn, answer: Answer) -> str | None:
+def stop_or_go_on(step: Flow, answer: Answer) -> str | None:
     """The answer to "stop for tonight, or go on?": ``"stop"``, ``"go on"``, or None after
     asking again (the caller ends its wait and says its own line)."""
     if answer.act in STOP_ACTS or STOP_WORDS.search(normalise(answer.text)):
@@ -47,10 +46,10 @@ def stop_or_go_on(step: Turn, answer: Answer) -> str | None:
     return None
 
 
-def hold(engine: Engine, step: Turn) -> None:
+def hold(step: Flow) -> None:
     """Pause the exercise for safety: keep none of it, say where help is, offer to stop."""
     state = step.state
-    dialog = engine.dialog(state)
+    dialog = step.dialog
     if state.held is None:
         step.update(safety_paused=True, grief_check=None)  # the gentle question is answered by the pause
         if dialog.kind == "exercise":
@@ -70,12 +69,12 @@ def hold(engine: Engine, step: Turn) -> None:
         else:
             step.update(held=state.frame.node)
         step.answered()
-    said = step.say([engine.messages["safety"], engine.messages["safety_offer"]])
+    said = step.say([step.messages["safety"], step.messages["safety_offer"]])
     step.set_prompt(said[-1:])
     step.listen()
 
 
-def answer(engine: Engine, step: Turn, answer: Answer) -> None:
+def answer(step: Flow, answer: Answer) -> None:
     """After the safety line: stop for tonight, or go on gently."""
     held = step.state.held
     choice = stop_or_go_on(step, answer)
@@ -84,13 +83,13 @@ def answer(engine: Engine, step: Turn, answer: Answer) -> None:
     step.update(held=None)
     if choice == "stop":
         step.message("safety_stop")
-        engine.end(step, "stopped")
+        step.end("stopped")
         return
     step.message("safety_go_on")
     if held:
-        engine.enter(step, held)
+        step.goto(held)
     else:
-        engine.end(step, "stopped")
+        step.end("stopped")
 
 
 __all__ = ["answer", "hold"]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import Dialog
+    from .model import Dialog
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Context:
     now: datetime
     session_id: str
     memory: Mapping[str, Any] = field(default_factory=dict)
-    """What the journal remembers (:mod:`assistant.store.memory`): ``last_plan``, ``recent_exercises``..."""
+    """What the journal remembers (:mod:`assistant.engine.memory`): ``last_plan``, ``recent_exercises``..."""
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
     safety: Mapping[str, str] = field(default_factory=dict)

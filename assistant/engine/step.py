@@ -17,12 +17,13 @@ from . import commands, privacy
 from .state import State
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import DialogSet, Node
-    from .core import Engine
+    from .flow import Core
+    from .model import Dialog, DialogSet, Node
+    from .nodes.base import NodeType
 
 
 class Turn:
-    def __init__(self, engine: Engine, state: State):
+    def __init__(self, engine: Core, state: State):
         self._engine = engine
         self.state = state
         self.actions: list[Action] = []
@@ -63,6 +64,28 @@ class Turn:
     @property
     def program(self) -> DialogSet:
         return self._engine.dialogs
+
+    @property
+    def dialog(self) -> Dialog:
+        return self._engine.dialog(self.state)
+
+    @property
+    def handler(self) -> NodeType:
+        return self._engine.handler(self.state)
+
+    @property
+    def messages(self) -> Mapping[str, str]:
+        return self._engine.messages
+
+    @property
+    def commands(self) -> Mapping[str, list[str]]:
+        return self._engine.commands
+
+    def mode(self) -> str:
+        return self._engine.mode(self)
+
+    def options(self) -> dict[str, list[str]]:
+        return self._engine.options(self)
 
     def value(self, name: str) -> Any:
         if name in self.slots:
@@ -139,8 +162,11 @@ class Turn:
     def leave(self, complete: bool = False, outcome: str | None = None) -> None:
         self._engine.leave(self, complete, outcome)
 
+    def end(self, outcome: str) -> None:
+        self._engine.end(self, outcome)
+
     def command(self, name: str) -> None:
-        commands.run(self._engine, self, name)
+        commands.run(self, name)
 
 
 __all__ = ["Turn"]

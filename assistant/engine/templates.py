@@ -3,7 +3,7 @@ the template can have, and one that may be empty when spoken needs a fallback
 (``{topic|that}``) unless leaving it out reads well ("on Saturday{time_at}.").
 
 Where a variable comes from, and whether it may be empty, is declared by its source: the
-engine's built-ins (:data:`.render.BUILTINS`), memory (:func:`assistant.store.memory.variables`),
+engine's built-ins (:data:`.render.BUILTINS`), memory (:func:`assistant.engine.memory.variables`),
 and each node type (``slots`` and ``template_vars`` of :class:`.nodes.NodeType`).
 """
 
@@ -20,7 +20,8 @@ from .nodes import handler_for
 from .render import BUILTINS, PROMPT_VARS, WORDS_SPEC, Vars, fields, format_template
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import Dialog, DialogError, DialogSet
+    from ..formats.yamlfile import DialogError
+    from .model import Dialog, DialogSet
 
 GAP = re.compile(r"^[\s.,?!;:]|\s[.,?!;:]|[,:;][.?!,]|\"\"|''|\s\s|\s$|^$")
 """What an empty variable leaves behind: "say .", ", what", "to: ?", '""', "planned  for"."""
@@ -130,20 +131,22 @@ def common_vars(program: DialogSet) -> dict[str, bool]:
 
 def problems(program: DialogSet) -> Iterator[DialogError]:
     """Every template problem of a loaded directory, as one-line errors."""
-    from ..loader.dialogs import DialogError, _Located, _path_text
-    from ..store import memory
+    from ..formats.yamlfile import DialogError
+    from ..formats.yamlfile import Located as Located
+    from ..formats.yamlfile import path_text as path_text
+    from . import memory
 
     remembered = memory.variables(program)
     for dialog in program.dialogs.values():
-        where = dialog.where or _Located(None)
+        where = dialog.where or Located(None)
         for path, message in dialog_problems(dialog, program, remembered):
-            yield DialogError(dialog.source, where.line(path), _path_text(path), message)
+            yield DialogError(dialog.source, where.line(path), path_text(path), message)
     known = common_vars(program)
-    where = program.common_where or _Located(None)
+    where = program.common_where or Located(None)
     for path, text in strings({k: program.common[k] for k in ("messages", "defaults") if k in program.common}, []):
         for name, _ in fields(text):
             if name not in known:
-                yield DialogError(program.common_source, where.line(path), _path_text(path), _unknown(name, known))
+                yield DialogError(program.common_source, where.line(path), path_text(path), _unknown(name, known))
 
 
 __all__ = ["GAP", "dialog_problems", "dialog_vars", "gaps", "problems", "spoken"]

@@ -16,11 +16,11 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Protocol
 
 from ..formats.events import AudioChunk
 from ..speech.audio import AudioError, DeviceLost
+from .runner import turn_loop
 
 BUSY = "busy_elsewhere"
 """The message (``dialogs/common.yaml`` ``messages``) said in a room that wakes while another room has the check-in."""
@@ -70,6 +70,23 @@ class Room:
     retry_s: float = 2.0
 
 
+class RoomParts(Protocol):
+    """What a room needs built for it, by the one assembler (:mod:`assistant.app`)."""
+
+    recogniser: Any
+
+    def journal(self) -> Any:
+        """A journal connection for one room's thread."""
+
+    def wake(self) -> Any:
+        """A wake detector for one room."""
+
+    def session(
+        self, turns: Any, sinks: Sequence[Callable[[Mapping[str, Any]], None]], journal: Any, voice: Any
+    ) -> Any:
+        """A check-in over ``turns``, spoken by ``voice``."""
+
+
 @dataclass
 class HouseRunner:
     """Runs every room's loop in its own thread until interrupted."""
@@ -77,7 +94,8 @@ class HouseRunner:
     rooms: Sequence[Room]
     live: Any
     """An :class:`assistant.app.Reloadable` (settings, dialogs, engine)."""
-    recogniser: Any
+    parts: RoomParts
+    """Builds each room's journal connection, wake detector and sessions (:class:`assistant.app.HouseParts`)."""
     sinks: Sequence[Callable[[Mapping[str, Any]], None]] = ()
     house: House = field(default_factory=House)
     log: IO[str] = field(default_factory=lambda: sys.stderr)
@@ -117,22 +135,21 @@ class HouseRunner:
             yield chunk
 
     def serve(self, room: Room) -> None:
-        from .. import app
-        from .runner import Runner
-
-        journal = app.journal(self.live.settings, self.live.dialogs)  # a connection per thread
-        wake = app.wake(self.live.settings, self.recogniser)  # two stages, as on the board's mic
+        journal = self.parts.journal()  # a connection per thread
+        wake = self.parts.wake()  # two stages, as on the board's mic
         sinks = [self._tagged(sink, room.name) for sink in self.sinks]
         while not self.stop.is_set():
-            runner = Runner(
+            runner = turn_loop(
                 self._stoppable(room.open_chunks()),
                 wake,
-                cue=room.cue,
-                turns=lambda stream: self._turns(stream, room),
-                session=lambda turns: self._session(turns, room, journal, sinks),
-                run_session=lambda session: self._run_session(session, room, journal),
+                self.parts.recogniser,
+                lambda turns: self.parts.session(turns, [*sinks, *room.sinks], journal, room.voice),
                 sinks=sinks,
+                cue=room.cue,
+                live=True,
+                flush=room.flush,
                 admit=lambda t: self._admit(room, sinks),
+                run_session=lambda session: self._run_session(session, room, journal),
             )
             try:
                 runner.run()
@@ -147,24 +164,6 @@ class HouseRunner:
     @staticmethod
     def _tagged(sink: Callable[[Mapping[str, Any]], None], name: str) -> Callable[[Mapping[str, Any]], None]:
         return lambda event: sink({**event, "room": name})
-
-    def _turns(self, stream: Iterator[AudioChunk], room: Room):  # noqa: ANN202
-        from ..speech.listener import AudioTurns
-
-        return AudioTurns(stream, self.recogniser, live=True, flush=room.flush, cue=room.cue)
-
-    def _session(self, turns, room: Room, journal, sinks):  # noqa: ANN001, ANN202
-        from .. import app
-
-        return app.session(
-            self.live.settings,
-            self.live.dialogs,
-            self.live.engine,
-            turns,
-            [*sinks, *room.sinks],
-            journal=journal,
-            voice=room.voice,
-        )
 
     def _run_session(self, checkin, room: Room, journal) -> Mapping[str, Any]:  # noqa: ANN001
         from .runner import run_unless_busy
@@ -193,80 +192,3 @@ class HouseRunner:
                 room.voice.speak(self.live.dialogs.common["messages"][BUSY], 1.0)
             room.flush()
         return False
-
-
-def local_room(settings: Any, voice: Any, log: IO[str]) -> Room | None:
-    """The microphone plugged into this board, if there is one."""
-    from ..speech.audio import MicSource, ReopeningSource, find_device, refresh_devices
-
-    try:
-        find_device(settings.audio.input_device, "input")
-    except AudioError as exc:
-        print(f"checkin: no microphone on this board ({exc}); listening on the satellites only", file=log, flush=True)
-        return None
-    current: dict[str, MicSource] = {}
-
-    def open_mic() -> Iterator[AudioChunk]:
-        current["mic"] = MicSource(settings.audio.input_device)
-        return current["mic"].chunks()
-
-    def chunks() -> Iterator[AudioChunk]:
-        return ReopeningSource(
-            open_mic, give_up_s=settings.audio.device_wait_s, on_retry=refresh_devices, log=log
-        ).chunks()
-
-    from .. import app
-
-    flush = lambda: current["mic"].flush() if "mic" in current else 0  # noqa: E731
-    return Room("this room", chunks, flush, voice=voice, cue=app.cues(settings, voice))
-
-
-def run_house(
-    live: Any,
-    addresses: Sequence[Any],
-    recogniser: Any,
-    sinks: Sequence[Callable[[Mapping[str, Any]], None]] = (),
-    local_voice: Any = None,
-    *,
-    local: bool = True,
-    log: IO[str] | None = None,
-    max_sessions: int | None = None,
-    margin_s: float = 0.6,
-) -> HouseRunner:
-    """Assemble the rooms (this board's microphone and each satellite) and run them until
-    interrupted (or ``max_sessions`` check-ins).  Returns the runner (records, declines)."""
-    from .. import app
-    from .satellites import LinkLoop, SatelliteLink, SatelliteSpeaker, transcript_sink, wake_sent
-
-    log = log or sys.stderr
-    settings = live.settings
-    rooms: list[Room] = []
-    here = local_room(settings, local_voice, log) if local else None
-    if here is not None:
-        rooms.append(here)
-    loop = LinkLoop()
-    static = app.static_prompts(live.dialogs, settings.partners)
-    stop = threading.Event()
-    links = [
-        SatelliteLink(a, loop, log=log, give_up_s=settings.audio.device_wait_s, stopped=stop).start() for a in addresses
-    ]
-    for link in links:
-        voice = app.voice(settings, speaker=SatelliteSpeaker(link, margin_s=margin_s), log=log, static=static)
-        rooms.append(
-            Room(
-                link.name,
-                link.chunks,
-                link.flush,
-                voice=voice,
-                sinks=[transcript_sink(link)],
-                on_wake=partial(wake_sent, link),
-            )
-        )
-    runner = HouseRunner(rooms, live, recogniser, sinks, log=log, max_sessions=max_sessions, stop=stop)
-    try:
-        runner.run()
-    finally:
-        for link in links:
-            link.stop()
-        loop.close()
-    return runner

@@ -81,6 +81,37 @@ class Runner:
                 break
 
 
+def turn_loop(
+    stream: Iterator[AudioChunk],
+    wake: Any,
+    recogniser: Any,
+    session: Callable[[AudioTurns], Any],
+    *,
+    sinks: Sequence[Sink] = (),
+    cue: Callable[[str], float] | None = None,
+    live: bool = False,
+    flush: Callable[[], object] | None = None,
+    admit: Callable[[float], bool] | None = None,
+    run_session: Callable[[Any], Mapping[str, Any]] = lambda checkin: checkin.run(),
+    max_sessions: int | None = None,
+) -> Runner:
+    """The one assembly of the turn loop, for ``checkin listen``, ``checkin run`` and every room
+    of the house: ``wake`` over ``stream``; on a wake, audio turns over the same stream
+    (:class:`~assistant.speech.listener.AudioTurns`: ``recogniser``, the listening ``cue``, half
+    duplex with ``flush`` when ``live``) and a ``session`` over them."""
+    return Runner(
+        stream,
+        wake,
+        turns=lambda shared: AudioTurns(shared, recogniser, live=live, flush=flush, cue=cue),
+        session=session,
+        run_session=run_session,
+        sinks=sinks,
+        cue=cue,
+        admit=admit,
+        max_sessions=max_sessions,
+    )
+
+
 def run_unless_busy(checkin: Any, voice: Any, log: Any = None) -> Mapping[str, Any]:
     """A check-in woken by voice: ``checkin.run()``, or, while another check-in holds the
     journal (a ``checkin chat`` in a terminal), one logged line, the busy message said, and

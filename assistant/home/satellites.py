@@ -548,25 +548,3 @@ def systemd_dropin(uris: list[str] | tuple[str, ...]) -> str:
         "# Wyoming satellites and nothing else (checkin.service denies all other IP traffic).\n"
         f"[Service]\nIPAddressAllow={allow}\nRestrictAddressFamilies={families}\n"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m assistant.home.satellites --systemd [CONFIG]``: print the drop-in (install.sh);
-    without CONFIG, from the settings ``checkin`` reads (the user's file, else the defaults)."""
-    from .. import config
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (1, 2) or args[0] != "--systemd":
-        print("usage: python -m assistant.home.satellites --systemd [CONFIG]", file=sys.stderr)
-        return 2
-    try:
-        settings = config.load(args[1] if len(args) == 2 else None)
-        sys.stdout.write(systemd_dropin(settings.satellites))
-    except (config.ConfigError, SatelliteError) as exc:
-        print(f"checkin: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

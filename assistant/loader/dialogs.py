@@ -18,145 +18,35 @@ A dialog directory holds ``*.yaml`` dialogs (a ``checkin`` and ``exercise`` kind
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-from rapidfuzz import fuzz, process
-
+from ..engine import memory, templates
+from ..engine.model import END, Dialog, DialogSet, Lexicon, Node
+from ..engine.nodes import REGISTRY
 from ..formats import safeyaml
-from ..formats.errors import InvalidInput
-
-END = "end"
-"""The special ``next``/``goto`` target that finishes the current dialog."""
-
-
-class DialogError(InvalidInput):
-    """A dialog, lexicon or common file is invalid.  ``str()`` is one line."""
-
-    def __init__(self, source: str, line: int | None, field_path: str, message: str):
-        field_path, message = _one_line(field_path), _one_line(message)
-        self.source = source
-        self.line = line
-        self.field = field_path
-        self.message = message
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {field_path + ': ' if field_path else ''}{message}")
+from ..formats.yamlfile import DialogError, Located, check_schema, parse_yaml, path_text, read_source
+from ..text.meaning import Tables, tables_from_data
+from ..text.meaning.tables import TABLE_NAMES
 
 
-def _one_line(text: str) -> str:
-    return str(text).replace("\r", "\\r").replace("\n", "\\n")
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Node:
-    """One step of a dialog."""
-
-    id: str
-    kind: str | None
-    """Its node type (a key of :data:`assistant.engine.nodes.REGISTRY`), or None for a node that only speaks."""
-    spec: Mapping[str, Any]
-    """The whole node mapping as written (validated)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.spec.get(key, default)
-
-    @property
-    def body(self) -> Any:
-        """The capability's own settings (``spec[kind]``)."""
-        return self.spec.get(self.kind) if self.kind else None
-
-    @property
-    def listens(self) -> bool:
-        return _node_types()[self.kind].listens if self.kind else False
-
-
-@dataclass(frozen=True)
-class Dialog:
-    """An exercise or the check-in itself."""
-
-    id: str
-    kind: str
-    title: str
-    names: tuple[str, ...]
-    start: str
-    nodes: Mapping[str, Node]
-    record: Mapping[str, Any] | None
-    summary: str | None
-    rounds: str | None
-    menu: bool
-    source: str
-    spec: Mapping[str, Any] = field(repr=False, default_factory=dict)
-    where: Any = field(repr=False, compare=False, default=None)
-    """Locates fields of the source file (for errors found across files)."""
-
-    def line(self, path: list[Any]) -> int | None:
-        return self.where.line(path) if self.where else None
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Words grouped into families, plus vague words with suggested families."""
-
-    id: str
-    words: Mapping[str, str]
-    """word or phrase -> family."""
-    vague: Mapping[str, tuple[str, ...]]
-    """vague word or phrase -> a few specific words to offer."""
-    source: str
-
-    @property
-    def families(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for word, family in self.words.items():
-            out.setdefault(family, []).append(word)
-        return out
-
-
-@dataclass(frozen=True)
-class DialogSet:
-    """Everything the engine needs: dialogs by id, lexicons by id, the common settings."""
-
-    dialogs: Mapping[str, Dialog]
-    lexicons: Mapping[str, Lexicon]
-    common: Mapping[str, Any]
-    decks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    common_source: str = "common.yaml"
-    common_where: Any = field(repr=False, compare=False, default=None)
-    """Locates fields of common.yaml (for template errors found across files)."""
-    meaning: Any = field(repr=False, compare=False, default=None)
-    """The meaning layer's tables (:class:`assistant.text.meaning.Tables`) from ``dialogs/meaning/``;
-    None for a directory without them (every answer is then plain text)."""
-
-    def free_text_fields(self) -> set[str]:
-        """``exercise:field`` for every record field that holds a free-form sentence (a
-        captured answer without ``keep: true``): what ``journal.keep: summary`` leaves out."""
-        out: set[str] = set()
-        for dialog in self.dialogs.values():
-            types = _node_types()
-            captured = {s for n in dialog.nodes.values() if n.kind for s in types[n.kind].free_text_slots(n.body)}
-            captured |= _derived_free_text(dialog, captured)
-            exercise = (dialog.record or {}).get("exercise", dialog.id)
-            for key, spec in (dialog.record or {}).items():
-                if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
-                    out.add(f"{exercise}:{key}")
-        return out
-
-    def exercises(self) -> list[Dialog]:
-        """Exercises offered in the menu, in file-name order."""
-        return [d for d in self.dialogs.values() if d.kind == "exercise" and d.menu]
+def free_text_fields(dialogs: Mapping[str, Dialog]) -> frozenset[str]:
+    """``exercise:field`` for every record field that holds a free-form sentence (a captured
+    answer without ``keep: true``, or a slot a node's ``set:`` builds from one)."""
+    out: set[str] = set()
+    for dialog in dialogs.values():
+        captured = {s for n in dialog.nodes.values() if n.kind for s in REGISTRY[n.kind].free_text_slots(n.body)}
+        captured |= _derived_free_text(dialog, captured)
+        exercise = (dialog.record or {}).get("exercise", dialog.id)
+        for key, spec in (dialog.record or {}).items():
+            if isinstance(spec, str) and spec.startswith("$") and spec[1:] in captured:
+                out.add(f"{exercise}:{key}")
+    return frozenset(out)
 
 
 def _derived_free_text(dialog: Dialog, captured: set[str]) -> set[str]:
     """Slots a node's ``set:`` builds from a free-text slot ("{statement} {clarification}") are free text too."""
-    import string
-
     out: set[str] = set()
     changed = True
     while changed:
@@ -175,18 +65,15 @@ def _derived_free_text(dialog: Dialog, captured: set[str]) -> set[str]:
 # --------------------------------------------------------------------------- schemas
 
 
-def _node_types() -> Mapping[str, Any]:
-    """The node types by YAML key (imported late: the node types import this module)."""
-    from ..engine.nodes import REGISTRY
-
-    return REGISTRY
-
-
 _text = {"type": "string", "minLength": 1}
 _texts = {"oneOf": [_text, {"type": "array", "items": _text, "minItems": 1}]}
 _target = {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+$"}
 WHY_WORDS = 15
-_why = {"type": "string", "pattern": rf"^\s*\S+(?:\s+\S+){{0,{WHY_WORDS - 1}}}\s*$"}
+_why = {
+    "type": "string",
+    "pattern": rf"^\s*\S+(?:\s+\S+){{0,{WHY_WORDS - 1}}}\s*$",
+    "errorMessage": f"{{words}} words: what an exercise is for is said in at most {WHY_WORDS}",
+}
 """A dialog's ``why:``: what the exercise is for, in at most :data:`WHY_WORDS` words (said
 when someone asks, and once per exercise by the coaching)."""
 COACH_TOPICS = ("recording", "privacy", "therapist", "sides", "purpose")
@@ -229,7 +116,7 @@ NODE_FIELDS: dict[str, Any] = {
 
 def node_schema() -> dict[str, Any]:
     """The JSON Schema of one node: the common fields plus one key per node type."""
-    types = _node_types()
+    types = REGISTRY
     properties = {**NODE_FIELDS, **{name: dict(t.schema) for name, t in types.items()}}
     for t in types.values():
         properties.update({key: dict(schema) for key, schema in t.node_fields.items()})
@@ -238,11 +125,9 @@ def node_schema() -> dict[str, Any]:
 
 def dialog_schema() -> dict[str, Any]:
     """The JSON Schema of a dialog file, with each node type's part and memory's."""
-    from ..store.memory import SCHEMA as REMEMBER
-
     properties = dict(DIALOG_SCHEMA["properties"])
     properties["nodes"] = {**properties["nodes"], "additionalProperties": node_schema()}
-    properties["remember"] = REMEMBER
+    properties["remember"] = memory.SCHEMA
     return {**DIALOG_SCHEMA, "properties": properties}
 
 
@@ -410,113 +295,6 @@ dialogs load (``checkin validate``, ``checkin doctor``), so a missing one is a o
 never silence or a KeyError mid-session.  ``tests/test_dialogs.py`` checks the code uses no other."""
 
 
-# --------------------------------------------------------------------------- YAML layer
-
-
-class _Located:
-    """Finds the line of a value in a composed YAML document by its path."""
-
-    def __init__(self, root: yaml.Node | None):
-        self.root = root
-
-    def line(self, path: Iterable[Any]) -> int | None:
-        node = self.root
-        best = node.start_mark.line + 1 if node is not None else None
-        for part in path:
-            if isinstance(node, yaml.MappingNode):
-                nxt = None
-                for key, value in node.value:
-                    if key.value == str(part):
-                        nxt = value
-                        best = key.start_mark.line + 1
-                        break
-                node = nxt
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-                node = node.value[part]
-                best = node.start_mark.line + 1
-            else:
-                break
-            if node is None:
-                break
-        return best
-
-
-def _duplicate_keys(node: yaml.Node | None, path: str = "") -> tuple[int, str] | None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value)
-            where = f"{path}.{name}" if path else name
-            if name in seen:
-                return key.start_mark.line + 1, where
-            seen.add(name)
-            found = _duplicate_keys(value, where)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _duplicate_keys(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, _Located]:
-    """Parse YAML safely and within :mod:`assistant.formats.safeyaml`'s limits; return the data and
-    a locator for error lines."""
-    try:
-        data, root = safeyaml.compose(text, source)
-    except safeyaml.YamlError as exc:
-        raise DialogError(source, exc.line, "", exc.message) from None
-    dup = _duplicate_keys(root)
-    if dup:
-        raise DialogError(source, dup[0], dup[1], "key appears twice")
-    return data, _Located(root)
-
-
-def _path_text(path: Iterable[Any]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def check_schema(data: Any, schema: Mapping[str, Any], source: str, where: _Located) -> None:
-    """Validate against a JSON Schema; raise the most relevant error as a DialogError."""
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
-    if not errors:
-        return
-    typos = [e for e in errors if e.validator == "additionalProperties"]
-    # A misspelt key also makes the real one "missing": the typo is the error worth showing.
-    best = max(typos, key=lambda e: len(list(e.absolute_path))) if typos else jsonschema.exceptions.best_match(errors)
-    path = list(best.absolute_path)
-    message = best.message
-    if best.validator == "additionalProperties":
-        extras = [k for k in (best.instance or {}) if k not in (best.schema.get("properties") or {})]
-        if extras:
-            path = path + [extras[0]]
-            names = sorted(best.schema.get("properties") or {})
-            close = process.extractOne(str(extras[0]), names, scorer=fuzz.ratio, score_cutoff=70)
-            message = (
-                f"unknown field (did you mean '{close[0]}'?)"
-                if close
-                else f"unknown field (expected one of: {', '.join(names)})"
-            )
-    elif best.validator == "required":
-        message = best.message.replace("is a required property", "is missing")
-    elif best.validator == "oneOf":
-        message = "must be a text or a list of texts"
-    elif best.validator == "pattern" and path[-1:] == ["why"] and isinstance(best.instance, str):
-        message = f"{len(best.instance.split())} words: what an exercise is for is said in at most {WHY_WORDS}"
-    if isinstance(best.instance, bool) and best.validator in ("type", "minLength", "oneOf"):
-        message += ' (YAML reads bare yes/no/on/off as true/false: put them in quotes, like "yes")'
-
-    if len(message) > 160:
-        message = message[:157] + "..."
-    raise DialogError(source, where.line(path), _path_text(path), message)
-
-
 # --------------------------------------------------------------------------- dict layer
 
 
@@ -527,14 +305,14 @@ def _template_fields(text: str) -> list[str]:
         raise ValueError(f"bad template {text!r}: {exc}") from None
 
 
-def _check_templates(value: Any, path: list[Any], source: str, where: _Located) -> None:
+def _check_templates(value: Any, path: list[Any], source: str, where: Located) -> None:
     if isinstance(value, str):
         try:
             for name in _template_fields(value):
                 if not name.partition("|")[0].isidentifier():
                     raise ValueError(f"bad placeholder {{{name}}} in {value!r}")
         except ValueError as exc:
-            raise DialogError(source, where.line(path), _path_text(path), str(exc)) from None
+            raise DialogError(source, where.line(path), path_text(path), str(exc)) from None
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _check_templates(item, path + [key], source, where)
@@ -543,18 +321,18 @@ def _check_templates(value: Any, path: list[Any], source: str, where: _Located) 
             _check_templates(item, path + [i], source, where)
 
 
-def _error_at(source: str, where: _Located, base: list[Any]) -> Any:
+def _error_at(source: str, where: Located, base: list[Any]) -> Any:
     """A reporter for a node type's checks: raises a DialogError at ``base`` + a sub-path."""
 
     def error(path: list[Any], message: str) -> None:
         full = base + path
-        raise DialogError(source, where.line(full), _path_text(full), message)
+        raise DialogError(source, where.line(full), path_text(full), message)
 
     return error
 
 
-def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: _Located) -> Node:
-    types = _node_types()
+def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: Located) -> Node:
+    types = REGISTRY
     kinds = [k for k in types if k in data]
     if len(kinds) > 1:
         raise DialogError(
@@ -584,12 +362,12 @@ def node_from_dict(node_id: str, data: Mapping[str, Any], source: str, where: _L
         )
     if node_type is not None:
         node_type.check(node_id, data, _error_at(source, where, ["nodes", node_id, kind]))
-    return Node(id=node_id, kind=kind, spec=data)
+    return Node(id=node_id, kind=kind, spec=data, listens=node_type.listens if node_type else False)
 
 
-def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> Dialog:
+def dialog_from_dict(data: Any, source: str, where: Located | None = None) -> Dialog:
     """Build a :class:`Dialog` from parsed YAML, checking shape and local references."""
-    where = where or _Located(None)
+    where = where or Located(None)
     check_schema(data, dialog_schema(), source, where)
     _check_templates(data, [], source, where)
     nodes = {nid: node_from_dict(nid, spec, source, where) for nid, spec in data["nodes"].items()}
@@ -597,7 +375,7 @@ def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> D
 
     def need(target: str, path: list[Any]) -> None:
         if target not in targets:
-            raise DialogError(source, where.line(path), _path_text(path), f"no node named '{target}'")
+            raise DialogError(source, where.line(path), path_text(path), f"no node named '{target}'")
 
     need(data["start"], ["start"])
     for nid, node in nodes.items():
@@ -606,14 +384,12 @@ def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> D
             if key in node.spec:
                 need(node.spec[key], base + [key])
         if node.kind:
-            for path, target in _node_types()[node.kind].targets(node.body):
+            for path, target in REGISTRY[node.kind].targets(node.body):
                 need(target, base + [node.kind] + path)
     if data.get("kind") == "exercise" and "record" not in data:
         raise DialogError(source, where.line([]), "record", "is missing (an exercise says what it records)")
-    from ..store.memory import check as check_memory
-
-    for path, message in check_memory(data.get("record"), data.get("remember") or {}):
-        raise DialogError(source, where.line(["remember", *path]), _path_text(["remember", *path]), message)
+    for path, message in memory.check(data.get("record"), data.get("remember") or {}):
+        raise DialogError(source, where.line(["remember", *path]), path_text(["remember", *path]), message)
     return Dialog(
         id=data["id"],
         kind=data["kind"],
@@ -631,8 +407,8 @@ def dialog_from_dict(data: Any, source: str, where: _Located | None = None) -> D
     )
 
 
-def lexicon_from_dict(data: Any, source: str, where: _Located | None = None) -> Lexicon:
-    where = where or _Located(None)
+def lexicon_from_dict(data: Any, source: str, where: Located | None = None) -> Lexicon:
+    where = where or Located(None)
     check_schema(data, LEXICON_SCHEMA, source, where)
     words: dict[str, str] = {}
     for family, items in data["families"].items():
@@ -641,7 +417,7 @@ def lexicon_from_dict(data: Any, source: str, where: _Located | None = None) -> 
             if key in words:
                 path = ["families", family, i]
                 raise DialogError(
-                    source, where.line(path), _path_text(path), f"'{word}' is already in family '{words[key]}'"
+                    source, where.line(path), path_text(path), f"'{word}' is already in family '{words[key]}'"
                 )
             words[key] = family
     vague: dict[str, tuple[str, ...]] = {}
@@ -650,14 +426,14 @@ def lexicon_from_dict(data: Any, source: str, where: _Located | None = None) -> 
             if option.lower() not in words:
                 path = ["vague", word, i]
                 raise DialogError(
-                    source, where.line(path), _path_text(path), f"'{option}' is not a word of this lexicon"
+                    source, where.line(path), path_text(path), f"'{option}' is not a word of this lexicon"
                 )
         vague[" ".join(word.lower().split())] = tuple(o.lower() for o in options)
     return Lexicon(id=data["id"], words=words, vague=vague, source=source)
 
 
-def common_from_dict(data: Any, source: str, where: _Located | None = None) -> Mapping[str, Any]:
-    where = where or _Located(None)
+def common_from_dict(data: Any, source: str, where: Located | None = None) -> Mapping[str, Any]:
+    where = where or Located(None)
     check_schema(data, COMMON_SCHEMA, source, where)
     _check_templates(data, [], source, where)
     for name in REQUIRED_MESSAGES:
@@ -666,8 +442,8 @@ def common_from_dict(data: Any, source: str, where: _Located | None = None) -> M
     return data
 
 
-def deck_from_dict(data: Any, source: str, where: _Located | None = None) -> tuple[str, tuple[str, ...]]:
-    where = where or _Located(None)
+def deck_from_dict(data: Any, source: str, where: Located | None = None) -> tuple[str, tuple[str, ...]]:
+    where = where or Located(None)
     check_schema(data, DECK_SCHEMA, source, where)
     return data["id"], tuple(data["items"])
 
@@ -686,23 +462,45 @@ def from_yaml(text: str, source: str, kind: str = "dialog") -> Any:
     return builders[kind](data, source, where)
 
 
-def read_source(path: str | Path, what: str = "file", error: type[DialogError] = DialogError) -> str:
-    """A YAML source file's text, or one clear line naming it."""
-    p = Path(path)
-    try:
-        return safeyaml.read_text(p)
-    except safeyaml.YamlError as exc:
-        raise error(exc.source, exc.line, "", exc.message) from None
-    except FileNotFoundError:
-        raise error(str(p), None, "", f"{what} not found") from None
-    except IsADirectoryError:
-        raise error(str(p), None, "", f"{what} is a folder, not a file") from None
-    except OSError as exc:
-        raise error(str(p), None, "", f"cannot read: {exc.strerror}") from None
-
-
 def load_file(path: str | Path, kind: str = "dialog") -> Any:
     return from_yaml(read_source(path), str(path), kind)
+
+
+def load_tables(
+    dialogs_dir: str | Path,
+    feelings: str = "feelings",
+    *,
+    common: Mapping[str, Any] | None = None,
+    lexicon: Any = None,
+    reader: Any = None,
+) -> Tables:
+    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
+    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them).
+    ``reader``: the reader by meaning, loaded by the caller (:func:`assistant.text.meaning.reader.load`)."""
+    root = Path(dialogs_dir)
+    parsed: dict[str, Any] = {}
+    where: dict[str, tuple[str, Located | None]] = {}
+    names = [*TABLE_NAMES, *(["understanding"] if (root / "meaning" / "understanding.yaml").exists() else [])]
+    for name in names:
+        path = root / "meaning" / f"{name}.yaml"
+        data, located = parse_yaml(read_source(path, "meaning table"), str(path))
+        parsed[name], where[name] = data, (str(path), located)
+    if common is None:
+        common = load_file(root / "common.yaml", "common")
+    lex_path = root / "lexicons" / f"{feelings}.yaml"
+    if lexicon is None and lex_path.exists():
+        lexicon = load_file(lex_path, "lexicon")
+    return tables_from_data(
+        parsed["acts"],
+        parsed["scales"],
+        parsed["safety"],
+        parsed["times"],
+        common,
+        lexicon,
+        where,
+        understanding=parsed.get("understanding"),
+        reader=reader,
+    )
 
 
 def _check_folder(root: Path) -> None:
@@ -744,8 +542,6 @@ def load_dir(path: str | Path) -> DialogSet:
         raise DialogError(str(root), None, "", "no dialog files (*.yaml) found")
     tables = None
     if (root / "meaning").is_dir():
-        from ..text.meaning import load_tables  # the meaning layer's tables (it imports this module)
-
         tables = load_tables(root, common=common, lexicon=lexicons.get("feelings"))
     dset = DialogSet(
         dialogs=dialogs,
@@ -754,6 +550,7 @@ def load_dir(path: str | Path) -> DialogSet:
         decks=decks,
         common_source=common_path,
         common_where=common_where,
+        free_text=free_text_fields(dialogs),
         meaning=tables,
     )
     check_references(dset)
@@ -790,11 +587,9 @@ def validate_dir(path: str | Path) -> list[DialogError]:
 def check_references(dset: DialogSet) -> None:
     """Checks across files: each node type's references (lexicons, decks, called dialogs,
     phrase sets) and every template's variables (:mod:`assistant.engine.templates`)."""
-    from ..engine import templates
-
-    types = _node_types()
+    types = REGISTRY
     for dialog in dset.dialogs.values():
-        where = dialog.where or _Located(None)
+        where = dialog.where or Located(None)
         for nid, node in dialog.nodes.items():
             if node.kind:
                 types[node.kind].check_refs(node.body, dset, _error_at(dialog.source, where, ["nodes", nid, node.kind]))

@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .dialogs import DialogError, _Located, check_schema, parse_yaml, read_source
+from ..formats.yamlfile import DialogError, check_schema, parse_yaml, read_source
+from ..formats.yamlfile import Located as Located
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -84,8 +85,8 @@ class Scenario:
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-def from_dict(data: Any, source: str, where: _Located | None = None) -> Scenario:
-    where = where or _Located(None)
+def from_dict(data: Any, source: str, where: Located | None = None) -> Scenario:
+    where = where or Located(None)
     if isinstance(data, dict) and isinstance(data.get("now"), datetime):
         data = {**data, "now": data["now"].isoformat()}  # YAML reads an unquoted timestamp as a datetime
     check_schema(data, SCHEMA, source, where)

@@ -76,10 +76,27 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'’”)\]])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[—–-]\s)")
 
 
+_CONJUNCTION = re.compile(r"\s+(?=(?:since|so|because|and|but|when|while|if|until|before|after|from)\s)", re.IGNORECASE)
+
+
+def _before_conjunction(sentence: str, first_words: int) -> list[str]:
+    """A first sentence with no clause to cut at but over ``first_words + 2`` words, cut before
+    its first conjunction that leaves three words or more on each side ("It's been a week" /
+    "since your last weekly check-in.")."""
+    if len(sentence.split()) <= first_words + 2:
+        return [sentence]
+    for match in _CONJUNCTION.finditer(sentence):
+        head, tail = sentence[: match.start()], sentence[match.end() :]
+        if len(head.split()) >= 3 and len(tail.split()) >= 3:
+            return [head, tail]
+    return [sentence]
+
+
 def pieces(text: str, first_words: int = FIRST_PIECE_WORDS, max_words: int = MAX_PIECE_WORDS) -> list[str]:
     """``text`` in the pieces it is spoken in: sentences, and a sentence longer than
     ``max_words`` words (the first piece: ``first_words``) in runs of clauses cut after a
-    comma, semicolon or colon, or before a dash.  A short first piece starts sooner; a
+    comma, semicolon or colon, or before a dash (a long first sentence with none of these:
+    before a conjunction).  A short first piece starts sooner; a
     shorter piece takes less memory (about 19 MB a second of speech here)."""
     out: list[str] = []
     for sentence in _SENTENCE_END.split(" ".join(text.split())):
@@ -87,7 +104,10 @@ def pieces(text: str, first_words: int = FIRST_PIECE_WORDS, max_words: int = MAX
             continue
         limit = first_words if not out else max_words
         current: list[str] = []
-        for clause in _CLAUSE_END.split(sentence.strip()):
+        clauses = _CLAUSE_END.split(sentence.strip())
+        if not out and len(clauses) == 1:
+            clauses = _before_conjunction(clauses[0], first_words)
+        for clause in clauses:
             if current and len(" ".join([*current, clause]).split()) > limit:
                 out.append(" ".join(current))
                 current, limit = [], max_words

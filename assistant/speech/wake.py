@@ -48,7 +48,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -58,6 +57,8 @@ import numpy as np
 
 from ..formats.errors import Fault
 from ..formats.events import AudioChunk
+from .asr import registry
+from .asr.base import RecogniserError
 from .vad import Endpointer, EnergyVAD, MaxLength, SpeechAudio, SpeechEnded, TurnParams, VADParams
 
 RATE = 16000
@@ -335,6 +336,18 @@ class _Candidate:
     t0: float | None = None
 
 
+def wake_turn(end_silence_s: float, max_s: float) -> TurnParams:
+    """How a wake candidate is cut from the stream: ended by ``end_silence_s``, at most ``max_s`` voiced."""
+    return TurnParams(
+        end_silence_s=end_silence_s,
+        no_input_s=math.inf,
+        max_s=max_s + 0.5,
+        min_speech_s=0.12,
+        onset_gap_s=0.3,
+        pre_roll_s=0.4,
+    )
+
+
 class WakeDetector:
     """Spot wake phrases in a stream of 16 kHz mono :class:`AudioChunk` (see the module doc).
 
@@ -382,14 +395,7 @@ class WakeDetector:
         self.min_s, self.max_s, self.min_pause_s, self.end_silence_s = min_s, max_s, min_pause_s, end_silence_s
         self.verify = verify
         self.lead_words, self.tail_words, self.articles = tuple(lead_words), tuple(tail_words), tuple(articles)
-        self.turn = TurnParams(
-            end_silence_s=end_silence_s,
-            no_input_s=math.inf,
-            max_s=max_s + 0.5,
-            min_speech_s=0.12,
-            onset_gap_s=0.3,
-            pre_roll_s=0.4,
-        )
+        self.turn = wake_turn(end_silence_s, max_s)
         self.segments = 0
         """Speech segments the gate found."""
         self.decodes = 0
@@ -433,28 +439,15 @@ class WakeDetector:
         self._variants = lex.variants
         self.lead_words, self.tail_words, self.articles = lex.lead_words, lex.tail_words, lex.articles
         self._phrase_words = {w for _, ws in lex.variants for w in ws}
-        with tempfile.TemporaryDirectory(prefix="checkin-wake-") as tmp:
-            dict_path = os.path.join(tmp, "wake.dict")
-            with open(dict_path, "w", encoding="utf-8") as f:
-                f.write(lex.dictionary())
-            kws_path = os.path.join(tmp, "wake.kws")
-            with open(kws_path, "w", encoding="utf-8") as f:
-                for phrase in self.phrases:
-                    first = next(ws for p, ws in lex.variants if p == phrase)
-                    f.write(f"{' '.join(first)} /{self.thresholds.kws:.0e}/\n")
-            try:
-                self._decoder = pocketsphinx.Decoder(
-                    hmm=os.path.join(model, "en-us", "en-us"),
-                    dict=dict_path,
-                    lm=None,
-                    loglevel="FATAL",
-                    **self._decoder_options,
-                )
-                self._decoder.add_jsgf_string("wake", lex.jsgf())
-                self._decoder.add_kws("kws", kws_path)
-                self._decoder.add_allphone_file("phones", os.path.join(model, "en-us", "en-us-phone.lm.bin"))
-            except Exception as exc:
-                raise WakeError(f"cannot load the wake recogniser: {exc}") from None
+        kws = "".join(
+            f"{' '.join(next(ws for p, ws in lex.variants if p == phrase))} /{self.thresholds.kws:.0e}/\n"
+            for phrase in self.phrases
+        )
+        searches = {"wake": ("jsgf", lex.jsgf()), "kws": ("kws", kws), "phones": ("allphone", "")}
+        try:
+            self._decoder = registry.decoder("pocketsphinx", lex.dictionary(), searches, **self._decoder_options)
+        except RecogniserError as exc:
+            raise WakeError(f"cannot load the wake recogniser: {exc}") from None
         self._logmath = self._decoder.get_logmath()
 
     # ------------------------------------------------------------------ streaming

@@ -1,1 +1,1 @@
-"""What is kept between nights: the SQLite journal, memory, variety and atomic file writes; may import formats, text, engine and loader."""
+"""What is kept on disk: the SQLite journal and atomic file writes; may import formats, text, engine and loader."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .matching import FILLER
+from .words import FILLER
 
 SIM_SYNONYM = 0.9
 SIM_RELATED = 0.7

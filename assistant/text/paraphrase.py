@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicon_paraphrase as lex
-from .matching import normalise
+from .words import normalise
 from .wordtable import Sense, WordLookup, WordTable, WordTableError
 
 CATEGORIES = ("faithful", "partial", "unrelated", "mocking", "rebuttal", "always_never", "fixing", "filler")

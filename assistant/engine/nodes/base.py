@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 from ...formats.events import Listen
-from ...loader.dialogs import END
 from ...text.meaning.model import Ask
+from ..model import END
 from ..state import Answer, State
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Node
+    from ..model import DialogSet, Node
 
 Path = list[Any]
 ErrorAt = Callable[[Path, str], None]

@@ -10,7 +10,7 @@ from ._schema import TARGET, TEXTS, texts
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 CONDITION = {
     "type": "object",

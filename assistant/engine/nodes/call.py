@@ -8,7 +8,7 @@ from ._schema import TEXT
 from .base import ErrorAt, NodeType, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Node
+    from ..model import DialogSet, Node
 
 
 class Call(NodeType):

@@ -22,7 +22,7 @@ from ._schema import TARGET, TEXT
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Node
+    from ..model import DialogSet, Node
 
 STUCK = (
     "i don't know",

@@ -13,7 +13,7 @@ from ._schema import CHOICE_ITEM, texts
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Node
+    from ..model import DialogSet, Node
 
 
 def check_likes(items: list[Mapping[str, Any]], base: Path, program: DialogSet, error: ErrorAt) -> None:

@@ -13,7 +13,7 @@ from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 ASK = "{name}, is that okay for you?"
 NOT_A_YES = ("deny", "unsure", "dont_know", "you_pick", "nothing")

@@ -17,7 +17,7 @@ from .capture import is_stuck
 from .choice import yes_no_acts
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 CORRECTION_LEADS = (
     "no",

@@ -22,7 +22,7 @@ from .base import ErrorAt, NodeType, Path, Step
 from .choice import check_likes, item_values
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Node
+    from ..model import DialogSet, Node
 
 _CLAUSES = re.compile(r"\b(?:and|but|while|whereas)\b|[,;]")
 

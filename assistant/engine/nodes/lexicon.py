@@ -13,7 +13,8 @@ from ._schema import TEXT
 from .base import ErrorAt, NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import DialogSet, Lexicon, Node
+    from ...text.lexicon import Lexicon
+    from ..model import DialogSet, Node
 
 COACH = "'{vague}' can mean a lot of things. Was it closer to {options}?"
 UNKNOWN = '"{word}", thank you. Can you tell me a little more? Is it closer to {examples}, or something else?'

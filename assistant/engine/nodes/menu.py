@@ -17,7 +17,7 @@ from .base import ErrorAt, NodeType, Path, Step
 from .choice import DECLINE, check_likes, pick, unpicked
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Dialog, DialogSet, Node
+    from ..model import Dialog, DialogSet, Node
 
 
 PAGE = 3

@@ -16,7 +16,7 @@ from ._schema import TEXT
 from .base import NodeType, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 
 class Overlap(NodeType):

@@ -20,7 +20,7 @@ from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 
 WITHDRAWING = ("deny", "unsure", "decline")

@@ -12,7 +12,7 @@ from ._schema import TEXT
 from .base import NodeType, Path, Step
 
 if TYPE_CHECKING:
-    from ...loader.dialogs import Node
+    from ..model import Node
 
 
 class Retell(NodeType):

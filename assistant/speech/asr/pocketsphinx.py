@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...formats import advice
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
@@ -349,6 +350,43 @@ class _PocketsphinxUtterance:
 
 
 __all__ = ["GARBAGE_WORDS", "PocketsphinxRecogniser", "build_jsgf", "normalise_phrase"]
+
+
+SEARCH_TYPES = ("jsgf", "kws", "allphone")
+"""The searches :func:`decoder` adds by type: a JSGF grammar, keyphrase spotting (lines of
+``phrase /threshold/``), the phone loop (its text is ignored)."""
+
+
+def decoder(dictionary: str, searches: Mapping[str, tuple[str, str]], **options: Any) -> Any:
+    """A raw PocketSphinx decoder over the embedded English model, with ``dictionary`` (the
+    text of a pronouncing dictionary) and each named search ``(type, text)`` of
+    :data:`SEARCH_TYPES` added (the wake detector's).  ``options`` go to ``pocketsphinx.Decoder``."""
+    import pocketsphinx  # the package's own dependency; imported here as load() does, for a one-line error
+
+    model = pocketsphinx.get_model_path()
+    with tempfile.TemporaryDirectory(prefix="checkin-ps-") as tmp:
+        dict_path = os.path.join(tmp, "search.dict")
+        Path(dict_path).write_text(dictionary, encoding="utf-8")
+        try:
+            made = pocketsphinx.Decoder(
+                hmm=os.path.join(model, "en-us", "en-us"), dict=dict_path, lm=None, loglevel="FATAL", **options
+            )
+            for name, (kind, text) in searches.items():
+                if kind == "jsgf":
+                    made.add_jsgf_string(name, text)
+                elif kind == "kws":
+                    kws_path = os.path.join(tmp, f"{name}.kws")
+                    Path(kws_path).write_text(text, encoding="utf-8")
+                    made.add_kws(name, kws_path)
+                elif kind == "allphone":
+                    made.add_allphone_file(name, os.path.join(model, "en-us", "en-us-phone.lm.bin"))
+                else:
+                    raise RecogniserError(f"unknown search type {kind!r}: use one of {', '.join(SEARCH_TYPES)}")
+        except RecogniserError:
+            raise
+        except Exception as exc:
+            raise RecogniserError(f"cannot load the PocketSphinx decoder: {exc}") from None
+    return made
 
 
 def load(options: AsrOptions) -> PocketsphinxRecogniser:

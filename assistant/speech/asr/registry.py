@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...formats import advice
 from .base import Recogniser, RecogniserError
@@ -84,13 +86,26 @@ def load(name: str, options: AsrOptions) -> Recogniser:
         return _loaded[key]
 
 
-def _load(name: str, options: AsrOptions) -> Recogniser:
+def decoder(name: str, dictionary: str, searches: Mapping[str, tuple[str, str]], **options: Any) -> Any:
+    """A raw decoder of recogniser ``name`` with named searches by type (``{"wake": ("jsgf",
+    grammar), "kws": ("kws", lines), "phones": ("allphone", "")}``): what the wake detector
+    asks for.  Only pocketsphinx hands them out; any failure is a RecogniserError."""
+    module = _module(name)
+    if not hasattr(module, "decoder"):
+        raise RecogniserError(f"{name} hands out no decoders (pocketsphinx does)")
+    return module.decoder(dictionary, searches, **options)
+
+
+def _module(name: str) -> Any:
     entry = RECOGNISERS.get(name)
     if entry is None:
         raise RecogniserError(f"unknown recogniser {name!r}: use one of {', '.join(RECOGNISERS)}")
     try:
-        module = importlib.import_module(f"{__package__}.{entry.module}")
+        return importlib.import_module(f"{__package__}.{entry.module}")
     except ImportError as exc:
         raise RecogniserError(f"{name} is not installed ({exc.name}): {entry.fix}") from exc
-    recogniser: Recogniser = module.load(options)
+
+
+def _load(name: str, options: AsrOptions) -> Recogniser:
+    recogniser: Recogniser = _module(name).load(options)
     return recogniser

@@ -1,7 +1,7 @@
 """The meaning layer: what a person is doing with an answer (the act), then what it says.
 
 Pure: :func:`interpret` takes the answer, what was asked (:class:`Ask`) and the tables from
-dialogs/meaning/ (:func:`load_tables`, read once at start-up) and returns a frozen
+dialogs/meaning/ (:func:`assistant.loader.dialogs.load_tables`, read once at start-up) and returns a frozen
 :class:`Meaning`.  :func:`screen` is the safety screen on its own.
 """
 
@@ -22,7 +22,7 @@ from .model import (
 )
 from .read import choose, interpret, kept_text
 from .safety import screen
-from .tables import SAFETY_CATEGORIES, Tables, load_tables, tables_from_data
+from .tables import SAFETY_CATEGORIES, Tables, tables_from_data
 
 __all__ = [
     "ACTS",
@@ -43,7 +43,6 @@ __all__ = [
     "choose",
     "interpret",
     "kept_text",
-    "load_tables",
     "resolve_when",
     "screen",
     "tables_from_data",

@@ -127,7 +127,7 @@ class Meaning:
     grief: str | None = None
     """One of :data:`GRIEFS`, with any act but distress."""
     conflict: str | None = None
-    """blame, repair or flooded (assistant/meaning/conflict.py, owned by the coaching issue)."""
+    """blame, repair or flooded (assistant/text/meaning/conflict.py, owned by the coaching issue)."""
     scores: Mapping[str, float] = field(default_factory=lambda: _EMPTY, compare=False)
     """Each reader's score for the act it weighed ("rules:distress", "reader:distress"...), for
     ``checkin understand`` and the bench."""

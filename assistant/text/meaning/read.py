@@ -45,7 +45,7 @@ def interpret(text: str, ask: Ask, tables: Tables) -> Meaning:
     content, with weak acts only when nothing else is said and ``content_free`` for an answer
     of acknowledgements and filler.  ``tone`` and ``grief`` are noted on every act but distress.
     With a reader by meaning on the tables, its reading is combined with the rules'
-    (:func:`assistant.meaning.reader.combine`).
+    (:func:`assistant.text.meaning.reader.combine`).
     """
     rules = read_by_rules(text, ask, tables)
     if tables.reader is None:

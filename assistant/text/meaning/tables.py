@@ -1,7 +1,7 @@
 """The meaning layer's word lists and patterns (dialogs/meaning/*.yaml), read and checked.
 
-Reading files happens here, at the edge; :func:`tables_from_data` builds :class:`Tables` from
-parsed data and is pure.  Every problem is one :class:`~assistant.loader.dialogs.DialogError` line.
+:func:`tables_from_data` builds :class:`Tables` from parsed data and is pure; the files are read
+by :func:`assistant.loader.meaning.load_tables`.  Every problem is one :class:`~assistant.loader.dialogs.DialogError` line.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ...loader.dialogs import DialogError, Lexicon, _Located, check_schema, load_file, parse_yaml, read_source
+from ...formats.yamlfile import DialogError, Located, check_schema
+from ..lexicon import Lexicon
 from .model import ACTS, COMMANDS, GRIEFS, PRIVACY, TONES, TOPICS, WEAK_ACTS
 from .text import Phrase, phrase
 
@@ -169,13 +169,13 @@ class Tables:
     keep_going: tuple[Phrase, ...] = ()
     """Phrases that are a clear keep-going during touch ("this is nice")."""
     reader: Any = field(default=None, compare=False)
-    """The reader by meaning (:class:`assistant.meaning.reader.Reader`), or None: rules only."""
+    """The reader by meaning (:class:`assistant.text.meaning.reader.Reader`), or None: rules only."""
 
 
-def _check(data: Any, schema: Mapping[str, Any], source: str, where: _Located | None) -> None:
+def _check(data: Any, schema: Mapping[str, Any], source: str, where: Located | None) -> None:
     if data is None:
         raise DialogError(source, 1, "", "the file is empty")
-    check_schema(data, schema, source, where or _Located(None))
+    check_schema(data, schema, source, where or Located(None))
 
 
 def _commands(acts: Mapping[str, Any], common: Mapping[str, Any], source: str) -> dict[str, tuple[Phrase, ...]]:
@@ -249,22 +249,10 @@ def _scales(data: Mapping[str, Any], source: str) -> dict[str, Scale]:
     return out
 
 
-def tables_from_data(
-    acts: Any,
-    scales: Any,
-    safety: Any,
-    times: Any,
-    common: Mapping[str, Any],
-    feelings: Lexicon | None = None,
-    where: Mapping[str, tuple[str, _Located | None]] | None = None,
-    understanding: Any = None,
-    reader: Any = None,
-) -> Tables:
-    """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them.
-    Without ``understanding`` (dialogs/meaning/understanding.yaml) no question to the coach,
-    tone, grief, content-free answer or keep-going is read; without ``reader``, rules only."""
-    where = where or {}
-    src = {name: where.get(name, (f"{name}.yaml", None)) for name in (*TABLE_NAMES, "understanding")}
+def _check_all(
+    acts: Any, scales: Any, safety: Any, times: Any, understanding: Any, src: Mapping[str, tuple[str, Any]]
+) -> None:
+    """Each table against its schema, then what a schema cannot say (acts named, hours in order)."""
     for name, data, schema in (
         ("acts", acts, ACTS_SCHEMA),
         ("scales", scales, SCALES_SCHEMA),
@@ -276,6 +264,28 @@ def tables_from_data(
     for act in acts["strong"]:
         if act not in ACTS:
             raise DialogError(src["acts"][0], None, "strong", f"'{act}' is not an act")
+    for name, span in {**times["dayparts"], **(times.get("activities") or {}), "default": times["default"]}.items():
+        if span[0] > span[1]:
+            raise DialogError(src["times"][0], None, name, "the first hour must not be after the last")
+
+
+def tables_from_data(
+    acts: Any,
+    scales: Any,
+    safety: Any,
+    times: Any,
+    common: Mapping[str, Any],
+    feelings: Lexicon | None = None,
+    where: Mapping[str, tuple[str, Located | None]] | None = None,
+    understanding: Any = None,
+    reader: Any = None,
+) -> Tables:
+    """Check parsed tables (``where``: name -> (source, locator) for error lines) and build them.
+    Without ``understanding`` (dialogs/meaning/understanding.yaml) no question to the coach,
+    tone, grief, content-free answer or keep-going is read; without ``reader``, rules only."""
+    where = where or {}
+    src = {name: where.get(name, (f"{name}.yaml", None)) for name in (*TABLE_NAMES, "understanding")}
+    _check_all(acts, scales, safety, times, understanding, src)
     names = {key: safety[key] for key in ("you", "hurt", "kids") if key in safety}
     names["people"] = safety.get("people", "(?:he|she|they)")
     categories = [
@@ -290,9 +300,6 @@ def tables_from_data(
         items = (u.get(section) or {}).items()
         return tuple((k, p) for k, ps in items for p in _compile(ps, {}, usrc, f"{section}.{k}"))
 
-    for name, span in {**times["dayparts"], **(times.get("activities") or {}), "default": times["default"]}.items():
-        if span[0] > span[1]:
-            raise DialogError(src["times"][0], None, name, "the first hour must not be after the last")
     return Tables(
         acts={
             name: Phrases(tuple(map(phrase, spec.get("anywhere", []))), tuple(map(phrase, spec.get("whole", []))))
@@ -317,42 +324,5 @@ def tables_from_data(
         grief=labelled("grief"),
         content_free=tuple(map(phrase, (u.get("content_free") or {}).get("phrases", []))),
         keep_going=tuple(map(phrase, (u.get("touch") or {}).get("keep_going", []))),
-        reader=reader,
-    )
-
-
-def load_tables(
-    dialogs_dir: str | Path,
-    feelings: str = "feelings",
-    *,
-    common: Mapping[str, Any] | None = None,
-    lexicon: Any = None,
-    reader: Any = None,
-) -> Tables:
-    """Read dialogs/meaning/*.yaml, the commands in dialogs/common.yaml and the feelings
-    lexicon (``common`` and ``lexicon``: already loaded, as ``dialogs.load_dir`` has them).
-    ``reader``: the reader by meaning, loaded by the caller (:func:`assistant.meaning.reader.load`)."""
-    root = Path(dialogs_dir)
-    parsed: dict[str, Any] = {}
-    where: dict[str, tuple[str, _Located | None]] = {}
-    names = [*TABLE_NAMES, *(["understanding"] if (root / "meaning" / "understanding.yaml").exists() else [])]
-    for name in names:
-        path = root / "meaning" / f"{name}.yaml"
-        data, located = parse_yaml(read_source(path, "meaning table"), str(path))
-        parsed[name], where[name] = data, (str(path), located)
-    if common is None:
-        common = load_file(root / "common.yaml", "common")
-    lex_path = root / "lexicons" / f"{feelings}.yaml"
-    if lexicon is None and lex_path.exists():
-        lexicon = load_file(lex_path, "lexicon")
-    return tables_from_data(
-        parsed["acts"],
-        parsed["scales"],
-        parsed["safety"],
-        parsed["times"],
-        common,
-        lexicon,
-        where,
-        understanding=parsed.get("understanding"),
         reader=reader,
     )

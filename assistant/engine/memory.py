@@ -6,7 +6,7 @@ Every memory is a variable the dialogs can read (a mapping ``last_plan`` becomes
 
 - ``sessions_this_month``, ``sessions_total``: counts of check-ins that did an exercise
   (a stopped or empty session does not count);
-- ``safe_space_due``, ``weekly_offer_due``: variety and restraint (:mod:`assistant.store.variety`);
+- ``safe_space_due``, ``weekly_offer_due``: variety and restraint (:mod:`assistant.engine.variety`);
 - ``last_quieter``: who spoke much less at the last check-in (invited first this time);
 - for a remembered entry with a ``past`` date (a plan): ``<name>_key`` and ``<name>_recall_due``
   (recalled once, then on its day);
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from . import variety
 
 if TYPE_CHECKING:
-    from ..loader.dialogs import DialogSet
+    from .model import DialogSet
 
 RECENT_SESSIONS = 3
 
@@ -265,7 +265,7 @@ def _counts(program: DialogSet) -> Callable[[Mapping[str, Any]], bool]:
 
 
 def _pick(name: str, rule: Mapping[str, Any], records: Sequence[Mapping[str, Any]], now: datetime) -> str:
-    """One of ``rule['pick']``, by :func:`assistant.store.variety.pick_line` over the records' ``lines.<name>``."""
+    """One of ``rule['pick']``, by :func:`assistant.engine.variety.pick_line` over the records' ``lines.<name>``."""
     return variety.pick_for(records, name, list(rule["pick"]), now.date())
 
 
