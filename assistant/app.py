@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Settings
+from .config import PROJECT_DIR, Settings
 from .engine import Context, Engine
 from .engine import memory as memory_mod
 from .engine.model import DialogSet
@@ -22,10 +22,49 @@ from .loader.dialogs import load_dir
 from .speech.asr.roles import RoleRecogniser
 from .store.journal import Journal
 from .text.meaning import KINDS, Ask
+from .text.meaning import reader as reader_mod
+
+READER_MODEL = PROJECT_DIR / "models" / "reader.npz"
+"""The reader by meaning's trained part (``scripts/train_reader.py`` builds it)."""
+_READERS: dict[tuple[str, float], Any] = {}
 
 
-def dialogs(settings: Settings) -> DialogSet:
-    return load_dir(settings.dialogs)
+def dialogs(settings: Settings, reader_model: Path | None = None) -> DialogSet:
+    """The dialogs; with ``reader_model`` (``checkin understand``, the bench), the reader by
+    meaning beside the meaning layer's rules.  The engine reads with the rules alone for now:
+    with the reader on, 16 cooperative scenarios read differently (BENCHMARKS.md,
+    "Understanding").  A reader that cannot be loaded (a missing or broken model, no wordllama
+    package) is one warning line on stderr, and answers are read by the rules alone."""
+    dset = load_dir(settings.dialogs)
+    if dset.meaning is None or reader_model is None:
+        return dset
+    reader = load_reader(reader_model)
+    return replace(dset, meaning=replace(dset.meaning, reader=reader)) if reader is not None else dset
+
+
+def load_reader(path: Path) -> Any:
+    """The reader by meaning from ``path`` (loaded once per process and file version), or None
+    with one warning line."""
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError:
+        key = (str(path), -1.0)
+    if key not in _READERS:
+        try:
+            _READERS[key] = reader_mod.load(path, _embedder())
+        except reader_mod.ReaderError as exc:
+            print(f"checkin: warning: the reader by meaning is off, reading by rules only: {exc}", file=sys.stderr)
+            return None
+    return _READERS[key]
+
+
+_EMBEDDER: list[Any] = []
+
+
+def _embedder() -> Any:
+    if not _EMBEDDER:
+        _EMBEDDER.append(reader_mod.load_embedder())
+    return _EMBEDDER[0]
 
 
 def engine(dset: DialogSet) -> Engine:

@@ -84,10 +84,10 @@ RULES: dict[str, tuple[Score, tuple[str, ...], tuple[str, ...], float]] = {
         ("hedge",),
         0.05,
     ),
-    "criticism": (_sum("criticism"), ("criticism",), ("content", "everyday", "defensiveness", "grief"), 0.03),
-    "defensive": (_sum("defensiveness"), ("defensiveness",), ("content", "everyday", "criticism", "grief"), 0.03),
-    "grief": (_sum("grief"), ("grief",), ("content", "everyday", "hopelessness", "criticism"), 0.03),
-    "hopeless": (_sum("hopelessness"), ("hopelessness",), ("content", "everyday", "grief", "criticism"), 0.03),
+    "criticism": (_sum("criticism"), ("criticism",), ("content", "everyday", "defensiveness", "grief"), 0.01),
+    "defensive": (_sum("defensiveness"), ("defensiveness",), ("content", "everyday", "criticism", "grief"), 0.01),
+    "grief": (_sum("grief"), ("grief",), ("content", "everyday", "hopelessness", "criticism"), 0.01),
+    "hopeless": (_sum("hopelessness"), ("hopelessness",), ("content", "everyday", "grief", "criticism"), 0.01),
 }
 assert set(RULES) == set(THRESHOLDS)
 

@@ -11,6 +11,7 @@ from assistant.home.session import Session
 from assistant.speech.asr.base import Transcript
 from assistant.speech.audio import AudioError, ReopeningSource, chunks
 from assistant.speech.listener import AudioTurns
+from assistant.speech.vad import EnergyVAD
 
 RATE = 16000
 
@@ -18,6 +19,12 @@ RATE = 16000
 def tone(seconds, amp=6000):
     t = np.arange(int(RATE * seconds)) / RATE
     return (amp * np.sin(2 * np.pi * 220 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.int16).tobytes()
+
+
+def turns_of(*args, **kwargs) -> AudioTurns:
+    """Audio turns with the energy detector: these tests speak in tones, which it hears
+    (Silero, the default, rightly does not: see test_vad.py)."""
+    return AudioTurns(*args, vad=EnergyVAD(), **kwargs)
 
 
 def silence(seconds):
@@ -68,7 +75,7 @@ def choice_listen():
 def test_one_turn_decodes_only_the_utterance_with_its_grammar():
     recogniser = Utterances(["low"])
     stream = chunks(silence(1.0) + tone(0.8) + silence(2.0))
-    turns = AudioTurns(stream, recogniser)
+    turns = turns_of(stream, recogniser)
     event = turns.next_turn(choice_listen(), spoken_s=0.0)
     assert isinstance(event, Heard) and event.text == "low" and event.confidence == 0.9
     assert 0.7 <= event.seconds <= 1.0
@@ -84,20 +91,20 @@ def test_half_duplex_skips_what_was_heard_while_speaking():
     recogniser = Utterances(["high"])
     # the assistant's own voice (a tone) plays for 2 s, then the couple answers
     stream = chunks(tone(1.8) + silence(0.2) + silence(0.5) + tone(0.6) + silence(1.5))
-    event = AudioTurns(stream, recogniser).next_turn(choice_listen(), spoken_s=2.0)
+    event = turns_of(stream, recogniser).next_turn(choice_listen(), spoken_s=2.0)
     assert event.text == "high" and len(recogniser.fed) == 1
 
 
 def test_no_input_is_silence_and_capture_decodes_freely():
     recogniser = Utterances([])
-    event = AudioTurns(chunks(silence(5.0)), recogniser).next_turn(choice_listen(), 0.0)
+    event = turns_of(chunks(silence(5.0)), recogniser).next_turn(choice_listen(), 0.0)
     assert isinstance(event, Silence) and recogniser.grammars == []
     recogniser = Utterances(["we went to the sea"])
     capture = Listen("x/y", "capture", no_input_s=5.0, end_silence_s=2.0, max_s=20.0)
     # a thinking pause shorter than end_silence_s does not end the answer
-    event = AudioTurns(
-        chunks(silence(0.5) + tone(1.0) + silence(1.2) + tone(1.0) + silence(3.0)), recogniser
-    ).next_turn(capture, 0.0)
+    event = turns_of(chunks(silence(0.5) + tone(1.0) + silence(1.2) + tone(1.0) + silence(3.0)), recogniser).next_turn(
+        capture, 0.0
+    )
     assert event.text == "we went to the sea" and recogniser.grammars == [None] and event.seconds > 3.0
 
 
@@ -131,7 +138,7 @@ def test_the_mic_vanishes_mid_session_and_comes_back(engine):
     )
     source = ReopeningSource(mic, retry_s=0.0, give_up_s=5.0, log=log)
     recogniser = Utterances(["low", "name a feeling", "stop"])
-    session = Session(engine, AudioTurns(source.chunks(), recogniser))
+    session = Session(engine, turns_of(source.chunks(), recogniser))
     record = session.run(("Maya", "Sam"), "check-in")
     assert record["outcome"] == "stopped"
     assert source.outages >= 1
@@ -153,7 +160,7 @@ def test_the_mic_that_never_returns_ends_the_session_politely(engine):
     says = []
     session = Session(
         engine,
-        AudioTurns(source.chunks(), Utterances(["low"])),
+        turns_of(source.chunks(), Utterances(["low"])),
         sinks=[lambda e: says.append(e.get("text")) if e["type"] == "say" else None],
     )
     record = session.run(("Maya", "Sam"), "check-in")
@@ -183,13 +190,13 @@ def test_a_complete_grammar_phrase_ends_the_turn_early():
         max_s=5.0,
         complete_silence_s=0.3,
     )
-    turns = AudioTurns(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["low"]))
+    turns = turns_of(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["low"]))
     event = turns.next_turn(listen, 0.0)
     timing = turns.timings[0]
     assert event.text == "low"
     assert 0.28 <= timing.endpoint_at - timing.speech_end <= 0.4, "ended after the complete timeout, not the full 0.6 s"
     # garbage (not a phrase) waits for the full end silence
-    turns = AudioTurns(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["mumble"]))
+    turns = turns_of(chunks(silence(0.5) + tone(0.8) + silence(2.0)), Peeking(["mumble"]))
     turns.next_turn(listen, 0.0)
     timing = turns.timings[0]
     assert timing.endpoint_at - timing.speech_end >= 0.58
@@ -204,7 +211,7 @@ def test_listening_cues_are_short_soft_sounds_played_before_each_turn():
         assert 0.05 < pcm.size / 16000 < 0.4 and 0 < np.abs(pcm).max() < 0.25 * 32768
     speaker = NullSpeaker()
     cues = Cues(speaker)
-    turns = AudioTurns(iter(()), recogniser=None, cue=cues)  # type: ignore[arg-type]
+    turns = turns_of(iter(()), recogniser=None, cue=cues)  # type: ignore[arg-type]
     turns.next_turn(Listen("x/y", "choice", ("yes",), ("yes",)), 0.0)
     assert cues.played == ["listen"] and speaker.plays == 1
 
@@ -250,16 +257,16 @@ class Speculating:
 def test_speculative_decode_in_the_trailing_silence_is_kept_when_no_speech_follows():
     capture = Listen("x/y", "capture", no_input_s=5.0, end_silence_s=2.0, max_s=20.0)
     recogniser = Speculating()
-    event = AudioTurns(chunks(silence(0.5) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
+    event = turns_of(chunks(silence(0.5) + tone(1.0) + silence(3.0)), recogniser).next_turn(capture, 0.0)
     assert event.text == "speculative" and len(recogniser.decodes) == 1
     assert recogniser.decodes[0] < 0.3 + 1.0 + 2.0 / 3 + 0.2, (
         "decoded a third into the end silence, before the endpoint"
     )
     # speech resumes after the speculative decode: decoded again, with all of it
     recogniser = Speculating()
-    event = AudioTurns(
-        chunks(silence(0.5) + tone(1.0) + silence(1.0) + tone(0.8) + silence(3.0)), recogniser
-    ).next_turn(capture, 0.0)
+    event = turns_of(chunks(silence(0.5) + tone(1.0) + silence(1.0) + tone(0.8) + silence(3.0)), recogniser).next_turn(
+        capture, 0.0
+    )
     assert (
         event.text == "speculative"
         and len(recogniser.decodes) == 2

@@ -34,13 +34,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import app
 from .. import config as config_mod
 from ..formats.events import Heard, Listen, Silence
 from ..home.session import Session
 from ..speech.audio import NullSpeaker, chunks, read_wav
 from ..speech.listener import TurnTiming, listen_once
-from ..speech.vad import EnergyVAD
+from ..speech.vad import default_vad
 
 RATE = 16000
 SHARED_SPEECH = Path(os.environ.get("CHECKIN_SHARED_SPEECH", Path(__file__).resolve().parents[3] / "shared" / "speech"))
@@ -63,6 +65,15 @@ SESSION_OUT_OF_GRAMMAR = ("pretty low tonight", *SESSION[1:5], "yes that sounds 
 
 def silence(seconds: float) -> bytes:
     return b"\x00\x00" * int(RATE * seconds)
+
+
+def spoken_end(pcm: bytes) -> float:
+    """Where the words of a synthesised clip end: its last sample above 1% of its peak (s)."""
+    x = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
+    if not x.size:
+        return 0.0
+    loud = np.nonzero(x > 0.01 * x.max())[0]
+    return (int(loud[-1]) + 1) / RATE if loud.size else 0.0
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -129,7 +140,7 @@ class BenchTurns:
         self.speak = speak
         self.recogniser = recogniser
         self.naive = naive
-        self.vad = EnergyVAD()
+        self.vad = default_vad()
         self.turns: list[Turn] = []
         self.pending: Turn | None = None
 
@@ -137,7 +148,8 @@ class BenchTurns:
         if not self.answers:
             return Silence(listen.no_input_s)
         text = self.answers.pop(0)
-        pcm = silence(0.5) + self.speak(text) + silence(max(listen.end_silence_s, 0.3) + 1.5)
+        clip = self.speak(text)
+        pcm = silence(0.5) + clip + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(
             chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive
@@ -145,7 +157,8 @@ class BenchTurns:
         kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # Whisper's words outside the grammar
         turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
         if timing.speech_end is not None and timing.endpoint_at is not None:
-            turn.endpoint_wait_ms = (timing.endpoint_at - timing.speech_end) * 1000
+            # From the end of the words (not the VAD's idea of it, which lags a little).
+            turn.endpoint_wait_ms = (timing.endpoint_at - (0.5 + spoken_end(clip))) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
         turn.overrun_ms = timing.overrun_s * 1000
         self.pending = turn
@@ -590,6 +603,7 @@ class Report:
     first_line: dict[str, Any] = field(default_factory=dict)
     piper: dict[str, Any] = field(default_factory=dict)
     """The Piper voice's figures (:func:`piper_figures`) and a whole check-in's peak RSS with it."""
+    vad: dict[str, Any] = field(default_factory=dict)
 
 
 def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
@@ -678,6 +692,10 @@ def run(
     from . import bench_speech
 
     report.speech = bench_speech.run(recogniser, SHARED_SPEECH, quick)
+    say("voice activity: real speech opens a turn, noise does not")
+    from . import bench_vad
+
+    report.vad = bench_vad.run(SHARED_SPEECH, quick, app.dialogs(settings).common["defaults"]["timeouts"]["choice"])
     say("idle listening")
     seconds = 20.0 if quick else 120.0
     on_silence, _ = idle_cpu(settings, silence(seconds), recogniser)
@@ -702,6 +720,13 @@ def run(
     return report
 
 
+def _opened(row: dict[str, Any] | None) -> str | None:
+    """ "clean/quiet/noisy of n" turns opened."""
+    if not row:
+        return None
+    return f"{row['clean']}/{row['quiet']}/{row.get('noise_10db', '-')} of {row['clips']}"
+
+
 def headline(report: Report) -> dict[str, Any]:
     opt = report.summary.get("optimised", {}).get("choice", {})
     nav = report.summary.get("naive", {}).get("choice", {})
@@ -724,6 +749,10 @@ def headline(report: Report) -> dict[str, Any]:
         "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
         "commands_tuning_half": cmds.get("tuning_half") if cmds else None,
         "commands_held_out_half": cmds.get("held_out_half") if cmds else None,
+        "vad_commands_opened": _opened(report.vad.get("commands")),
+        "vad_sentences_opened": _opened(report.vad.get("sentences")),
+        "vad_noise_turns_opened": [report.vad[k]["turns_opened"] for k in ("noise", "noise_louder") if k in report.vad]
+        or None,
         "idle_cpu_pct_silence": report.idle.get("cpu_pct_silence"),
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
@@ -815,6 +844,23 @@ def table(report: Report) -> str:
             f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}"
         )
         lines.append(f"  noise alone: {noise['with_words']} of {noise['windows']} 8-second windows gave words")
+    vad = report.vad or {}
+    if vad:
+        lines.append(
+            f"Voice activity (Silero behind its energy gate, a choice turn; {vad.get('network_ms_per_frame')} ms of a core per 32 ms frame): turns opened, clean / at -30 dBFS peak / in noise at 10 dB SNR"
+        )
+        for kind in ("commands", "sentences"):
+            if kind in vad:
+                row = vad[kind]
+                lines.append(
+                    f"  {kind}: {row['clean']} / {row['quiet']} / {row.get('noise_10db', '-')} of {row['clips']}"
+                )
+        for kind, label in (("noise", "at its own level"), ("noise_louder", "10 dB louder")):
+            if kind in vad:
+                row = vad[kind]
+                lines.append(
+                    f"  recorded noise looped to {row['seconds']} s, {label}: {row['turns_opened']} turns opened; the network ran on {row['network_frames_pct']}% of frames ({row['cpu_pct']}% of a core)"
+                )
     if report.session:
         lines.append(
             f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}"

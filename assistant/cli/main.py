@@ -676,7 +676,7 @@ def cmd_understand(args: argparse.Namespace) -> int:
     from ..text.meaning import explain
 
     settings = config_mod.load(args.config)
-    dset = app.dialogs(settings)
+    dset = app.dialogs(settings, reader_model=app.READER_MODEL)
     if dset.meaning is None:
         return _fail(f"{settings.dialogs}: no meaning/ tables to read with", EXIT_INVALID)
     ask = app.ask_at(dset, args.at, _parse_now(args.now) or datetime.now())

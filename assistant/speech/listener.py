@@ -21,7 +21,7 @@ from ..formats.events import AudioChunk, Event, Heard, Listen, Silence
 from .asr.base import Recogniser, Transcript, Utterance
 from .audio import DeviceLost, read_wav
 from .audio import chunks as pcm_chunks
-from .vad import Endpointer, EnergyVAD, NoInput, SpeechAudio, SpeechStarted, TurnParams
+from .vad import Endpointer, FrameVAD, NoInput, SpeechAudio, SpeechStarted, TurnParams, default_vad
 
 T = TypeVar("T")
 
@@ -65,13 +65,18 @@ class Turn:
     """One listening turn: the endpointer, the open utterance and where the time went.
 
     ``gate=False`` and ``use_grammar=False`` give the naive pipeline the benchmark compares
-    against: every sample of the turn decoded, and free decoding even for choices."""
+    against: every sample of the turn decoded, and free decoding even for choices.
+
+    ``vad``: the stream's frame classifier (:func:`~assistant.speech.vad.default_vad`, Silero,
+    when not given).  :attr:`voiced` keeps its decision for each frame of the audio the
+    recogniser was fed (each :attr:`frame_s` long), so a later step can tell speech
+    from the pauses in an utterance."""
 
     def __init__(
         self,
         listen: Listen,
         recogniser: Recogniser,
-        vad: EnergyVAD | None = None,
+        vad: FrameVAD | None = None,
         clock: Callable[[], float] | None = None,
         *,
         gate: bool = True,
@@ -81,7 +86,10 @@ class Turn:
         self.recogniser = recogniser
         self.clock = clock or time.perf_counter
         self.gate = gate
-        self.endpointer = Endpointer(TurnParams.from_listen(listen), vad=vad)
+        self.endpointer = Endpointer(TurnParams.from_listen(listen), vad=vad if vad is not None else default_vad())
+        self.frame_s = self.endpointer.vad.frame_s
+        self.voiced: list[bool] = []
+        """The VAD's decision per frame of the utterance's audio (pre-roll included)."""
         self.grammar = list(listen.grammar) if use_grammar and listen.grammar else None
         self.early = listen.complete_silence_s if (gate and self.grammar and listen.complete_silence_s) else None
         self.phrases = {" ".join(p.split()) for p in self.grammar} if self.grammar else set()
@@ -116,8 +124,10 @@ class Turn:
         for ev in self.endpointer.feed(chunk):
             if isinstance(ev, SpeechStarted) and self.gate:
                 self.utterance = self._timed(partial(self.recogniser.start, self.grammar))
-            elif isinstance(ev, SpeechAudio) and self.utterance is not None and self.gate:
-                self._timed(partial(self.utterance.feed, ev.chunk.pcm))
+            elif isinstance(ev, SpeechAudio):
+                self.voiced.extend(ev.voiced)
+                if self.utterance is not None and self.gate:
+                    self._timed(partial(self.utterance.feed, ev.chunk.pcm))
         end = chunk.timestamp + chunk.seconds
         if self.endpointer.done:
             self.decided = end
@@ -202,7 +212,7 @@ def listen_once(
     chunks: Iterable[AudioChunk],
     listen: Listen,
     recogniser: Recogniser,
-    vad: EnergyVAD | None = None,
+    vad: FrameVAD | None = None,
     timing: TurnTiming | None = None,
     clock: Callable[[], float] | None = None,
     *,
@@ -239,7 +249,8 @@ class AudioTurns:
     recogniser: Recogniser
     live: bool = False
     flush: Callable[[], object] | None = None
-    vad: EnergyVAD = field(default_factory=EnergyVAD)
+    vad: FrameVAD = field(default_factory=default_vad)
+    """The stream's frame classifier, kept across its turns (Silero unless it cannot load)."""
     cue: Callable[[str], float] | None = None
     """Plays the "listening" cue before each turn (see :mod:`assistant.speech.cues`)."""
     timings: list[TurnTiming] = field(default_factory=list)

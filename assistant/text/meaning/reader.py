@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -185,8 +186,8 @@ def load_model(path: str | Path) -> Model:
             values = [float(x) for x in data["threshold_values"]]
     except FileNotFoundError:
         raise ReaderError(f"{path}: no such file (python scripts/train_reader.py builds it)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ReaderError(f"{path}: not a reader model ({exc})") from None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise ReaderError(f"{path}: not a reader model ({exc or type(exc).__name__})") from None
     if fmt != FORMAT:
         raise ReaderError(f"{path}: format {fmt}, this Check-in reads format {FORMAT}")
     if weights.ndim != 2 or weights.shape[1] != len(labels) or bias.shape != (len(labels),):
