@@ -15,6 +15,7 @@ from .engine import Context, Engine
 from .engine import memory as memory_mod
 from .engine.model import DialogSet
 from .engine.step import Turn
+from .formats import advice
 from .formats.errors import UsageError
 from .home.session import Session, Sink, TurnSource, Voice
 from .loader.dialogs import load_dir
@@ -102,8 +103,9 @@ def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Jo
 @dataclass
 class CheckIn:
     """One session, assembled and ready to run: the engine with its ports, and who, what
-    and with which memory.  ``run()`` closes sessions a dead process left open, computes
-    what the journal remembers (unless memory was given) and runs to the end."""
+    and with which memory.  ``run()`` holds the journal (one check-in at a time), closes
+    sessions a dead process left open, computes what the journal remembers of this couple
+    (unless memory was given) and runs to the end."""
 
     session: Session
     program: DialogSet
@@ -121,19 +123,24 @@ class CheckIn:
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
         memory = self.memory
-        if self.journal is not None:
+        if self.journal is None:
+            return self.session.run(
+                self.partners, self.start, now=now, memory=memory or {}, styles=self.styles, safety=self.safety
+            )
+        with self.journal.one_session():  # a second check-in at the same time says so and stops
             self.journal.close_stale()
             if memory is None:
-                memory = memory_mod.compute(self.journal.records(), self.program, now)
-        return self.session.run(
-            self.partners,
-            self.start,
-            now=now,
-            memory=memory or {},
-            styles=self.styles,
-            safety=self.safety,
-            voices=self.voices,
-        )
+                records = memory_mod.of_couple(self.journal.records(), self.partners)
+                memory = memory_mod.compute(records, self.program, now)
+            return self.session.run(
+                self.partners,
+                self.start,
+                now=now,
+                memory=memory or {},
+                styles=self.styles,
+                safety=self.safety,
+                voices=self.voices,
+            )
 
 
 def session(
@@ -258,9 +265,7 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
-        raise RecogniserError(
-            f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)"
-        )
+        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: {advice.text('fix_vosk_model')}")
     options = asr.options()
     commands = global_commands(settings, common)
     hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
@@ -360,15 +365,18 @@ class Reloadable:
         self._config_mod = config_mod
         self.config_path = config_path
         self.log = log or sys.stderr
-        self.settings = config_mod.load(config_path)
+        self.settings = config_mod.load(config_path, notice=self._notice)
         self.dialogs = dialogs(self.settings)
         self.engine = engine(self.dialogs)
+
+    def _notice(self, line: str) -> None:
+        print(f"checkin: {line}", file=self.log, flush=True)
 
     def reload(self) -> bool:
         from .formats.errors import CheckinError
 
         try:
-            settings = self._config_mod.load(self.config_path)
+            settings = self._config_mod.load(self.config_path, notice=self._notice)
             dset = dialogs(settings)
         except CheckinError as exc:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)

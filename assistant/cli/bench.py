@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -615,6 +616,31 @@ def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
     return figures
 
 
+def waiting_line_s(repeats: int = 3) -> dict[str, Any]:
+    """``checkin run`` with no microphone: seconds from process start to its first line
+    (the waiting line, said before any heavy import), median of ``repeats`` runs, through
+    the same entry point as the installed ``checkin``."""
+    workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-nomic-"))
+    cfg = workdir / "config.yaml"
+    cfg.write_text("audio: {input_device: no-such-microphone-for-the-bench, device_wait_s: 1}\n")
+    times, line = [], ""
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli.start", "--config", str(cfg), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        line = proc.stderr.readline().strip()
+        times.append(time.perf_counter() - t0)
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"no_microphone_line_s": round(statistics.median(times), 3), "line": line}
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -630,6 +656,7 @@ class Report:
     processes: list[dict[str, Any]] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
     speech: dict[str, Any] = field(default_factory=dict)
+    first_line: dict[str, Any] = field(default_factory=dict)
     piper: dict[str, Any] = field(default_factory=dict)
     """The Piper voice's figures (:func:`piper_figures`) and a whole check-in's peak RSS with it."""
     vad: dict[str, Any] = field(default_factory=dict)
@@ -747,6 +774,8 @@ def run(
         ["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else []
     )
     report.processes = [cold_start(config_path, e) for e in engines]
+    say("checkin run with no microphone: its first line")
+    report.first_line = waiting_line_s()
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
     run_piper(report, settings, speak, quick, say)
@@ -793,6 +822,7 @@ def headline(report: Report) -> dict[str, Any]:
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
         "cold_start_s": ps.get("cold_start_s"),
+        "no_microphone_line_s": report.first_line.get("no_microphone_line_s"),
         "naive_ratio": round(naive_latency / opt_latency, 2) if opt_latency and naive_latency else None,
         "piper_first_audio_ms_median": report.piper.get("first_audio_ms", {}).get("median"),
         "piper_first_audio_ms_max": report.piper.get("first_audio_ms", {}).get("max"),
@@ -864,6 +894,10 @@ def table(report: Report) -> str:
             lines.append(
                 f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start"
             )
+    if report.first_line:
+        lines.append(
+            f"  checkin run with no microphone: its waiting line {report.first_line['no_microphone_line_s']:.2f} s after the process started"
+        )
     speech = report.speech or {}
     if speech:
         wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]

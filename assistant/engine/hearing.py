@@ -1,6 +1,6 @@
 """A heard answer, read by the meaning layer in the context of the question, then acted on.
 
-The order (README, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
+The order (docs/MEANING.md, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
 screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
 the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
 Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
@@ -75,7 +75,7 @@ def on_heard(step: Flow, answer: Answer, event: Heard | None = None) -> None:
         step.update(last_answer=None)
         step.handler.on_answer(step, step.node, answer)
     elif act in COMMANDS or act == "decline":
-        commands.run(step, COMMAND_OF.get(act, act))
+        commands.run(step, COMMAND_OF.get(act, act), answer.text)
     elif act == coach.ASK_COACH:
         coach.answer(step, answer)
     elif not grief.heard(step, answer):
@@ -115,12 +115,12 @@ def _plain(step: Flow, answer: Answer, event: Heard | None = None) -> None:
         best_option = matching.best_match(answer.text, options) if options else None
         found = matching.best_match(answer.text, step.commands)
         if found and (best_option is None or found.score > best_option.score):
-            commands.run(step, found.label)
+            commands.run(step, found.label, answer.text)
             return
     else:
         found = matching.whole_utterance_match(answer.text, step.commands)
         if found:
-            commands.run(step, found.label)
+            commands.run(step, found.label, answer.text)
             return
     if voices.hold_floor(step, event) or voices.hold_yes(step, answer, event):
         return

@@ -247,6 +247,8 @@ REQUIRED_MESSAGES = (
     "paused",
     "resumed",
     "help",
+    "guide",
+    "guide_options",
     "help_move_on",
     "at_start",
     "nothing_to_skip",
