@@ -25,8 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import PROJECT_DIR
-
 RATE = 16_000
 N_FFT = 400
 """25 ms analysis window."""
@@ -45,7 +43,8 @@ QUIET_DB = 40.0
 FLOOR_MS = 10 ** (-70 / 10)
 """Frames quieter than -70 dBFS are silence whatever the loudest was."""
 
-MODEL_PATH = PROJECT_DIR / "models" / "speaker-encoder.npz"
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "speaker-encoder.npz"
+"""In the checkout (``models/``), beside the other speech models."""
 MODEL_NAME = "resemblyzer-0.1.4"
 
 
