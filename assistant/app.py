@@ -15,6 +15,7 @@ from .engine import Context, Engine
 from .engine import memory as memory_mod
 from .engine.model import DialogSet
 from .engine.step import Turn
+from .formats import advice
 from .formats.errors import UsageError
 from .home.session import Session, Sink, TurnSource, Voice
 from .loader.dialogs import load_dir
@@ -102,8 +103,9 @@ def journal(settings: Settings, dset: DialogSet, path: Path | None = None) -> Jo
 @dataclass
 class CheckIn:
     """One session, assembled and ready to run: the engine with its ports, and who, what
-    and with which memory.  ``run()`` closes sessions a dead process left open, computes
-    what the journal remembers (unless memory was given) and runs to the end."""
+    and with which memory.  ``run()`` holds the journal (one check-in at a time), closes
+    sessions a dead process left open, computes what the journal remembers of this couple
+    (unless memory was given) and runs to the end."""
 
     session: Session
     program: DialogSet
@@ -115,25 +117,39 @@ class CheckIn:
     """None: computed from the journal when the session starts."""
     safety: Mapping[str, str] | None = None
     """Where help is (config.yaml ``safety:``), said after a safety pause."""
+    voices: tuple[str, ...] = ()
+    """The partners whose voiceprints are enrolled (their answers carry who spoke)."""
     break_minutes: int = 20
     """How long a break is when someone is flooded (config.yaml ``coaching: {break_minutes}``)."""
 
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
         memory = self.memory
-        if self.journal is not None:
+        if self.journal is None:
+            return self.session.run(
+                self.partners,
+                self.start,
+                now=now,
+                memory=memory or {},
+                styles=self.styles,
+                safety=self.safety,
+                break_minutes=self.break_minutes,
+            )
+        with self.journal.one_session():  # a second check-in at the same time says so and stops
             self.journal.close_stale()
             if memory is None:
-                memory = memory_mod.compute(self.journal.records(), self.program, now)
-        return self.session.run(
-            self.partners,
-            self.start,
-            now=now,
-            memory=memory or {},
-            styles=self.styles,
-            safety=self.safety,
-            break_minutes=self.break_minutes,
-        )
+                records = memory_mod.of_couple(self.journal.records(), self.partners)
+                memory = memory_mod.compute(records, self.program, now)
+            return self.session.run(
+                self.partners,
+                self.start,
+                now=now,
+                memory=memory or {},
+                styles=self.styles,
+                safety=self.safety,
+                voices=self.voices,
+                break_minutes=self.break_minutes,
+            )
 
 
 def session(
@@ -150,20 +166,54 @@ def session(
     start: str | None = None,
     memory: Mapping[str, Any] | None = None,
     styles: Mapping[str, Mapping[str, str]] | None = None,
+    voices: Sequence[str] | None = None,
 ) -> CheckIn:
     """The one place a session is put together (chat, simulate, listen, run): partners,
-    start dialog and styles default to the settings, memory to the journal's."""
+    start dialog and styles default to the settings, memory to the journal's, the enrolled
+    voices to the voiceprints in the data folder."""
+    partners = partners or settings.partners
+    if voices is None:
+        voices = enrolled(settings, partners)
     return CheckIn(
         Session(engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         program,
-        partners or settings.partners,
+        partners,
         start or settings.start,
         styles if styles is not None else settings.styles,
         journal,
         memory,
         settings.safety,
+        tuple(voices),
         settings.break_minutes,
     )
+
+
+def voiceprints_file(settings: Settings) -> Path:
+    """Where the partners' voiceprints are kept (beside the journal)."""
+    from .store.voiceprints import path_for
+
+    return path_for(settings.journal_file())
+
+
+def enrolled(settings: Settings, partners: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The partners (config.yaml's unless given) whose voiceprints are kept."""
+    from .store.voiceprints import load
+
+    prints = load(voiceprints_file(settings))
+    return tuple(p for p in (partners or settings.partners) if p in prints)
+
+
+def attribution(settings: Settings, partners: Sequence[str] | None = None):
+    """Who spoke each utterance: starts an :class:`~assistant.speech.speaker.Attributor` over the
+    enrolled partners' voiceprints; None when nobody is enrolled (everything as before)."""
+    from .speech.speaker import Attributor, encoder
+    from .store.voiceprints import embeddings, load
+
+    prints = embeddings(load(voiceprints_file(settings)), partners or settings.partners)
+    if not prints:
+        return None
+    model = encoder()
+    return lambda: Attributor(prints, model)
 
 
 def journal_only(settings: Settings) -> Journal:
@@ -225,9 +275,7 @@ def recogniser(settings: Settings, common: Mapping[str, Any] | None = None) -> R
 
     asr = settings.asr
     if "vosk" in asr.roles() and not looks_like_vosk_model(asr.vosk_model):
-        raise RecogniserError(
-            f"Vosk model not found at {asr.vosk_model}: run python scripts/download_model.py (or choose pocketsphinx in asr)"
-        )
+        raise RecogniserError(f"Vosk model not found at {asr.vosk_model}: {advice.text('fix_vosk_model')}")
     options = asr.options()
     commands = global_commands(settings, common)
     hints = [phrases[0] for phrases in commands.values()] if not registry.RECOGNISERS[asr.free].grammar else []
@@ -247,8 +295,9 @@ def global_commands(settings: Settings, common: Mapping[str, Any] | None = None)
     return {name: [normalise(p) for p in phrases] for name, phrases in common["commands"].items()}
 
 
-def audio_turns(settings: Settings):
-    """A decoder for ``{"audio": path}`` turns; the recogniser loads at the first audio turn."""
+def audio_turns(settings: Settings, attribute=None):  # noqa: ANN001
+    """A decoder for ``{"audio": path}`` turns (the microphone's path, with who spoke when
+    ``attribute`` is given); the recogniser loads at the first audio turn."""
     from .home.session import TurnError
     from .speech.audio import AudioError
     from .speech.listener import decode_file
@@ -257,7 +306,7 @@ def audio_turns(settings: Settings):
 
     def decode(path: str, listen):
         try:
-            return decode_file(path, listen, lazy)
+            return decode_file(path, listen, lazy, attribute)
         except AudioError as exc:
             raise TurnError(f"audio turn: {exc}") from None
 
@@ -302,7 +351,7 @@ def static_prompts(dset: DialogSet, partners: tuple[str, str]) -> list[str]:
 
     for dialog in dset.dialogs.values():
         for node in dialog.nodes.values():
-            for key in ("say", "brief", "help", "noinput", "nomatch"):
+            for key in ("say", "brief", "help", "noinput", "nomatch", "floor"):
                 add(node.get(key))
             for _, template in handler_for(node.kind).templates(node.body):
                 add(template)
@@ -326,15 +375,18 @@ class Reloadable:
         self._config_mod = config_mod
         self.config_path = config_path
         self.log = log or sys.stderr
-        self.settings = config_mod.load(config_path)
+        self.settings = config_mod.load(config_path, notice=self._notice)
         self.dialogs = dialogs(self.settings)
         self.engine = engine(self.dialogs)
+
+    def _notice(self, line: str) -> None:
+        print(f"checkin: {line}", file=self.log, flush=True)
 
     def reload(self) -> bool:
         from .formats.errors import CheckinError
 
         try:
-            settings = self._config_mod.load(self.config_path)
+            settings = self._config_mod.load(self.config_path, notice=self._notice)
             dset = dialogs(settings)
         except CheckinError as exc:
             print(f"checkin: reload refused, keeping the running version: {exc}", file=self.log, flush=True)

@@ -2,6 +2,13 @@
 
 Layers as for dialogs: :func:`load` (file) -> :func:`from_yaml` (text) -> :func:`from_dict`.
 Relative paths in the file are relative to the file's folder.
+
+Which file: ``--config`` when given, else the user's own file (:func:`user_file`, e.g.
+``~/.config/checkin/config.yaml``, the one ``checkin setup`` writes), else the defaults.  A
+key a file leaves out takes its default.  The repository's ``config.yaml`` documents the
+defaults (a test keeps it equal to :class:`Settings`) and is never written; one that was
+edited by hand (or by an older ``checkin setup``) is copied to the user's file once
+(:func:`adopt_repository_config`).
 """
 
 from __future__ import annotations
@@ -11,12 +18,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import yaml
+
+from .formats import safeyaml
+from .formats.places import PROJECT_DIR, user_file
 from .formats.yamlfile import DialogError, check_schema, parse_yaml, read_source
 from .formats.yamlfile import Located as Located
 from .speech.asr.registry import AsrOptions, names
+from .store.files import write_atomically
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""The checkout this package runs from (``dialogs/``, ``models/`` and ``config.yaml`` live here)."""
+DEFAULTS_FILE = PROJECT_DIR / "config.yaml"
+"""The documented defaults: read by nobody at run time but :func:`adopt_repository_config`."""
+
+PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("dialogs",),
+    ("journal", "path"),
+    ("asr", "vosk_model"),
+    ("asr", "whisper_model"),
+    ("tts", "cache_dir"),
+)
+"""Settings that are paths (relative ones are relative to the file's folder)."""
+
+
+__all__ = ["PROJECT_DIR", "ConfigError", "Settings", "load", "user_file"]
 
 
 class ConfigError(DialogError):
@@ -209,7 +233,10 @@ class WakeSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    partners: tuple[str, str] = ("Partner A", "Partner B")
+    partners: tuple[str, str] = ("Alex", "Sam")
+    """Placeholders until the couple's own names are set (:attr:`named`)."""
+    named: bool = False
+    """True when a config file sets ``partners``: the couple's own names, not the placeholders."""
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per partner name: pace (slow, normal, fast) and verbosity (brief, full)."""
     pronunciations: Mapping[str, str] = field(default_factory=dict)
@@ -309,6 +336,7 @@ def from_dict(data: Any, source: str, where: Located | None = None) -> Settings:
     names_ = tuple(str(p["name"]) for p in people)
     return Settings(
         partners=(names_[0], names_[1]),
+        named="partners" in data,
         styles={
             p["name"]: {k: v for k, v in p.items() if k not in ("name", "say")}
             for p in people
@@ -363,13 +391,134 @@ def from_yaml(text: str, source: str) -> Settings:
     return from_dict(data, source, where)
 
 
-def load(path: str | Path | None = None) -> Settings:
-    """Read ``path``, or ``./config.yaml``, or the project's ``config.yaml``, or defaults."""
+def load(path: str | Path | None = None, notice: Callable[[str], None] | None = None) -> Settings:
+    """``path`` (``--config``), else the user's file, else the defaults.  ``notice`` is told
+    the one line when a hand-edited repository config is copied to the user's file."""
     if path is None:
-        for candidate in (Path.cwd() / "config.yaml", PROJECT_DIR / "config.yaml"):
-            if candidate.is_file():
-                path = candidate
-                break
-        else:
+        adopt_repository_config(notice)
+        path = user_file()
+        if not path.is_file():
             return Settings()
     return from_yaml(read_source(path, "config file", ConfigError), str(path))
+
+
+def writable_file(path: str | Path | None) -> Path:
+    """Where ``checkin setup`` (and the names asked before the first check-in) write:
+    ``--config`` when given, else the user's file; never the repository's defaults."""
+    return Path(path) if path is not None else user_file()
+
+
+def _same_as_defaults(settings: Settings) -> bool:
+    import dataclasses
+
+    return dataclasses.replace(settings, source=Settings().source, named=False) == Settings()
+
+
+def adopt_repository_config(notice: Callable[[str], None] | None = None) -> Path | None:
+    """Once: a repository ``config.yaml`` that differs from the shipped defaults (edited by
+    hand, or by an older ``checkin setup``) becomes the user's file, with its relative paths
+    made absolute, when the user has none yet.  Returns the new file, or None."""
+    target = user_file()
+    if target.exists() or not DEFAULTS_FILE.is_file():
+        return None
+    try:
+        text = read_source(DEFAULTS_FILE, "config file", ConfigError)
+        if _same_as_defaults(from_yaml(text, str(DEFAULTS_FILE))):
+            return None
+    except ConfigError:
+        return None  # a broken repository file is reported when it is used, not copied
+    text = _absolute_paths(text, DEFAULTS_FILE.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, text.encode("utf-8"), 0o644)
+    if notice is not None:
+        notice(
+            f"your settings in {DEFAULTS_FILE} were copied to {target}; edit that one from now on "
+            "(the repository's file is the documented default)"
+        )
+    return target
+
+
+def _absolute_paths(text: str, base: Path) -> str:
+    """``text`` with its relative paths (:data:`PATH_KEYS`) made absolute against ``base``, so
+    the copy means what the original meant."""
+    data, _ = parse_yaml(text, "config.yaml")
+    if not isinstance(data, dict):
+        return text
+    changed: list[str] = []
+    for keys in PATH_KEYS:
+        holder: Any = data
+        for key in keys[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        value = holder.get(keys[-1]) if isinstance(holder, dict) else None
+        if isinstance(value, str) and not Path(value).expanduser().is_absolute():
+            holder[keys[-1]] = str(base / value)
+            changed.append(keys[0])
+    return render_config(text, data, tuple(dict.fromkeys(changed))) if changed else text
+
+
+# --------------------------------------------------------------------------- writing (comment-keeping)
+
+
+def _top_level_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Line spans of each top-level key of a block-style mapping (comments between keys stay out)."""
+    starts = [
+        (i, line.split(":", 1)[0])
+        for i, line in enumerate(lines)
+        if line[:1] not in ("", " ", "\t", "#", "-", "\n") and ":" in line
+    ]
+    spans: dict[str, tuple[int, int]] = {}
+    for n, (i, key) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        while end > i + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+            end -= 1
+        spans[key.strip()] = (i, end)
+    return spans
+
+
+def render_config(original: str, data: Mapping[str, Any], keys: tuple[str, ...] = ("partners", "safety")) -> str:
+    """``original`` with ``keys`` set from ``data``: in place for a block-style file (other
+    lines and comments untouched), else the whole file dumped."""
+    lines = original.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    spans = _top_level_spans(lines)
+    for key in sorted(keys, key=lambda k: -spans.get(k, (len(lines), 0))[0]):
+        fragment = yaml.safe_dump(
+            {key: data[key]}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+        )
+        start, end = spans.get(key, (len(lines), len(lines)))
+        lines[start:end] = [fragment]
+    text = "".join(lines)
+    try:
+        parsed, _ = safeyaml.compose(text, "config.yaml")
+    except safeyaml.YamlError:
+        parsed = None
+    if parsed != dict(data):
+        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+    return text
+
+
+def write_config(path: Path, text: str) -> None:
+    """Replace ``path`` atomically (a temporary file in the same folder, fsync, rename),
+    keeping its mode."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text.encode("utf-8"), path.stat().st_mode & 0o777 if path.exists() else 0o644)
+
+
+USER_FILE_HEADER = """\
+# Your own Check-in settings, written by `checkin setup` (run it again to change them).
+# A setting left out takes its default; the project's config.yaml documents every setting:
+# copy a line from there to here to change it.
+"""
+
+
+def update_file(path: Path, values: Mapping[str, Any]) -> None:
+    """Set the top-level ``values`` in the config file ``path`` (created with a short header
+    when missing), keeping every other key and comment; what is written must load."""
+    original = read_source(path, "config file", ConfigError) if path.is_file() else USER_FILE_HEADER
+    existing, _ = safeyaml.compose(original, str(path))
+    data = {**(existing if isinstance(existing, dict) else {}), **values}
+    text = render_config(original, data, tuple(values))
+    from_yaml(text, str(path))
+    write_config(path, text)

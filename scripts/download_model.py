@@ -56,11 +56,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
-from tqdm import tqdm
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, installed or not
-from assistant.formats.errors import one_line  # noqa: E402
-from assistant.speech.asr.whisper import read_sums, sha256_of  # noqa: E402  one home for the model checksums
+try:
+    from tqdm import tqdm
+
+    from assistant.formats.errors import one_line
+    from assistant.formats.places import user_file
+    from assistant.speech.asr.whisper import read_sums, sha256_of  # one home for the model checksums
+except ImportError as missing:  # run by a Python without the project's packages (Debian's python3)
+    venv = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
+    print(
+        f"download_model: {missing.name or missing} is not installed for {sys.executable}; "
+        f"run it with the project's Python: {venv} {' '.join(shlex.quote(a) for a in sys.argv)}",
+        file=sys.stderr,
+    )
+    sys.exit(1)
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
@@ -394,7 +404,7 @@ def whisper_main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except (DownloadError, ChecksumError, OSError) as e:
         return _report(e, "install", "run the same command again to resume")
-    print(f"Installed Whisper {name} in {target}; set asr.whisper_model: {target} in config.yaml")
+    print(f"Installed Whisper {name} in {target}; set asr.whisper_model: {target} in {user_file()}")
     return EXIT_OK
 
 
@@ -453,11 +463,9 @@ def _report(exc: BaseException, stage: str, resume: str = "") -> int:
 
 
 def _resume_hint(argv: Sequence[str]) -> str:
-    try:
-        script = os.path.relpath(__file__)
-    except ValueError:  # e.g. another drive on Windows
-        script = __file__
-    return "run the same command again to resume: " + shlex.join(["python", script, *argv])
+    """The same command, spelled to work here: this Python (the venv's; Debian has no bare
+    ``python``) and this script's full path."""
+    return "run the same command again to resume: " + shlex.join([sys.executable, str(Path(__file__).resolve()), *argv])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

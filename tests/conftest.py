@@ -57,6 +57,8 @@ def _loopback_zeroconf(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path, monkeypatch):
-    """No test writes to the real user's journal or cache."""
+    """No test reads or writes the real user's settings, journal, cache or logs."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))

@@ -20,6 +20,7 @@ from assistant import config
 from assistant.cli import main as cli
 from assistant.cli.firstrun import Ports
 from assistant.cli.setup_satellites import NONE_FOUND, pick, satellites_step
+from assistant.formats import advice
 from assistant.home import discovery
 from assistant.home.discovery import DiscoveryError, Found
 
@@ -181,7 +182,7 @@ def test_run_refuses_a_host_name_in_one_line(tmp_path, capsys):
     cfg.write_text("satellites: ['tcp://kitchen-sat.local:10700']\n")
     assert cli.main(["run", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "kitchen-sat.local is a host name: run `checkin setup`" in err[0], err
+    assert len(err) == 1 and f"kitchen-sat.local is a host name: run `{advice.command('setup')}`" in err[0], err
 
 
 # --------------------------------------------------------------------------- the step, in process

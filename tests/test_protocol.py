@@ -1,5 +1,5 @@
 """The JSON-lines protocol (assistant/formats/protocol.py): strict input, bounded lines, valid UTF-8
-out, its schema as the README documents it, and a closed pipe that ends quietly."""
+out, its schema as docs/PROTOCOL.md documents it, and a closed pipe that ends quietly."""
 
 from __future__ import annotations
 
@@ -196,8 +196,8 @@ def test_hostile_protocol_input_ends_in_one_line_with_exit_2(env):
         result.stdout.decode("utf-8")
 
 
-def test_the_readme_documents_every_event_type():
-    readme = (ROOT / "README.md").read_text()
+def test_the_protocol_doc_documents_every_event_type():
+    readme = (ROOT / "docs" / "PROTOCOL.md").read_text()
     section = readme[readme.index("### The JSON-lines protocol") :]
     section = section[: section.index("\n### ", 5)]
     for kind, fields in protocol.SCHEMA.items():

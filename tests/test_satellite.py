@@ -26,6 +26,7 @@ from synth import needs_piper, piper_pcm
 
 from assistant import app, config
 from assistant.cli import main as cli
+from assistant.formats import advice
 from assistant.home.house import BUSY, House
 from assistant.home.satellites import LinkLoop, SatelliteError, SatelliteLink, parse_address
 from assistant.rooms import run_house
@@ -45,7 +46,10 @@ ANSWERS = ["low", "plan a date", "dinner and a movie", "saturday at seven", "yes
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("tcp://kitchen.local:10700", "kitchen.local is a host name: run `checkin setup` to look up its address"),
+        (
+            "tcp://kitchen.local:10700",
+            f"kitchen.local is a host name: run `{advice.command('setup')}` to look up its address",
+        ),
         ("tcp://kitchen_sat:10700", "neither an IP address nor a host name"),
         ("http://192.168.1.40:10700", "expected tcp://IP:PORT"),
         ("tcp://192.168.1.40", "expected tcp://IP:PORT"),

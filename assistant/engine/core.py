@@ -10,7 +10,7 @@ from typing import Any
 from ..formats.events import Action, End, EndOfInput, Event, Heard, Listen, Save, Silence
 from ..text import matching
 from ..text.meaning import screen
-from . import endings, hearing, listening, privacy, records
+from . import endings, hearing, listening, privacy, records, voices
 from .flow import Flow
 from .model import END, Dialog, DialogSet, Node
 from .nodes import NodeType, handler_for
@@ -54,6 +54,7 @@ class Engine:
             "memory": dict(context.memory),
             "styles": {k: dict(v) for k, v in context.styles.items()},
             "safety": dict(context.safety),
+            "voices": [name for name in context.voices if name in (a, b)],
             "break_minutes": context.break_minutes,
         }
         first = self.dialogs.dialogs[dialog]
@@ -73,7 +74,7 @@ class Engine:
             count_speaking(step, event)
             step.update(quiet_s=0.0)
             count_words(step, event)
-            hearing.on_heard(step, hearing.interpret(step, event, self.tables, self.interpret))
+            hearing.on_heard(step, hearing.interpret(step, event, self.tables, self.interpret), event)
         elif isinstance(event, Heard) and event.seconds > 0 and not state.paused and self.mode(step) == "choice":
             self.fail(step, "nomatch")  # someone spoke, but nothing the recogniser could put into words
         elif isinstance(event, (Heard, Silence)):
@@ -327,10 +328,17 @@ class Engine:
 
 
 def count_speaking(step: Flow, event: Heard) -> None:
+    """Seconds spoken per partner: by voice when the utterance was attributed, else for
+    whom the question asked (split between both for a question to both)."""
     if not event.seconds or not step.state.frames:
         return
+    by_voice = voices.speaker_of(step, event)
     who = step.node.get("who", "partner")
-    names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
+    names: list[Any]
+    if by_voice is not None:
+        names = [by_voice]
+    else:
+        names = list(step.state.session["partners"]) if who == "both" else [step.slots.get(who)]
     speaking = dict(step.state.speaking)
     for name in names:
         if name:
@@ -344,6 +352,8 @@ def count_words(step: Flow, event: Heard) -> None:
     if who == "both" or step.state.paused or step.mode() != "capture":
         return
     name = step.slots.get(who)
+    if name and voices.speaker_of(step, event) not in (None, name):
+        return  # someone else spoke: not the asked partner's answer
     if name:
         counts = dict(step.state.answer_words)
         counts[name] = (*counts.get(name, ()), len(event.text.split()))[-TERSE_ANSWERS:]

@@ -1,6 +1,6 @@
 """A heard answer, read by the meaning layer in the context of the question, then acted on.
 
-The order (README, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
+The order (docs/MEANING.md, "The meaning layer"; :data:`assistant.text.meaning.PRECEDENCE`): the safety
 screen, privacy requests, whole-answer global commands, a decline (today's ``pass``), then
 the node type gets the :class:`~.state.Answer` and acts on its ``act`` and ``content``.
 Without meaning tables (a dialog directory with no ``meaning/``) the engine's plain
@@ -16,7 +16,7 @@ from ..formats.events import Heard
 from ..text import matching
 from ..text.meaning import COMMANDS, DISTRESS, Ask, Tables
 from ..text.meaning import interpret as read
-from . import coach, commands, conflict, grief, privacy, safety
+from . import coach, commands, conflict, grief, privacy, safety, voices
 from .nodes.pause import touching
 from .state import Answer, Interpreter
 
@@ -42,9 +42,11 @@ def interpret(step: Flow, event: Heard, tables: Tables | None, plain: Interprete
     return Answer(meaning.act, event.text, meaning.content or "", event.confidence, meaning)
 
 
-def on_heard(step: Flow, answer: Answer) -> None:
+def on_heard(step: Flow, answer: Answer, event: Heard | None = None) -> None:
+    """Act on an answer; ``event`` (the utterance, with who spoke when attributed) lets a yes
+    count only in the voice it was asked of and the floor holder keep the floor (:mod:`.voices`)."""
     if answer.meaning is None:
-        _plain(step, answer)
+        _plain(step, answer, event)
         return
     act = answer.act
     if act == DISTRESS:
@@ -75,12 +77,19 @@ def on_heard(step: Flow, answer: Answer) -> None:
     elif act not in COMMANDS and conflict.on_heard(step, answer):
         pass  # flooded (a break), a harsh start-up coached, or a repair welcomed
     elif act in COMMANDS or act == "decline":
-        commands.run(step, COMMAND_OF.get(act, act))
+        commands.run(step, COMMAND_OF.get(act, act), answer.text)
     elif act == coach.ASK_COACH:
         coach.answer(step, answer)
     elif not grief.heard(step, answer):
-        step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
-        step.handler.on_answer(step, step.node, answer)
+        _answer(step, answer, event)
+
+
+def _answer(step: Flow, answer: Answer, event: Heard | None) -> None:
+    """The node gets the answer, unless it is in a voice that does not count here."""
+    if voices.hold_floor(step, event) or voices.hold_yes(step, answer, event):
+        return
+    step.update(last_answer=None)  # what this answer sets, if anything, is the last answer now
+    step.handler.on_answer(step, step.node, answer)
 
 
 def _keep_question_no(step: Flow) -> str | None:
@@ -94,7 +103,7 @@ def _keep_question_no(step: Flow) -> str | None:
     return None
 
 
-def _plain(step: Flow, answer: Answer) -> None:
+def _plain(step: Flow, answer: Answer, event: Heard | None = None) -> None:
     """Without a meaning layer: commands matched on the words, options competing."""
     if step.state.paused:
         command = matching.best_match(answer.text, {k: step.commands[k] for k in ("resume", "stop")})
@@ -108,13 +117,15 @@ def _plain(step: Flow, answer: Answer) -> None:
         best_option = matching.best_match(answer.text, options) if options else None
         found = matching.best_match(answer.text, step.commands)
         if found and (best_option is None or found.score > best_option.score):
-            commands.run(step, found.label)
+            commands.run(step, found.label, answer.text)
             return
     else:
         found = matching.whole_utterance_match(answer.text, step.commands)
         if found:
-            commands.run(step, found.label)
+            commands.run(step, found.label, answer.text)
             return
+    if voices.hold_floor(step, event) or voices.hold_yes(step, answer, event):
+        return
     step.handler.on_answer(step, step.node, answer)
 
 

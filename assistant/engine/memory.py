@@ -27,6 +27,10 @@ Declared by a dialog (``remember:`` maps a name to one rule):
       opener:                          # one of these ids, not the one of the last night
         pick: [warm, welcome, hello]   # (records' lines.opener), least recently said first
 
+Memory belongs to a couple: :func:`of_couple` keeps only the evenings of the same two
+partners (in either order, whatever the case), so one couple's evenings are never recalled,
+counted or varied against for another (the placeholder couple of a first try stays its own).
+
 The journal stores records and returns them; nothing here reads a clock or a file.
 """
 
@@ -91,6 +95,18 @@ SCHEMA: dict[str, Any] = {
     },
 }
 """The JSON Schema of a dialog's ``remember:``."""
+
+
+def couple_key(partners: Sequence[str]) -> tuple[str, ...]:
+    """Who a couple is: the two names, case and order aside."""
+    return tuple(sorted(" ".join(str(name).split()).casefold() for name in partners))
+
+
+def of_couple(records: Sequence[Mapping[str, Any]], partners: Sequence[str]) -> list[Mapping[str, Any]]:
+    """The ``records`` of the couple ``partners`` (records carry their partners; one
+    without them belongs to nobody's memory)."""
+    key = couple_key(partners)
+    return [r for r in records if isinstance(r.get("partners"), list) and couple_key(r["partners"]) == key]
 
 
 def check(record: Mapping[str, Any] | None, remember: Mapping[str, Any]) -> list[tuple[list[Any], str]]:

@@ -25,6 +25,8 @@ class Context:
     """Per partner name: ``pace`` (slow, normal, fast) and ``verbosity`` (brief, full)."""
     safety: Mapping[str, str] = field(default_factory=dict)
     """Where help is (config.yaml ``safety:``): ``country``, ``helpline``, ``emergency``."""
+    voices: tuple[str, ...] = ()
+    """The partners whose voiceprints are enrolled: their answers say who spoke (``Heard.speaker``)."""
     break_minutes: int = 20
     """How long a break is when someone is flooded (config.yaml ``coaching: {break_minutes}``)."""
 

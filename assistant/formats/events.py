@@ -47,6 +47,10 @@ class Heard:
     """Recogniser confidence in 0..1 when known."""
     seconds: float = 0.0
     """How long the speaker talked (audio clock), used for the balance of speaking time."""
+    speaker: str | None = None
+    """Which partner spoke, by voice (:mod:`assistant.speech.speaker`), or None: not sure, or unknown."""
+    attributed: bool = False
+    """The speaker was looked for (voiceprints enrolled): ``speaker`` None then means "not sure"."""
 
 
 @dataclass(frozen=True)

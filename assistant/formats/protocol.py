@@ -4,7 +4,8 @@ Out (``checkin chat --jsonl``, ``--log`` files, ``checkin listen``), one object 
 
     {"type": "say", "text", "node", "rate"}
     {"type": "listen", "node", "mode", "choices", "no_input_s", "expect_silence"}
-    {"type": "heard", "text", "confidence"}
+    {"type": "heard", "text", "confidence", "speaker"?}   speaker: a partner's name or null,
+                                             only when voiceprints are enrolled (optional)
     {"type": "silence", "seconds"}
     {"type": "end_of_input", "seconds"}      the input ended; the engine takes it as silence
     {"type": "wake", "time"}                 (checkin run / listen)
@@ -13,7 +14,7 @@ Out (``checkin chat --jsonl``, ``--log`` files, ``checkin listen``), one object 
 
 In, one line per ``listen`` and at most :data:`MAX_LINE_BYTES` bytes of UTF-8:
 ``{"text": "...", "confidence"?: 0..1, "seconds"?: >= 0}``, ``{"silence": SECONDS}`` or
-``{"audio": "clip.wav"}``.  Anything else (unknown or missing fields, a wrong type, a
+``{"audio": "clip.wav"}``; a text turn may say who spoke: ``"speaker": NAME`` (or null).  Anything else (unknown or missing fields, a wrong type, a
 negative silence, bytes that are not UTF-8, a line over the cap) is a :class:`TurnError`
 (one line, exit 2).  Output is always valid UTF-8.
 """
@@ -71,14 +72,20 @@ SCHEMA: dict[str, dict[str, Any]] = {
 }
 """Every output event type and its fields (besides ``type``) with their Python types."""
 
+OPTIONAL: dict[str, dict[str, Any]] = {"heard": {"speaker": (str, type(None))}}
+"""Fields an event may have besides :data:`SCHEMA`'s: ``heard.speaker`` when voiceprints are
+enrolled (the partner who spoke, or null when the voice was not sure)."""
+
 
 def check_event(event: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` unless ``event`` has exactly the fields :data:`SCHEMA` gives its type."""
     fields = SCHEMA.get(event.get("type"))  # type: ignore[arg-type]
     if fields is None:
         raise ValueError(f"unknown event type {event.get('type')!r}")
-    if set(event) != {"type", *fields}:
+    optional = OPTIONAL.get(event["type"], {})
+    if not {"type", *fields} <= set(event) <= {"type", *fields, *optional}:
         raise ValueError(f"{event['type']}: fields {sorted(event)}, expected {sorted(['type', *fields])}")
+    fields = {**fields, **{k: v for k, v in optional.items() if k in event}}
     for name, kind in fields.items():
         if not isinstance(event[name], kind) or (kind is not bool and isinstance(event[name], bool)):
             raise ValueError(f"{event['type']}.{name}: {event[name]!r} is not {kind}")
@@ -104,7 +111,10 @@ NOT_KEPT = "[not kept]"
 
 def heard(event: Heard | Silence | EndOfInput, screened: bool = False) -> dict[str, Any]:
     if isinstance(event, Heard):
-        return {"type": "heard", "text": NOT_KEPT if screened else event.text, "confidence": event.confidence}
+        out = {"type": "heard", "text": NOT_KEPT if screened else event.text, "confidence": event.confidence}
+        if event.attributed:
+            out["speaker"] = event.speaker
+        return out
     kind = "end_of_input" if isinstance(event, EndOfInput) else "silence"
     return {"type": kind, "seconds": event.seconds}
 
@@ -151,7 +161,7 @@ def _preview(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_FIELDS = {"text": {"text", "confidence", "seconds"}, "silence": {"silence"}, "audio": {"audio"}}
+_FIELDS = {"text": {"text", "confidence", "seconds", "speaker"}, "silence": {"silence"}, "audio": {"audio"}}
 
 
 def turn_from_dict(item: Any, where: str = "turn") -> Turn:
@@ -178,7 +188,12 @@ def turn_from_dict(item: Any, where: str = "turn") -> Turn:
         raise TurnError(f"{where}: 'text' is longer than {MAX_TEXT_CHARS} characters")
     confidence = _number(item, "confidence", where, 0.0, 1.0) if item.get("confidence") is not None else None
     seconds = _number(item, "seconds", where, 0.0, MAX_SILENCE_S) if "seconds" in item else 0.0
-    return Heard(value, confidence=confidence, seconds=seconds)
+    if "speaker" not in item:
+        return Heard(value, confidence=confidence, seconds=seconds)
+    speaker = item["speaker"]
+    if speaker is not None and (not isinstance(speaker, str) or not speaker.strip() or len(speaker) > 100):
+        raise TurnError(f"{where}: 'speaker' must be a partner's name or null, not {_preview(speaker)}")
+    return Heard(value, confidence=confidence, seconds=seconds, speaker=speaker, attributed=True)
 
 
 def decode(line: bytes | str, where: str = "input line") -> Turn:

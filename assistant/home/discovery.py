@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..formats import advice
 from ..formats.errors import Fault, one_line
 
 SERVICE = "_wyoming._tcp.local."
@@ -98,7 +99,7 @@ def announced(seconds: float = BROWSE_S, interfaces: Sequence[str] | None = None
     try:
         from zeroconf import IPVersion, ServiceBrowser, ServiceListener, Zeroconf
     except ImportError:
-        raise DiscoveryError("zeroconf is not installed: .venv/bin/pip install -e .") from None
+        raise DiscoveryError(f"zeroconf is not installed: {advice.text('fix_zeroconf')}") from None
     chosen = list(interfaces) if interfaces else interfaces_from_env()
     try:
         if chosen:

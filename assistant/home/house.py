@@ -166,8 +166,10 @@ class HouseRunner:
         return lambda event: sink({**event, "room": name})
 
     def _run_session(self, checkin, room: Room, journal) -> Mapping[str, Any]:  # noqa: ANN001
+        from .runner import run_unless_busy
+
         try:
-            record = checkin.run()
+            record = run_unless_busy(checkin, room.voice, self.log)
         finally:
             self.house.release(room.name)
         self.records.append(record)

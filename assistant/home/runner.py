@@ -8,6 +8,7 @@ audio clock, so a recording runs as fast as the CPU allows and behaves as a room
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -15,6 +16,7 @@ from typing import Any, Callable
 from ..formats import protocol
 from ..formats.events import AudioChunk
 from ..speech.listener import AudioTurns
+from ..store.journal import JournalBusy
 from .session import Sink
 
 
@@ -92,15 +94,16 @@ def turn_loop(
     admit: Callable[[float], bool] | None = None,
     run_session: Callable[[Any], Mapping[str, Any]] = lambda checkin: checkin.run(),
     max_sessions: int | None = None,
+    attribute: Callable[[], Any] | None = None,
 ) -> Runner:
     """The one assembly of the turn loop, for ``checkin listen``, ``checkin run`` and every room
     of the house: ``wake`` over ``stream``; on a wake, audio turns over the same stream
     (:class:`~assistant.speech.listener.AudioTurns`: ``recogniser``, the listening ``cue``, half
-    duplex with ``flush`` when ``live``) and a ``session`` over them."""
+    duplex with ``flush`` when ``live``; who spoke with ``attribute``) and a ``session`` over them."""
     return Runner(
         stream,
         wake,
-        turns=lambda shared: AudioTurns(shared, recogniser, live=live, flush=flush, cue=cue),
+        turns=lambda shared: AudioTurns(shared, recogniser, live=live, flush=flush, cue=cue, attribute=attribute),
         session=session,
         run_session=run_session,
         sinks=sinks,
@@ -108,3 +111,16 @@ def turn_loop(
         admit=admit,
         max_sessions=max_sessions,
     )
+
+
+def run_unless_busy(checkin: Any, voice: Any, log: Any = None) -> Mapping[str, Any]:
+    """A check-in woken by voice: ``checkin.run()``, or, while another check-in holds the
+    journal (a ``checkin chat`` in a terminal), one logged line, the busy message said, and
+    ``{"outcome": "busy"}`` (nothing saved); the speaker goes back to waiting."""
+    try:
+        return checkin.run()
+    except JournalBusy as exc:
+        print(f"checkin: heard the wake phrase, but {exc}", file=log or sys.stderr, flush=True)
+        if voice is not None:
+            voice.speak(checkin.program.common["messages"]["busy_elsewhere"], 1.0)
+        return {"outcome": "busy"}

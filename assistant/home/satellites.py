@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ..formats import advice
 from ..formats.errors import one_line
 from ..formats.events import AudioChunk
 from ..speech.audio import RATE, AudioError, DeviceLost, StreamResampler, to_s16
@@ -99,9 +100,7 @@ def parse_address(text: str, names: bool = False) -> SatelliteAddress:
     if not _HOST_NAME.match(host):
         raise SatelliteError(f"{text!r}: {host!r} is neither an IP address nor a host name")
     if not names:
-        raise SatelliteError(
-            f"{text!r}: {host} is a host name: run `checkin setup` to look up its address (the service looks up no names)"
-        )
+        raise SatelliteError(advice.text("satellite_host", uri=repr(text), host=host))
     return SatelliteAddress(host.rstrip(".").lower(), port)
 
 

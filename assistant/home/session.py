@@ -235,6 +235,7 @@ class Session:
         session_id: str | None = None,
         styles: Mapping[str, Mapping[str, str]] | None = None,
         safety: Mapping[str, str] | None = None,
+        voices: Sequence[str] = (),
         break_minutes: int = 20,
     ) -> dict[str, Any]:
         """Run to the end; return the final session record."""
@@ -245,6 +246,7 @@ class Session:
             memory=memory or {},
             styles=styles or {},
             safety=safety or {},
+            voices=tuple(voices),
             break_minutes=break_minutes,
         )
         self.forgotten = False

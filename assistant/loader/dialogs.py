@@ -112,6 +112,7 @@ NODE_FIELDS: dict[str, Any] = {
     "next": _target,
     "skip": _target,
     "who": {"enum": ["partner", "other", "both"]},
+    "floor": _text,
     "timeouts": _timeouts,
 }
 """What every node may have; each node type adds its own key (:func:`node_schema`)."""
@@ -249,6 +250,8 @@ REQUIRED_MESSAGES = (
     "paused",
     "resumed",
     "help",
+    "guide",
+    "guide_options",
     "help_move_on",
     "at_start",
     "nothing_to_skip",
@@ -295,6 +298,9 @@ REQUIRED_MESSAGES = (
     "grief_go_on",
     # a second room while a check-in runs (house.py)
     "busy_elsewhere",
+    # who spoke, when the voices are enrolled (engine/voices.py)
+    "not_your_yes",
+    "whose_yes",
 )
 """Every ``dialogs/common.yaml`` message the Python speaks: each must be there when the
 dialogs load (``checkin validate``, ``checkin doctor``), so a missing one is a one-line error,

@@ -4,8 +4,10 @@ optional expectations that make the scenario check itself.
     partners: [Maya, Sam]
     start: plan-a-date
     now: 2026-11-25T18:00:00
+    voices: [Maya, Sam]               # optional: whose voiceprints are enrolled
     turns:
       - text: a picnic
+      - {text: "yes", speaker: Sam}   # optional: who said it (by voice; null: not sure)
       - silence: 8
       - audio: clips/saturday.wav     # relative to the scenario file
     expect:
@@ -31,6 +33,7 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "description": {"type": "string"},
         "partners": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "maxItems": 2},
+        "voices": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 2},
         "start": {"type": "string"},
         "now": {"type": ["string", "object"]},
         "memory": {"type": "object"},
@@ -51,6 +54,7 @@ SCHEMA: dict[str, Any] = {
                     "silence": {"type": "number", "minimum": 0},
                     "audio": {"type": "string"},
                     "seconds": {"type": "number", "minimum": 0},
+                    "speaker": {"type": ["string", "null"], "minLength": 1},
                 },
                 "minProperties": 1,
                 "additionalProperties": False,
@@ -83,6 +87,8 @@ class Scenario:
     memory: Mapping[str, Any] = field(default_factory=dict)
     expect: Mapping[str, Any] = field(default_factory=dict)
     styles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    voices: tuple[str, ...] = ()
+    """The partners whose voiceprints count as enrolled (turns may then say ``speaker``)."""
 
 
 def from_dict(data: Any, source: str, where: Located | None = None) -> Scenario:
@@ -115,6 +121,7 @@ def from_dict(data: Any, source: str, where: Located | None = None) -> Scenario:
         data.get("memory") or {},
         data.get("expect") or {},
         data.get("styles") or {},
+        tuple(data.get("voices") or ()),
     )
 
 

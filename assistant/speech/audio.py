@@ -585,10 +585,17 @@ class NoMicrophone(AudioError):
 
 
 def wait_for_input(
-    device: DeviceSpec, wait_s: float, retry_s: float = 1.0, sleep=None, monotonic=None, on_retry=None
-) -> int:  # noqa: ANN001
+    device: DeviceSpec,
+    wait_s: float,
+    retry_s: float = 1.0,
+    sleep=None,  # noqa: ANN001
+    monotonic=None,  # noqa: ANN001
+    on_retry=None,  # noqa: ANN001
+    waited_s: float | None = None,
+) -> int:
     """The input device's index once it exists: a USB microphone can appear late at boot,
-    so look again every ``retry_s`` for up to ``wait_s``; then :class:`NoMicrophone`."""
+    so look again every ``retry_s`` for up to ``wait_s``; then :class:`NoMicrophone`
+    (saying ``waited_s``, the whole wait, when part of it went before this call)."""
     import time
 
     sleep = sleep or time.sleep
@@ -599,7 +606,9 @@ def wait_for_input(
             return find_device(device, "input")
         except AudioError as exc:
             if monotonic() >= deadline:
-                raise NoMicrophone(f"no microphone after waiting {wait_s:g} s ({str(exc).split(';')[0]})") from None
+                raise NoMicrophone(
+                    f"no microphone after waiting {waited_s if waited_s is not None else wait_s:g} s ({str(exc).split(';')[0]})"
+                ) from None
         sleep(retry_s)
         if on_retry:
             on_retry()

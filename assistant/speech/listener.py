@@ -21,6 +21,7 @@ from ..formats.events import AudioChunk, Event, Heard, Listen, Silence
 from .asr.base import Recogniser, Transcript, Utterance
 from .audio import DeviceLost, read_wav
 from .audio import chunks as pcm_chunks
+from .speaker import Attributor
 from .vad import Endpointer, FrameVAD, NoInput, SpeechAudio, SpeechStarted, TurnParams, default_vad
 
 T = TypeVar("T")
@@ -45,6 +46,14 @@ class TurnTiming:
     fallback: bool = False
     """A choice answered by the fallback recogniser's words outside the grammar (Whisper's,
     for the text understanding), not by a phrase."""
+    speaker_s: float = 0.0
+    """Processing spent attributing the utterance to a partner (while it was spoken and after)."""
+    speaker_final_s: float = 0.0
+    """The part of it after the endpoint decision (what delays the reply)."""
+
+
+Attribute = Callable[[], Attributor]
+"""Starts the attribution of one utterance (the enrolled partners' voiceprints in it)."""
 
 
 SPECULATE_AFTER_S = 0.25
@@ -81,8 +90,13 @@ class Turn:
         *,
         gate: bool = True,
         use_grammar: bool = True,
+        attribute: Attribute | None = None,
     ) -> None:
         self.listen = listen
+        self.attribute = attribute
+        self.attribution: Attributor | None = None
+        self.speaker_s = 0.0
+        self._speaker_prepared_for: float | None = None
         self.recogniser = recogniser
         self.clock = clock or time.perf_counter
         self.gate = gate
@@ -122,12 +136,19 @@ class Turn:
         if not self.gate and self.utterance is not None:
             self._timed(partial(self.utterance.feed, chunk.pcm))
         for ev in self.endpointer.feed(chunk):
-            if isinstance(ev, SpeechStarted) and self.gate:
-                self.utterance = self._timed(partial(self.recogniser.start, self.grammar))
+            if isinstance(ev, SpeechStarted):
+                if self.gate:
+                    self.utterance = self._timed(partial(self.recogniser.start, self.grammar))
+                if self.attribute is not None:
+                    self.attribution = self.attribute()
             elif isinstance(ev, SpeechAudio):
                 self.voiced.extend(ev.voiced)
                 if self.utterance is not None and self.gate:
                     self._timed(partial(self.utterance.feed, ev.chunk.pcm))
+                if self.attribution is not None:
+                    t0 = self.clock()
+                    self.attribution.feed(ev.chunk.pcm)  # a 1.6 s window is encoded as soon as it is complete
+                    self.speaker_s += self.clock() - t0
         end = chunk.timestamp + chunk.seconds
         if self.endpointer.done:
             self.decided = end
@@ -136,6 +157,8 @@ class Turn:
         if pause == 0.0:
             self._looked = False
             return False
+        if self.attribution is not None and pause + 1e-9 >= PRE_LOOK_S:
+            self._prepare_speaker(end)
         if self.early is not None and not self._looked and pause + 1e-9 >= self.early:
             self._looked = True  # one look per pause
             self._settle_if_speculated()
@@ -144,6 +167,19 @@ class Turn:
                 return True
         self._maybe_speculate(pause, end)
         return False
+
+    def _prepare_speaker(self, at: float) -> None:
+        """In the trailing silence: encode the last partial window now, so that the endpoint
+        finds who spoke already worked out (kept unless speech resumes)."""
+        assert self.attribution is not None
+        if self._speaker_prepared_for == self.endpointer.last_voiced_end:
+            return  # once a pause
+        self._speaker_prepared_for = self.endpointer.last_voiced_end
+        t0 = self.clock()
+        self.attribution.prepare()
+        spent = self.clock() - t0
+        self.speaker_s += spent
+        self._busy_until = max(self._busy_until, at) + spent
 
     def _complete_phrase(self, at: float) -> bool:
         peek = getattr(self.utterance, "peek", None)
@@ -196,8 +232,15 @@ class Turn:
             seconds = getattr(outcome, "seconds", None)
             return Silence(float(seconds) if seconds else self.listen.no_input_s)
         transcript, final = self._finish()
+        speaker, attributed, speaker_final = None, False, 0.0
+        if self.attribution is not None:
+            t0 = self.clock()
+            speaker, attributed = self.attribution.result().speaker, True
+            speaker_final = self.clock() - t0
+            self.speaker_s += speaker_final
         if timing is not None:
             timing.decode_s, timing.final_decode_s = self.decode_s, final
+            timing.speaker_s, timing.speaker_final_s = self.speaker_s, speaker_final
             timing.overrun_s = max(0.0, self._busy_until - (self.decided or 0.0))
             timing.fallback = bool(getattr(self.utterance, "used_fallback", False))
         if self.accepted:
@@ -205,7 +248,13 @@ class Turn:
             seconds = max(0.0, end - (ep.speech_start or end))
         else:
             seconds = float(getattr(outcome, "seconds", 0.0) or 0.0)
-        return Heard(transcript.text, confidence=transcript.confidence, seconds=round(seconds, 2))
+        return Heard(
+            transcript.text,
+            confidence=transcript.confidence,
+            seconds=round(seconds, 2),
+            speaker=speaker,
+            attributed=attributed,
+        )
 
 
 def listen_once(
@@ -218,22 +267,24 @@ def listen_once(
     *,
     gate: bool = True,
     use_grammar: bool = True,
+    attribute: Attribute | None = None,
 ) -> Event:
     """Run one :class:`Turn` over ``chunks`` (consumed up to the endpoint)."""
-    turn = Turn(listen, recogniser, vad, clock, gate=gate, use_grammar=use_grammar)
+    turn = Turn(listen, recogniser, vad, clock, gate=gate, use_grammar=use_grammar, attribute=attribute)
     for chunk in chunks:
         if turn.feed(chunk):
             break
     return turn.result(timing)
 
 
-def decode_file(path: str, listen: Listen, recogniser: Recogniser) -> Event:
+def decode_file(path: str, listen: Listen, recogniser: Recogniser, attribute: Attribute | None = None) -> Event:
     """One audio-file answer: any rate, mono or stereo; padded with silence so the
-    endpointer can close the turn."""
+    endpointer can close the turn.  The microphone's path: endpointing, decoding and, with
+    ``attribute``, who spoke."""
     pcm = read_wav(path)
     head = b"\x00\x00" * int(16000 * 0.5)  # the gate learns the room's floor before speech
     tail = b"\x00\x00" * int(16000 * (listen.end_silence_s + 0.5))
-    return listen_once(pcm_chunks(head + pcm + tail), listen, recogniser)
+    return listen_once(pcm_chunks(head + pcm + tail), listen, recogniser, attribute=attribute)
 
 
 @dataclass
@@ -254,6 +305,8 @@ class AudioTurns:
     cue: Callable[[str], float] | None = None
     """Plays the "listening" cue before each turn (see :mod:`assistant.speech.cues`)."""
     timings: list[TurnTiming] = field(default_factory=list)
+    attribute: Attribute | None = None
+    """Who spoke each utterance (None: nobody enrolled, no attribution)."""
     position: float = 0.0
     """The audio clock: the timestamp just after the last chunk consumed."""
 
@@ -286,7 +339,7 @@ class AudioTurns:
                 self.flush()  # the cue is not an answer
         timing = TurnTiming()
         try:
-            event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing)
+            event = listen_once(self._chunks(), listen, self.recogniser, self.vad, timing, attribute=self.attribute)
         except DeviceLost:
             # The microphone stayed away: end politely (the engine says goodbye and saves).
             return Heard("stop")

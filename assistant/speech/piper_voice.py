@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..formats import advice
 from ..formats.errors import InvalidInput, one_line
 from .tts import TTSError
 
@@ -37,7 +38,7 @@ FIRST_PIECE_WORDS = 6
 """A first sentence longer than this is cut after its first clauses, so its audio starts sooner."""
 MAX_PIECE_WORDS = 12
 """A sentence longer than this is spoken in runs of clauses (Piper's memory grows with a piece's length)."""
-INSTALL = ".venv/bin/pip install -e '.[voice]'"
+INSTALL = advice.text("fix_piper")
 
 
 class VoiceUnavailable(InvalidInput):

@@ -35,7 +35,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -398,11 +398,20 @@ class PromptCache:
         except OSError as exc:
             raise TTSError(f"cannot write prompt cache {self.dir}: {exc.strerror or one_line(exc)}") from None
 
-    def prepare(self, texts: Iterable[str], rate_factors: Iterable[float] = (1.0,)) -> int:
-        """Render every text at every rate factor not yet cached; how many were rendered."""
+    def prepare(
+        self,
+        texts: Iterable[str],
+        rate_factors: Iterable[float] = (1.0,),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Render every text at every rate factor not yet cached; how many were rendered.
+        ``progress(done, total)`` is told after each text."""
         factors = tuple(rate_factors)
         rendered = 0
-        for text in dict.fromkeys(texts):  # unique, in order
+        unique = list(dict.fromkeys(texts))  # unique, in order
+        for done, text in enumerate(unique, 1):
+            if progress is not None:
+                progress(done, len(unique))
             if not text or not text.strip():
                 continue
             if self.static is not None:

@@ -15,11 +15,13 @@ rewrites every stored record) and raise :data:`SCHEMA_VERSION`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -88,6 +90,13 @@ class JournalError(Fault):
 
     def __str__(self) -> str:
         return f"journal: {super().__str__()}"
+
+
+class JournalBusy(JournalError):
+    """Another check-in is running on this journal (one at a time, so nothing is written twice)."""
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
 
 
 def kept(record: Mapping[str, Any], entry: Mapping[str, Any]) -> set[str]:
@@ -167,6 +176,45 @@ class Journal:
             db.execute(_SCHEMA)
             db.commit()
             return db
+
+    @contextlib.contextmanager
+    def one_session(self) -> Iterator[None]:
+        """Hold the journal for one check-in: a second one at the same time (another
+        ``checkin chat``, or the speaker) raises :class:`JournalBusy` before it says or
+        writes anything, instead of both writing and closing each other's session.  An
+        advisory ``flock`` on ``<journal>.lock`` (0600, removed when released); a process
+        that dies releases it."""
+        lock = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise JournalError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                raise JournalBusy(
+                    f"another check-in is running on this device{f' (process {holder})' if holder else ''}: "
+                    "one at a time, so this one did not start and nothing was written; try again when it has ended"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the holder removed the file as we opened it: take the new one
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+            os.close(fd)
 
     def close(self) -> None:
         if self._db is not None:

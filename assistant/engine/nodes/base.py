@@ -209,6 +209,17 @@ class NodeType:
         """What an answer does (it was not a global command)."""
         step.fail("nomatch")
 
+    def addressee(self, step: Step, node: Node) -> str | None:
+        """The one partner the question is put to by name (``who: partner`` or ``other``), or
+        None (both, or nobody): a yes counts in that voice once voices are enrolled."""
+        who = node.get("who")
+        name = step.slots.get(who) if who in ("partner", "other") else None
+        return str(name) if name else None
+
+    def is_yes(self, step: Step, node: Node, answer: Answer) -> bool:
+        """The answer is a yes to a yes/no question here (none by default)."""
+        return False
+
     def on_back(self, step: Step, node: Node) -> bool:
         """ "Go back" within the node (a form's previous field); False: to the previous node."""
         return False

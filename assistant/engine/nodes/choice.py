@@ -146,6 +146,13 @@ class Choice(NodeType):
     def options(self, step: Step, node: Node) -> dict[str, list[str]]:
         return {item["label"]: step.phrases(item) for item in node.body}
 
+    def is_yes(self, step: Step, node: Node, answer: Answer) -> bool:
+        """A yes to a choice with a "yes" option (a confirmation)."""
+        options = self.options(step, node)
+        if "yes" not in options or answer.act in ("deny", "unsure", "dont_know", "you_pick", "nothing"):
+            return False
+        return answer.act == "affirm" or pick(step, answer, options) == "yes"
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         label = no_beats_yes(step, node, answer, pick(step, answer, self.options(step, node)))
         if label == DECLINE:

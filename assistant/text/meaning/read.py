@@ -49,7 +49,7 @@ def interpret(text: str, ask: Ask, tables: Tables) -> Meaning:
 def read_answer(text: str, ask: Ask, tables: Tables) -> Meaning:
     """Read one answer in the context of what was asked.
 
-    Order (README, "The meaning layer"): the safety screen; during touch a clear keep-going or
+    Order (docs/MEANING.md, "The meaning layer"): the safety screen; during touch a clear keep-going or
     else withdraw; privacy requests; a whole-answer command; a question to the coach; contempt;
     a decline; then by the kind of question: for a choice or scale the acts question, you_pick,
     nothing, dont_know, then the content, then unsure, deny, affirm; for an open question the

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ...formats import advice
 from .model import ASK_COACH, CLOSED, CONTEMPT, CONTENT_FREE, DISTRESS, OPEN, UNCLEAR, WITHDRAW, Ask, Meaning
 
 FORMAT = 1
@@ -97,7 +98,7 @@ def wordllama_files() -> tuple[Path, Path]:
     importing it); :class:`ReaderError` when it is not installed."""
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
-        raise ReaderError("the wordllama package is not installed (pip install -e . installs it)")
+        raise ReaderError(f"the wordllama package is not installed: {advice.text('fix_wordllama')}")
     root = Path(next(iter(spec.submodule_search_locations)))
     weights, tokenizer = root / WEIGHTS, root / TOKENIZER
     for path in (weights, tokenizer):
