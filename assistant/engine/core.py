@@ -19,6 +19,8 @@ from .state import Context, Frame, Interpreter, State, plain_answer
 from .step import Turn
 
 MAX_HOPS = 500
+MENU = "menu"
+"""The node type whose pick says an exercise's why the first time."""
 
 
 class Engine:
@@ -218,8 +220,7 @@ class Engine:
         dialog = self.dialogs.dialogs[dialog_id]
         slots = {"partner": a, "other": b, "turn": 1}
         frame = Frame(dialog=dialog.id, node=dialog.start, slots=slots, return_to=return_to)
-        if step.state.frames and self.node(step.state).kind == "menu":  # picked from the menu: its why
-            say_why(step, dialog)
+        say_why(step, dialog, picked_by=self.handler(step.state).name if step.state.frames else "")
         step.update(frames=step.state.frames + (frame,))
         return dialog.start
 
@@ -366,12 +367,12 @@ def mark_once(step: Flow, node: Node) -> None:
         step.update(once=step.state.once + (key,))
 
 
-def say_why(step: Flow, dialog: Dialog) -> None:
+def say_why(step: Flow, dialog: Dialog, picked_by: str) -> None:
     """What an exercise is for (its ``why:``), said as it starts the first time this couple
     chooses it from the menu: once per exercise per couple (memory's ``whys_said``, and
     tonight's record ``whys``).  An exercise run on its own (``--start``) does not say it."""
     why = dialog.spec.get("why")
-    if not why or dialog not in step.program.exercises():
+    if not why or picked_by != MENU or dialog not in step.program.exercises():
         return
     said = set(step.memory.get("whys_said") or ()) | set(step.state.notes.get("whys[]") or ())
     if dialog.id in said:
