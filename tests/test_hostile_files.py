@@ -93,7 +93,9 @@ def test_the_reader_refuses_fast_and_small_in_one_line(corpus, name):
     assert message.startswith(f"{path}:") and caught.value.line is not None
     if line is not None:
         assert caught.value.line == line, message
-    assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
+    # A bound, not a benchmark (scripts/bench_hostile.py prints the figures): an expanding alias
+    # bomb takes minutes to forever, a refused file milliseconds; 10 s holds on a busy machine.
+    assert elapsed < 10.0, f"{name}: {elapsed:.2f} s"
     assert peak < 200_000_000, f"{name}: {peak / 1e6:.0f} MB"
     assert not Path("/tmp/checkin-pwned").exists()
 
