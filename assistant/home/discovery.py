@@ -152,38 +152,17 @@ def describe(service: Found, timeout: float = 2.0) -> Found:
     """``service`` with what it says of itself (a satellite's own name and area)."""
     import asyncio
 
-    from wyoming.info import Describe, Info
-
-    from .satellites import MAX_LINE, SatelliteError, read_event
+    from .satellites import SatelliteError, ask_info
 
     async def ask() -> Found:
-        from wyoming.event import async_write_event
-
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(service.address, service.port, limit=MAX_LINE), timeout
-        )
-        try:
-            await async_write_event(Describe().event(), writer)
-            while True:
-                event = await asyncio.wait_for(read_event(reader), timeout)
-                if event is None:
-                    raise SatelliteError("closed the connection without describing itself")
-                if Info.is_type(event.type):
-                    info = Info.from_event(event)
-                    if info.satellite is not None:
-                        sat = info.satellite
-                        return dataclasses.replace(
-                            service,
-                            name=sat.name or service.name,
-                            kind="satellite",
-                            detail=f"in {sat.area}" if sat.area else "",
-                        )
-                    kinds = [
-                        k for k in ("asr", "tts", "wake", "handle", "intent", "mic", "snd") if getattr(info, k, None)
-                    ]
-                    return dataclasses.replace(service, kind="+".join(kinds) or "other")
-        finally:
-            writer.close()
+        info = await ask_info(service.address, service.port, timeout)
+        if info.satellite is not None:
+            sat = info.satellite
+            return dataclasses.replace(
+                service, name=sat.name or service.name, kind="satellite", detail=f"in {sat.area}" if sat.area else ""
+            )
+        kinds = [k for k in ("asr", "tts", "wake", "handle", "intent", "mic", "snd") if getattr(info, k, None)]
+        return dataclasses.replace(service, kind="+".join(kinds) or "other")
 
     try:
         return asyncio.run(ask())

@@ -496,13 +496,13 @@ def transcript_sink(link: SatelliteLink):  # noqa: ANN201 - a session sink
     return sink
 
 
-async def _describe(address: SatelliteAddress, timeout: float) -> str:
+async def ask_info(host: str, port: int, timeout: float) -> Any:
+    """One ``describe`` -> ``info`` round trip with a Wyoming service (it does not take a
+    satellite over): its ``Info``.  Raises SatelliteError, OSError or asyncio.TimeoutError."""
     from wyoming.event import async_write_event
     from wyoming.info import Describe, Info
 
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(address.host, address.port, limit=MAX_LINE), timeout
-    )
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, limit=MAX_LINE), timeout)
     try:
         await async_write_event(Describe().event(), writer)
         while True:
@@ -510,13 +510,16 @@ async def _describe(address: SatelliteAddress, timeout: float) -> str:
             if event is None:
                 raise SatelliteError("closed the connection without describing itself")
             if Info.is_type(event.type):
-                info = Info.from_event(event)
-                sat = info.satellite
-                if sat is None:
-                    raise SatelliteError("answered, but it is not a satellite (a different Wyoming service?)")
-                return f"answered: {sat.name or 'satellite'}" + (f" in {sat.area}" if sat.area else "")
+                return Info.from_event(event)
     finally:
         writer.close()
+
+
+async def _describe(address: SatelliteAddress, timeout: float) -> str:
+    sat = (await ask_info(address.host, address.port, timeout)).satellite
+    if sat is None:
+        raise SatelliteError("answered, but it is not a satellite (a different Wyoming service?)")
+    return f"answered: {sat.name or 'satellite'}" + (f" in {sat.area}" if sat.area else "")
 
 
 def probe(address: SatelliteAddress, timeout: float = 3.0) -> str:
