@@ -124,32 +124,27 @@ class CheckIn:
 
     def run(self) -> dict[str, Any]:
         now = self.session.clock()
-        memory = self.memory
         if self.journal is None:
-            return self.session.run(
-                self.partners,
-                self.start,
-                now=now,
-                memory=memory or {},
-                styles=self.styles,
-                safety=self.safety,
-                break_minutes=self.break_minutes,
-            )
+            return self._run(now, self.memory)
         with self.journal.one_session():  # a second check-in at the same time says so and stops
             self.journal.close_stale()
+            memory = self.memory
             if memory is None:
                 records = memory_mod.of_couple(self.journal.records(), self.partners)
                 memory = memory_mod.compute(records, self.program, now)
-            return self.session.run(
-                self.partners,
-                self.start,
-                now=now,
-                memory=memory or {},
-                styles=self.styles,
-                safety=self.safety,
-                voices=self.voices,
-                break_minutes=self.break_minutes,
-            )
+            return self._run(now, memory)
+
+    def _run(self, now: datetime, memory: Mapping[str, Any] | None) -> dict[str, Any]:
+        return self.session.run(
+            self.partners,
+            self.start,
+            now=now,
+            memory=memory or {},
+            styles=self.styles,
+            safety=self.safety,
+            voices=self.voices,
+            break_minutes=self.break_minutes,
+        )
 
 
 def session(
